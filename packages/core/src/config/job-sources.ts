@@ -1,0 +1,69 @@
+import { priceTable } from '../job/cost';
+import type { JobKind } from '../job/job';
+import type { JobPolicy } from '../job/job-transition';
+import type { Config, RetryConfig, TaskConfig } from './schema';
+
+/** A pipeline or schedule: what starts jobs, with the settings every job of it shares. */
+export interface JobSource {
+  name: string;
+  kind: Exclude<JobKind, 'manual'>;
+  taskName: string;
+  task: TaskConfig;
+  env: Record<string, string>;
+  timeoutSeconds: number;
+  retry: RetryConfig;
+  /** Most attempts running at once, or undefined for no cap. */
+  concurrency?: number;
+}
+
+/** The pipeline or schedule called `name`, or undefined. */
+export function jobSource(config: Config, name: string): JobSource | undefined {
+  const pipeline = config.pipelines[name];
+  if (pipeline) {
+    const task = config.tasks[pipeline.task];
+    if (!task) return undefined;
+    return {
+      name,
+      kind: 'pipeline',
+      taskName: pipeline.task,
+      task,
+      env: pipeline.env,
+      timeoutSeconds: pipeline.timeout,
+      retry: pipeline.retry,
+      ...(pipeline.concurrency !== undefined ? { concurrency: pipeline.concurrency } : {}),
+    };
+  }
+  const schedule = config.schedules[name];
+  if (schedule) {
+    const task = config.tasks[schedule.task];
+    if (!task) return undefined;
+    return {
+      name,
+      kind: 'schedule',
+      taskName: schedule.task,
+      task,
+      env: schedule.env,
+      timeoutSeconds: schedule.timeout,
+      retry: schedule.retry,
+    };
+  }
+  return undefined;
+}
+
+/** Every pipeline and schedule. */
+export function jobSources(config: Config): JobSource[] {
+  const names = [...Object.keys(config.pipelines), ...Object.keys(config.schedules)];
+  return names.map((name) => jobSource(config, name)).filter((s): s is JobSource => s !== undefined);
+}
+
+/** The policy the state machine applies to jobs of a source. */
+export function jobPolicy(config: Config, source: JobSource): JobPolicy {
+  return {
+    retry: source.retry,
+    architecture: source.task.architecture,
+    prices: priceTable(config),
+    cpu: source.task.cpu,
+    memory: source.task.memory,
+    essentialContainers: [source.task.containerName],
+  };
+}

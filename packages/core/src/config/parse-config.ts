@@ -1,0 +1,128 @@
+import * as v from 'valibot';
+import { ConfigError, type ConfigIssue } from '../errors';
+import { describeFargateMemory, isValidFargateSize } from './fargate';
+import { type Config, type ConfigInput, ConfigSchema } from './schema';
+
+/**
+ * Declares a Stevedore config. It returns its argument unchanged: the point is the type, so an editor
+ * checks the config as it is written. Validation happens in `parseConfig`, where every reader loads it.
+ */
+export function defineConfig<const T extends ConfigInput>(config: T): T {
+  return config;
+}
+
+/** Validates a config and fills its defaults; throws a ConfigError that lists every problem with its path. */
+export function parseConfig(input: unknown): Config {
+  const result = v.safeParse(ConfigSchema, input, { abortPipeEarly: true });
+  if (!result.success) throw new ConfigError(result.issues.map(toConfigIssue));
+  const issues = crossCheck(result.output);
+  if (issues.length > 0) throw new ConfigError(issues);
+  return result.output;
+}
+
+/** Every problem of a config, or [] when it is valid. For `stevedore validate`. */
+export function validateConfig(input: unknown): ConfigIssue[] {
+  try {
+    parseConfig(input);
+    return [];
+  } catch (error) {
+    if (error instanceof ConfigError) return [...error.issues];
+    throw error;
+  }
+}
+
+function toConfigIssue(issue: v.BaseIssue<unknown>): ConfigIssue {
+  const path = v.getDotPath(issue) ?? '';
+  if (issue.message === 'unknown key' || issue.message === 'required')
+    return { path, message: issue.message };
+  return { path, message: `${issue.message}, got ${describeValue(issue.input)}` };
+}
+
+function describeValue(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  if (typeof value === 'string')
+    return JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value);
+  if (Array.isArray(value)) return 'an array';
+  if (value === null) return 'null';
+  if (typeof value === 'object') return 'an object';
+  return String(value);
+}
+
+/** Checks that span keys: references between sections, Fargate sizes, names shared by job sources. */
+function crossCheck(config: Config): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  const taskNames = Object.keys(config.tasks);
+  const needTask = (path: string, task: string) => {
+    if (!config.tasks[task]) {
+      const known = taskNames.length > 0 ? taskNames.join(', ') : 'none are defined';
+      issues.push({ path, message: `unknown task ${JSON.stringify(task)} (tasks: ${known})` });
+    }
+  };
+
+  for (const [name, task] of Object.entries(config.tasks)) {
+    if (!isValidFargateSize(task.cpu, task.memory)) {
+      const key = [256, 512, 1024, 2048, 4096, 8192, 16384].includes(task.cpu) ? 'memory' : 'cpu';
+      const got = key === 'memory' ? task.memory : task.cpu;
+      issues.push({
+        path: `tasks.${name}.${key}`,
+        message: `${describeFargateMemory(task.cpu)}, got ${got}`,
+      });
+    }
+  }
+  for (const [name, pipeline] of Object.entries(config.pipelines)) {
+    needTask(`pipelines.${name}.task`, pipeline.task);
+    if (
+      pipeline.minSize !== undefined &&
+      pipeline.maxSize !== undefined &&
+      pipeline.minSize > pipeline.maxSize
+    ) {
+      issues.push({
+        path: `pipelines.${name}.maxSize`,
+        message: `expected at least minSize (${pipeline.minSize}), got ${pipeline.maxSize}`,
+      });
+    }
+    for (const key of Object.keys(pipeline.env)) {
+      if (key.startsWith('S3_')) {
+        issues.push({
+          path: `pipelines.${name}.env.${key}`,
+          message: 'names starting with S3_ are reserved',
+        });
+      }
+    }
+    checkBackoff(issues, `pipelines.${name}.retry.backoff`, pipeline.retry.backoff);
+  }
+  for (const [name, worker] of Object.entries(config.workers)) {
+    needTask(`workers.${name}.task`, worker.task);
+    if (worker.min > worker.max) {
+      issues.push({
+        path: `workers.${name}.min`,
+        message: `expected at most max (${worker.max}), got ${worker.min}`,
+      });
+    }
+    if (worker.messagesPerTask !== undefined && worker.latency !== undefined) {
+      issues.push({ path: `workers.${name}`, message: 'set messagesPerTask or latency, not both' });
+    }
+  }
+  for (const [name, schedule] of Object.entries(config.schedules)) {
+    needTask(`schedules.${name}.task`, schedule.task);
+    checkBackoff(issues, `schedules.${name}.retry.backoff`, schedule.retry.backoff);
+    if (config.pipelines[name]) {
+      // Job ids start with their source's name, so a pipeline and a schedule cannot share one.
+      issues.push({ path: `schedules.${name}`, message: `the name is already used by pipelines.${name}` });
+    }
+  }
+  return issues;
+}
+
+function checkBackoff(
+  issues: ConfigIssue[],
+  path: string,
+  backoff: { initialSeconds: number; maxSeconds: number },
+) {
+  if (backoff.maxSeconds < backoff.initialSeconds) {
+    issues.push({
+      path: `${path}.maxSeconds`,
+      message: `expected at least initialSeconds (${backoff.initialSeconds}), got ${backoff.maxSeconds}`,
+    });
+  }
+}

@@ -1,0 +1,135 @@
+export {
+  describeFargateMemory,
+  FARGATE_CPU_VALUES,
+  fargateMemoryFor,
+  isValidFargateSize,
+} from './config/fargate';
+export { type JobSource, jobPolicy, jobSource, jobSources } from './config/job-sources';
+export { defineConfig, parseConfig, validateConfig } from './config/parse-config';
+export {
+  ARCHITECTURES,
+  type Architecture,
+  CAPACITY_PROVIDERS,
+  type CapacityProvider,
+  type Config,
+  type ConfigInput,
+  LOG_RETENTION_DAYS,
+  NAME_PATTERN,
+  OVERLAP_POLICIES,
+  type OverlapPolicy,
+  type PipelineConfig,
+  type RetryConfig,
+  type RetryRule,
+  type ScheduleConfig,
+  type TaskConfig,
+  type WorkerConfig,
+} from './config/schema';
+export { ConfigError, type ConfigIssue, MalformedEventError, StevedoreError } from './errors';
+export {
+  ALARM_STATES,
+  type AlarmStateChangeEvent,
+  AlarmStateChangeSchema,
+  parseAlarmStateChange,
+} from './events/alarm-state-change';
+export {
+  parseTaskStateChange,
+  snapshotOfDetail,
+  type TaskStateChangeDetail,
+  type TaskStateChangeEvent,
+  TaskStateChangeSchema,
+} from './events/ecs-task-state-change';
+export {
+  alarmStateChangePattern,
+  type EventPattern,
+  type ObjectFilter,
+  objectCreatedPattern,
+  type PatternValue,
+  scheduledEventPattern,
+  taskStateChangePattern,
+} from './events/patterns';
+export { type ObjectCreatedEvent, ObjectCreatedSchema, parseObjectCreated } from './events/s3-object-created';
+export {
+  parseScheduledEvent,
+  parseScheduleFired,
+  type ScheduledEvent,
+  ScheduledEventSchema,
+  type ScheduleFired,
+  ScheduleFiredSchema,
+  scheduleTargetInput,
+} from './events/scheduled';
+export {
+  attemptCost,
+  DEFAULT_PRICES,
+  type PriceTable,
+  priceTable,
+  type UnitPrice,
+  type UsageFacts,
+} from './job/cost';
+export {
+  type AttemptCost,
+  type AttemptRecord,
+  type ContainerOutcome,
+  type HistoryEntry,
+  isJobState,
+  isTerminal,
+  JOB_KINDS,
+  JOB_STATES,
+  type Job,
+  type JobKind,
+  type JobState,
+  jobCost,
+  type NewJob,
+  newJob,
+  OPEN_STATES,
+  type OpenState,
+  TERMINAL_STATES,
+  type TerminalState,
+} from './job/job';
+export { isJobId, manualJobId, s3JobId, scheduledJobId, sourceOfJobId } from './job/job-id';
+export {
+  applyPatch,
+  type Decision,
+  decide,
+  guardAccepts,
+  isOverdue,
+  type JobEffect,
+  type JobEvent,
+  type JobGuard,
+  type JobPatch,
+  type JobPolicy,
+  type LaunchFailure,
+  type RemovableField,
+  slotHolder,
+  type Transition,
+  transition,
+} from './job/job-transition';
+export {
+  backoffSeconds,
+  decideRetry,
+  type FailureFacts,
+  globMatches,
+  type RetryDecision,
+  ruleMatches,
+  stableRandom,
+} from './job/retry';
+export {
+  attemptRecordOf,
+  STOP_REASONS,
+  type StopWhy,
+  type TaskOutcome,
+  taskOutcome,
+} from './job/task-outcome';
+export { attemptOf, TASK_STATUSES, type TaskSnapshot, type TaskStatus, taskIdOf } from './job/task-snapshot';
+export type {
+  ApplyResult,
+  Clock,
+  DescribedTasks,
+  JobLedger,
+  JobPage,
+  JobQuery,
+  LaunchedTask,
+  LaunchRequest,
+  Logger,
+  OpenJobQuery,
+  TaskLauncher,
+} from './ports';

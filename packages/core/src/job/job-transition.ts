@@ -1,0 +1,376 @@
+import type { Architecture, RetryConfig } from '../config/schema';
+import type { PriceTable } from './cost';
+import { type Job, type JobState, OPEN_STATES } from './job';
+import { backoffSeconds, decideRetry, type FailureFacts, ruleMatches, stableRandom } from './retry';
+import { attemptRecordOf, type TaskOutcome, taskOutcome } from './task-outcome';
+import { attemptOf, type TaskSnapshot } from './task-snapshot';
+
+/*
+ * The job state machine. `transition(job, event, now, policy)` is pure and returns the next job and
+ * the effects to run, as data. It is built from two halves so the ledger can apply an event with one
+ * conditional write and no read:
+ *   - `decide(jobId, event, now, policy)` needs no job: it returns a JobPatch, i.e. a guard (which
+ *     jobs accept the event) and absolute changes, computed from the event alone;
+ *   - `applyPatch(job, patch)` checks the guard and applies the changes. The DynamoDB ledger compiles
+ *     the same patch into a ConditionExpression and an UpdateExpression.
+ * Because every change is absolute and guarded by the attempt and the task's `version`, any order of
+ * a task's events, with any duplicates, ends in the job of the in-order stream.
+ */
+
+/** What a job's transitions need from the config. */
+export interface JobPolicy {
+  retry: RetryConfig;
+  architecture: Architecture;
+  prices: PriceTable;
+  /** Task size, for costs when an event does not carry it. */
+  cpu?: number;
+  memory?: number;
+  /** Essential container names; empty means all. */
+  essentialContainers?: readonly string[];
+}
+
+/** Why a RunTask call did not start a task, classified so rules and backoff can act on it. */
+export interface LaunchFailure {
+  kind: 'capacity' | 'throttling' | 'invalid' | 'conflict' | 'unknown';
+  reason: string;
+}
+
+export type JobEvent =
+  /** An ECS task snapshot: a Task State Change event, or DescribeTasks in the reconciler. */
+  | { type: 'task'; task: TaskSnapshot }
+  /** RunTask accepted the attempt. */
+  | { type: 'launched'; attempt: number; taskArn: string; lastStatus?: string }
+  /** RunTask refused the attempt; `launchFailures` is the job's count before this one. */
+  | { type: 'launch-failed'; attempt: number; launchFailures: number; failure: LaunchFailure }
+  /** ECS no longer knows the attempt's task (its events were lost and it aged out). */
+  | { type: 'task-missing'; attempt: number; taskArn: string }
+  /** Cancel a job that has no task yet. Jobs with a task are stopped instead (see `stopEffect`). */
+  | { type: 'cancel'; attempt: number; reason: string };
+
+/** Which jobs accept a patch. */
+export interface JobGuard {
+  attempt: number;
+  states: readonly JobState[];
+  /** The job's taskArn is absent or equal to this. */
+  taskArn?: string;
+  /** The job has no taskArn. */
+  noTask?: boolean;
+  /** The job's taskVersion is lower than this. */
+  versionBelow?: number;
+}
+
+type PatchableField =
+  | 'state'
+  | 'attempt'
+  | 'notBefore'
+  | 'launchFailures'
+  | 'taskArn'
+  | 'taskStatus'
+  | 'taskVersion'
+  | 'reason'
+  | 'finishedAt'
+  | 'updatedAt';
+export type RemovableField = 'notBefore' | 'taskArn' | 'taskStatus' | 'reason' | 'finishedAt';
+
+export interface JobPatch {
+  guard: JobGuard;
+  set: Partial<Pick<Job, PatchableField>> & { updatedAt: string; state: JobState };
+  remove: readonly RemovableField[];
+  /** Replaces the record of `guard.attempt`. */
+  attemptRecord?: Job['attempts'][string];
+  /** Appended to the history. */
+  history: Job['history'][number];
+}
+
+export type JobEffect =
+  /** Write the patch to the ledger. */
+  | { type: 'Record'; patch: JobPatch }
+  /** Stop a task (timeouts, cancellations). */
+  | { type: 'StopTask'; taskArn: string; reason: string }
+  /** The next attempt is due at `notBefore`; launch it then (now, if it is already due). */
+  | { type: 'ScheduleRetry'; jobId: string; attempt: number; notBefore: string }
+  /** An attempt ended or never started: give its concurrency slot back. */
+  | { type: 'ReleaseSlot'; source: string; holder: string }
+  /** A slot may be free: launch the source's oldest waiting job. */
+  | { type: 'LaunchWaiting'; source: string };
+
+export interface Decision {
+  patch: JobPatch;
+  /** Effects to run once the patch is applied. Each is idempotent, so running it again is safe. */
+  effects: JobEffect[];
+}
+
+export interface Transition {
+  next: Job;
+  effects: JobEffect[];
+}
+
+/** The concurrency-slot holder of one attempt. */
+export function slotHolder(jobId: string, attempt: number): string {
+  return `${jobId}#${attempt}`;
+}
+
+/** Capacity refusals and throttling wait this long at first, doubling up to the cap. */
+const LAUNCH_BACKOFF = { initialSeconds: 5, maxSeconds: 60, multiplier: 2 } as const;
+
+/** The job after `event`, and what to do about it. Stale, duplicate and foreign events change nothing. */
+export function transition(job: Job, event: JobEvent, now: Date, policy: JobPolicy): Transition {
+  const decision = decide(job.jobId, job.source, event, now, policy);
+  if (!decision) return { next: job, effects: [] };
+  const next = applyPatch(job, decision.patch);
+  if (!next) return { next: job, effects: [] };
+  return { next, effects: [{ type: 'Record', patch: decision.patch }, ...decision.effects] };
+}
+
+/** The job with the patch applied, or undefined when its guard refuses the job. */
+export function applyPatch(job: Job, patch: JobPatch): Job | undefined {
+  if (!guardAccepts(patch.guard, job)) return undefined;
+  const next: Job = {
+    ...job,
+    ...patch.set,
+    attempts: patch.attemptRecord
+      ? { ...job.attempts, [String(patch.guard.attempt)]: patch.attemptRecord }
+      : job.attempts,
+    history: [...job.history, patch.history],
+  };
+  for (const field of patch.remove) delete next[field];
+  return next;
+}
+
+export function guardAccepts(guard: JobGuard, job: Job): boolean {
+  if (job.attempt !== guard.attempt) return false;
+  if (!guard.states.includes(job.state)) return false;
+  if (guard.noTask && job.taskArn !== undefined) return false;
+  if (guard.taskArn !== undefined && job.taskArn !== undefined && job.taskArn !== guard.taskArn) return false;
+  if (guard.versionBelow !== undefined && !(job.taskVersion < guard.versionBelow)) return false;
+  return true;
+}
+
+/**
+ * The patch and effects of an event, without reading the job. Returns undefined for events that
+ * concern no attempt of a Stevedore job (a task without STEVEDORE_ATTEMPT, say).
+ */
+export function decide(
+  jobId: string,
+  source: string,
+  event: JobEvent,
+  now: Date,
+  policy: JobPolicy,
+): Decision | undefined {
+  const at = now.toISOString();
+  switch (event.type) {
+    case 'task':
+      return decideTask(jobId, source, event.task, now, policy);
+    case 'launched':
+      return {
+        patch: {
+          guard: { attempt: event.attempt, states: ['SUBMITTED'], taskArn: event.taskArn },
+          set: {
+            state: 'STARTING',
+            taskArn: event.taskArn,
+            taskStatus: event.lastStatus ?? 'PROVISIONING',
+            launchFailures: 0,
+            updatedAt: at,
+          },
+          remove: ['notBefore', 'reason'],
+          history: { at, state: 'STARTING', attempt: event.attempt, reason: 'RunTask accepted' },
+        },
+        effects: [],
+      };
+    case 'launch-failed':
+      return decideLaunchFailure(jobId, source, event, now, policy);
+    case 'task-missing':
+      return endAttempt(
+        jobId,
+        source,
+        event.attempt,
+        {
+          kind: 'failed',
+          reason: 'task no longer known to ECS',
+          facts: { stopCode: 'TaskMissing', reasons: [] },
+        },
+        { attempt: event.attempt, states: OPEN_STATES, taskArn: event.taskArn },
+        now,
+        policy,
+      );
+    case 'cancel':
+      return {
+        patch: {
+          guard: { attempt: event.attempt, states: ['SUBMITTED'], noTask: true },
+          set: { state: 'CANCELLED', reason: event.reason, finishedAt: at, updatedAt: at },
+          remove: ['notBefore'],
+          history: { at, state: 'CANCELLED', attempt: event.attempt, reason: event.reason },
+        },
+        effects: [],
+      };
+  }
+}
+
+function decideTask(
+  jobId: string,
+  source: string,
+  task: TaskSnapshot,
+  now: Date,
+  policy: JobPolicy,
+): Decision | undefined {
+  const attempt = attemptOf(task);
+  if (attempt === undefined) return undefined;
+  const at = now.toISOString();
+  const guard: JobGuard = { attempt, states: OPEN_STATES, taskArn: task.taskArn, versionBelow: task.version };
+  const record = attemptRecordOf(task, attempt, policy);
+  const taskFields = { taskArn: task.taskArn, taskStatus: task.lastStatus, taskVersion: task.version };
+
+  if (task.lastStatus !== 'STOPPED') {
+    // A task counts as RUNNING once it has started, through DEACTIVATING, STOPPING, DEPROVISIONING.
+    const state: JobState =
+      task.startedAt !== undefined || task.lastStatus === 'RUNNING' ? 'RUNNING' : 'STARTING';
+    return {
+      patch: {
+        guard,
+        set: { state, ...taskFields, updatedAt: at },
+        remove: ['notBefore'],
+        attemptRecord: record,
+        history: { at, state, attempt, taskStatus: task.lastStatus, version: task.version },
+      },
+      effects: [],
+    };
+  }
+  const decision = endAttempt(
+    jobId,
+    source,
+    attempt,
+    taskOutcome(task, policy.essentialContainers),
+    guard,
+    now,
+    policy,
+  );
+  decision.patch.attemptRecord = record;
+  decision.patch.history.taskStatus = task.lastStatus;
+  decision.patch.history.version = task.version;
+  if (decision.patch.set.state !== 'SUBMITTED') {
+    Object.assign(decision.patch.set, taskFields, { finishedAt: task.stoppedAt ?? at });
+  }
+  return decision;
+}
+
+/** An attempt is over: the job ends, or goes back to SUBMITTED for the next attempt. */
+function endAttempt(
+  jobId: string,
+  source: string,
+  attempt: number,
+  outcome: TaskOutcome,
+  guard: JobGuard,
+  now: Date,
+  policy: JobPolicy,
+): Decision {
+  const at = now.toISOString();
+  const settle: JobEffect[] = [
+    { type: 'ReleaseSlot', source, holder: slotHolder(jobId, attempt) },
+    { type: 'LaunchWaiting', source },
+  ];
+  if (outcome.kind === 'failed') {
+    const retry = decideRetry(policy.retry, outcome.facts, attempt);
+    if (retry.action === 'RETRY') {
+      const delay = backoffSeconds(policy.retry.backoff, attempt, stableRandom(`${jobId}:${attempt}`));
+      const notBefore = new Date(now.getTime() + Math.round(delay * 1000)).toISOString();
+      const reason = `attempt ${attempt} failed: ${outcome.reason}`;
+      return {
+        patch: {
+          guard,
+          set: {
+            state: 'SUBMITTED',
+            attempt: attempt + 1,
+            notBefore,
+            launchFailures: 0,
+            taskVersion: 0,
+            reason,
+            updatedAt: at,
+          },
+          remove: ['taskArn', 'taskStatus', 'finishedAt'],
+          history: {
+            at,
+            state: 'SUBMITTED',
+            attempt: attempt + 1,
+            reason: `${reason} (${retry.decidedBy}: RETRY)`,
+          },
+        },
+        effects: [...settle, { type: 'ScheduleRetry', jobId, attempt: attempt + 1, notBefore }],
+      };
+    }
+    const reason = `${outcome.reason} (${retry.decidedBy}: EXIT)`;
+    return finish('FAILED', reason, guard, attempt, at, settle);
+  }
+  if (outcome.kind === 'succeeded') return finish('SUCCEEDED', undefined, guard, attempt, at, settle);
+  const state = outcome.kind === 'timed-out' ? 'TIMED_OUT' : 'CANCELLED';
+  return finish(state, outcome.reason, guard, attempt, at, settle);
+}
+
+function finish(
+  state: JobState,
+  reason: string | undefined,
+  guard: JobGuard,
+  attempt: number,
+  at: string,
+  effects: JobEffect[],
+): Decision {
+  return {
+    patch: {
+      guard,
+      set: { state, finishedAt: at, updatedAt: at, ...(reason !== undefined ? { reason } : {}) },
+      remove: reason === undefined ? ['notBefore', 'reason'] : ['notBefore'],
+      history: { at, state, attempt, ...(reason !== undefined ? { reason } : {}) },
+    },
+    effects,
+  };
+}
+
+function decideLaunchFailure(
+  jobId: string,
+  source: string,
+  event: Extract<JobEvent, { type: 'launch-failed' }>,
+  now: Date,
+  policy: JobPolicy,
+): Decision {
+  const at = now.toISOString();
+  const { attempt, failure } = event;
+  const guard: JobGuard = { attempt, states: ['SUBMITTED'], noTask: true };
+  const release: JobEffect = { type: 'ReleaseSlot', source, holder: slotHolder(jobId, attempt) };
+  const reason = `RunTask refused (${failure.kind}): ${failure.reason}`;
+  const facts: FailureFacts = { stopCode: `RunTask:${failure.kind}`, reasons: [failure.reason] };
+  // Invalid requests and conflicts will not get better by waiting. Capacity and unknown refusals
+  // wait unless a rule (on stopCode or reason: a launch has no exit code) says EXIT; throttling is
+  // our own pace, so it always waits.
+  const rule = policy.retry.rules.find((r) => r.onExitCode === undefined && ruleMatches(r, facts));
+  const giveUp =
+    failure.kind === 'invalid' ||
+    failure.kind === 'conflict' ||
+    (failure.kind !== 'throttling' && rule?.action === 'EXIT');
+  if (giveUp)
+    return finish('FAILED', reason, guard, attempt, at, [release, { type: 'LaunchWaiting', source }]);
+
+  const failures = event.launchFailures + 1;
+  const delay = backoffSeconds(
+    LAUNCH_BACKOFF,
+    failures,
+    stableRandom(`${jobId}:${attempt}:launch:${failures}`),
+  );
+  const notBefore = new Date(now.getTime() + Math.round(delay * 1000)).toISOString();
+  return {
+    patch: {
+      guard,
+      set: { state: 'SUBMITTED', notBefore, launchFailures: failures, reason, updatedAt: at },
+      remove: [],
+      history: { at, state: 'SUBMITTED', attempt, reason },
+    },
+    effects: [release, { type: 'ScheduleRetry', jobId, attempt, notBefore }],
+  };
+}
+
+/** True when the job's current attempt has run past its timeout. */
+export function isOverdue(job: Job, now: Date): boolean {
+  if (job.state !== 'STARTING' && job.state !== 'RUNNING') return false;
+  const record = job.attempts[String(job.attempt)];
+  const since = record?.startedAt ?? record?.createdAt;
+  if (!since) return false;
+  return now.getTime() - new Date(since).getTime() > job.timeoutSeconds * 1000;
+}

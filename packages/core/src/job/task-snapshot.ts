@@ -1,0 +1,56 @@
+import type { ContainerOutcome } from './job';
+
+/**
+ * One ECS task as Stevedore needs to see it, whether it came from a "Task State Change" event or
+ * from DescribeTasks (the reconciler): both carry the same fields and the same `version`.
+ */
+export interface TaskSnapshot {
+  taskArn: string;
+  clusterArn?: string;
+  taskDefinitionArn?: string;
+  /** ECS `detail.version`: orders a task's events; duplicates share it. */
+  version: number;
+  lastStatus: string;
+  desiredStatus: string;
+  startedBy?: string;
+  group?: string;
+  /** Environment overrides of the task's containers (STEVEDORE_ATTEMPT is read from here). */
+  overrideEnv: Record<string, string>;
+  stopCode?: string;
+  stoppedReason?: string;
+  containers: ContainerOutcome[];
+  cpu?: number;
+  memory?: number;
+  capacityProviderName?: string;
+  launchType?: string;
+  createdAt?: string;
+  pullStartedAt?: string;
+  startedAt?: string;
+  stoppingAt?: string;
+  stoppedAt?: string;
+}
+
+/** ECS task lifecycle, in order (Fargate). */
+export const TASK_STATUSES = [
+  'PROVISIONING',
+  'PENDING',
+  'ACTIVATING',
+  'RUNNING',
+  'DEACTIVATING',
+  'STOPPING',
+  'DEPROVISIONING',
+  'STOPPED',
+] as const;
+export type TaskStatus = (typeof TASK_STATUSES)[number];
+
+/** The attempt number a task was launched for, from its STEVEDORE_ATTEMPT override. */
+export function attemptOf(task: Pick<TaskSnapshot, 'overrideEnv'>): number | undefined {
+  const raw = task.overrideEnv.STEVEDORE_ATTEMPT;
+  if (raw === undefined || !/^[1-9]\d{0,2}$/.test(raw)) return undefined;
+  return Number(raw);
+}
+
+/** Short id of a task from its ARN (the last path segment). */
+export function taskIdOf(taskArn: string): string {
+  return taskArn.slice(taskArn.lastIndexOf('/') + 1);
+}

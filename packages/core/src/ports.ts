@@ -1,0 +1,100 @@
+import type { CapacityProvider } from './config/schema';
+import type { Job, JobState } from './job/job';
+import type { JobPatch } from './job/job-transition';
+import type { TaskSnapshot } from './job/task-snapshot';
+
+/*
+ * Ports: what the domain needs from the outside world. packages/aws implements them over the AWS
+ * SDK; the local runtime points the same adapters at local endpoints.
+ */
+
+/** Time, injected so the domain never reads the system clock itself. */
+export interface Clock {
+  now(): Date;
+}
+
+export interface Logger {
+  debug(message: string, fields?: Record<string, unknown>): void;
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+}
+
+export interface JobQuery {
+  /** Only jobs of this pipeline or schedule. */
+  source?: string;
+  state?: JobState;
+  /** Page size (default 25). */
+  limit?: number;
+  /** From a previous page. */
+  cursor?: string;
+}
+
+export interface JobPage {
+  jobs: Job[];
+  cursor?: string;
+}
+
+export interface OpenJobQuery {
+  /** Only SUBMITTED jobs due by this time, oldest due first. */
+  dueBy?: Date;
+  limit?: number;
+  cursor?: string;
+}
+
+export type ApplyResult =
+  | { applied: true; job: Job }
+  /** The guard refused the patch (stale, duplicate, terminal or unknown job); `current` if it exists. */
+  | { applied: false; current?: Job };
+
+/** The durable record of jobs: one item per job, moved only by guarded patches. */
+export interface JobLedger {
+  /** Records a new job; when one with the id exists, returns it unchanged with `created: false`. */
+  createJob(job: Job): Promise<{ created: boolean; job: Job }>;
+  /** Applies a patch with one conditional write. */
+  applyPatch(jobId: string, patch: JobPatch): Promise<ApplyResult>;
+  getJob(jobId: string): Promise<Job | undefined>;
+  /** Jobs newest first. */
+  listJobs(query: JobQuery): Promise<JobPage>;
+  /** Non-terminal jobs of a source (for the sweeper and the concurrency queue). */
+  openJobs(source: string, query?: OpenJobQuery): Promise<JobPage>;
+  /** Takes one of `cap` slots for `holder`; true when held (again, if it already was). */
+  acquireSlot(source: string, holder: string, cap: number): Promise<boolean>;
+  /** Gives a slot back; releasing a slot that is not held does nothing. */
+  releaseSlot(source: string, holder: string): Promise<void>;
+  /** Current holders and when they took their slot. */
+  slotHolders(source: string): Promise<Record<string, string>>;
+}
+
+export interface LaunchRequest {
+  jobId: string;
+  attempt: number;
+  /** Task definition family (or family:revision, or ARN). */
+  taskDefinition: string;
+  containerName: string;
+  /** Environment overrides for the container, passed as data (never through a shell). */
+  env: Record<string, string>;
+  capacityProvider: CapacityProvider;
+  tags?: Record<string, string>;
+}
+
+export interface LaunchedTask {
+  taskArn: string;
+  lastStatus?: string;
+}
+
+export interface DescribedTasks {
+  tasks: TaskSnapshot[];
+  /** ARNs ECS does not know (any more). */
+  missing: string[];
+}
+
+/** Starts and inspects ECS tasks. */
+export interface TaskLauncher {
+  /** Starts one task; idempotent per (jobId, attempt). Throws a classified error on refusal. */
+  runTask(request: LaunchRequest): Promise<LaunchedTask>;
+  stopTask(taskArn: string, reason: string): Promise<void>;
+  describeTasks(taskArns: readonly string[]): Promise<DescribedTasks>;
+  /** ARNs of the tasks started for a job (running, and stopped ones ECS still remembers). */
+  listTasks(startedBy: string): Promise<string[]>;
+}
