@@ -1,0 +1,4 @@
+import type { Clock } from '@stevedore/core';
+
+/** The system clock, for adapters and handlers (the core never reads it). */
+export const systemClock: Clock = { now: () => new Date() };

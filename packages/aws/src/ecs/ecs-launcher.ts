@@ -1,0 +1,175 @@
+import {
+  DescribeTasksCommand,
+  ECSClient,
+  type KeyValuePair,
+  ListTasksCommand,
+  RunTaskCommand,
+  type RunTaskCommandInput,
+  type RunTaskCommandOutput,
+  StopTaskCommand,
+} from '@aws-sdk/client-ecs';
+import type {
+  DescribedTasks,
+  LaunchedTask,
+  LaunchRequest,
+  TaskLauncher,
+  TaskSnapshot,
+} from '@stevedore/core';
+import { EcsError, RunTaskError } from '../errors';
+import { exceptionToError, failureToError } from './run-task-errors';
+import { snapshotOfTask } from './task-snapshot';
+
+/** ECS allows 8,192 characters of overrides, JSON punctuation included. */
+export const OVERRIDES_LIMIT = 8192;
+const DESCRIBE_LIMIT = 100;
+const STOP_REASON_LIMIT = 255;
+
+export interface NetworkSettings {
+  subnets: readonly string[];
+  securityGroups: readonly string[];
+  assignPublicIp: boolean;
+}
+
+export interface EcsLauncherOptions {
+  cluster: string;
+  /** Created from the environment when omitted (honours AWS_ENDPOINT_URL_ECS). */
+  client?: ECSClient;
+  /** awsvpc settings for Fargate tasks; omitted locally. */
+  network?: NetworkSettings;
+}
+
+/** Starts, stops and inspects the tasks of jobs. */
+export class EcsLauncher implements TaskLauncher {
+  private readonly client: ECSClient;
+  private readonly cluster: string;
+  private readonly network: NetworkSettings | undefined;
+
+  constructor(options: EcsLauncherOptions) {
+    this.client = options.client ?? new ECSClient({});
+    this.cluster = options.cluster;
+    this.network = options.network;
+  }
+
+  /** The RunTask input for a request: pure, so tests can assert exactly what is sent. */
+  runTaskInput(request: LaunchRequest): RunTaskCommandInput {
+    const environment: KeyValuePair[] = Object.entries(request.env).map(([name, value]) => ({ name, value }));
+    const overrides = { containerOverrides: [{ name: request.containerName, environment }] };
+    const size = JSON.stringify(overrides).length;
+    if (size > OVERRIDES_LIMIT) {
+      throw new RunTaskError(
+        'invalid',
+        `container overrides are ${size} characters; ECS allows ${OVERRIDES_LIMIT} (shorten the environment)`,
+      );
+    }
+    const tags = {
+      'stevedore:job': request.jobId,
+      'stevedore:attempt': String(request.attempt),
+      ...request.tags,
+    };
+    return {
+      cluster: this.cluster,
+      taskDefinition: request.taskDefinition,
+      count: 1,
+      // The same attempt always carries the same token, so a retried handler gets the same task back.
+      clientToken: `${request.jobId}:${request.attempt}`,
+      startedBy: request.jobId,
+      overrides,
+      capacityProviderStrategy: [{ capacityProvider: request.capacityProvider, weight: 1 }],
+      tags: Object.entries(tags).map(([key, value]) => ({ key, value })),
+      enableECSManagedTags: true,
+      propagateTags: 'TASK_DEFINITION',
+      ...(this.network
+        ? {
+            networkConfiguration: {
+              awsvpcConfiguration: {
+                subnets: [...this.network.subnets],
+                securityGroups: [...this.network.securityGroups],
+                assignPublicIp: this.network.assignPublicIp ? 'ENABLED' : 'DISABLED',
+              },
+            },
+          }
+        : {}),
+    };
+  }
+
+  async runTask(request: LaunchRequest): Promise<LaunchedTask> {
+    const input = this.runTaskInput(request);
+    let output: RunTaskCommandOutput;
+    try {
+      output = await this.client.send(new RunTaskCommand(input));
+    } catch (error) {
+      throw exceptionToError(error);
+    }
+    const task = output.tasks?.[0];
+    if (task?.taskArn)
+      return { taskArn: task.taskArn, ...(task.lastStatus ? { lastStatus: task.lastStatus } : {}) };
+    const failure = output.failures?.[0];
+    throw failure
+      ? failureToError(failure)
+      : new RunTaskError('unknown', 'RunTask returned neither a task nor a failure');
+  }
+
+  async stopTask(taskArn: string, reason: string): Promise<void> {
+    try {
+      await this.client.send(
+        new StopTaskCommand({
+          cluster: this.cluster,
+          task: taskArn,
+          reason: reason.slice(0, STOP_REASON_LIMIT),
+        }),
+      );
+    } catch (error) {
+      // A task ECS no longer knows is as stopped as it gets.
+      if (error instanceof Error && /not found|MISSING/i.test(error.message)) return;
+      throw new EcsError('StopTask', { cause: error });
+    }
+  }
+
+  async describeTasks(taskArns: readonly string[]): Promise<DescribedTasks> {
+    const tasks: TaskSnapshot[] = [];
+    const missing: string[] = [];
+    for (let i = 0; i < taskArns.length; i += DESCRIBE_LIMIT) {
+      const chunk = taskArns.slice(i, i + DESCRIBE_LIMIT);
+      try {
+        const output = await this.client.send(
+          new DescribeTasksCommand({ cluster: this.cluster, tasks: chunk }),
+        );
+        for (const task of output.tasks ?? []) {
+          const snapshot = snapshotOfTask(task);
+          if (snapshot) tasks.push(snapshot);
+        }
+        for (const failure of output.failures ?? []) {
+          if (failure.reason === 'MISSING' && failure.arn) missing.push(failure.arn);
+        }
+      } catch (error) {
+        throw new EcsError('DescribeTasks', { cause: error });
+      }
+    }
+    return { tasks, missing };
+  }
+
+  async listTasks(startedBy: string): Promise<string[]> {
+    const arns: string[] = [];
+    // ListTasks filters on one desired status at a time; stopped tasks stay listed for about an hour.
+    for (const desiredStatus of ['RUNNING', 'STOPPED'] as const) {
+      let nextToken: string | undefined;
+      do {
+        try {
+          const output = await this.client.send(
+            new ListTasksCommand({
+              cluster: this.cluster,
+              startedBy,
+              desiredStatus,
+              ...(nextToken ? { nextToken } : {}),
+            }),
+          );
+          arns.push(...(output.taskArns ?? []));
+          nextToken = output.nextToken;
+        } catch (error) {
+          throw new EcsError('ListTasks', { cause: error });
+        }
+      } while (nextToken);
+    }
+    return arns;
+  }
+}

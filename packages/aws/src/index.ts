@@ -1,0 +1,13 @@
+export { systemClock } from './clock';
+export {
+  EcsLauncher,
+  type EcsLauncherOptions,
+  type NetworkSettings,
+  OVERRIDES_LIMIT,
+} from './ecs/ecs-launcher';
+export { exceptionToError, failureToError } from './ecs/run-task-errors';
+export { snapshotOfTask } from './ecs/task-snapshot';
+export { EcsError, LedgerError, RunTaskError, type RunTaskErrorKind, StevedoreAwsError } from './errors';
+export { DynamoLedger, type DynamoLedgerOptions } from './ledger/dynamodb-ledger';
+export { itemToJob, jobToItem, patchToUpdate } from './ledger/job-item';
+export { ensureLedgerTable, INDEX, KEY, keys, ledgerTableDefinition, TTL_ATTRIBUTE } from './ledger/table';

@@ -1,0 +1,117 @@
+import { isTerminal, type Job, type JobPatch } from '@stevedore/core';
+import { ExpressionBuilder } from './expression';
+import { ALL_JOBS_PARTITION, INDEX, KEY, keys, TTL_ATTRIBUTE } from './table';
+
+/** Attributes an item has besides the job's own fields. */
+const STORAGE_ATTRIBUTES = [
+  KEY.pk,
+  KEY.sk,
+  ...Object.values(INDEX).flatMap((i) => [i.pk, i.sk]),
+  TTL_ATTRIBUTE,
+] as const;
+
+/** The item of a new job: the job, its keys, and its index entries. */
+export function jobToItem(job: Job, retentionDays: number): Record<string, unknown> {
+  const open = !isTerminal(job.state);
+  return {
+    ...job,
+    ...keys.job(job.jobId),
+    [INDEX.bySource.pk]: keys.bySource(job.source),
+    [INDEX.bySource.sk]: keys.created(job.createdAt, job.jobId),
+    [INDEX.all.pk]: ALL_JOBS_PARTITION,
+    [INDEX.all.sk]: keys.created(job.createdAt, job.jobId),
+    ...(open
+      ? { [INDEX.open.pk]: keys.open(job.source), [INDEX.open.sk]: openSortKey(job) }
+      : { [TTL_ATTRIBUTE]: expiry(job.updatedAt, retentionDays) }),
+  };
+}
+
+/** The job stored in an item (storage attributes dropped). */
+export function itemToJob(item: Record<string, unknown>): Job {
+  const job: Record<string, unknown> = { ...item };
+  for (const attribute of STORAGE_ATTRIBUTES) delete job[attribute];
+  return job as unknown as Job;
+}
+
+/** True when TTL has passed for the item, though DynamoDB may not have deleted it yet. */
+export function isExpired(item: Record<string, unknown>, now: Date): boolean {
+  const expiresAt = item[TTL_ATTRIBUTE];
+  return typeof expiresAt === 'number' && expiresAt <= Math.floor(now.getTime() / 1000);
+}
+
+/** Where an open job sorts in GSI2: waiting jobs by when they are due, active ones by id. */
+function openSortKey(job: Pick<Job, 'state' | 'jobId' | 'notBefore' | 'createdAt'>): string {
+  return job.state === 'SUBMITTED'
+    ? keys.waiting(job.notBefore ?? job.createdAt, job.jobId)
+    : keys.active(job.jobId);
+}
+
+function expiry(at: string, retentionDays: number): number {
+  return Math.floor(new Date(at).getTime() / 1000) + retentionDays * 86400;
+}
+
+/**
+ * Compiles a patch into one conditional UpdateItem: the guard becomes the ConditionExpression, the
+ * changes the UpdateExpression. Nothing is read first.
+ */
+export function patchToUpdate(
+  jobId: string,
+  patch: JobPatch,
+  retentionDays: number,
+): {
+  Key: Record<string, string>;
+  UpdateExpression: string;
+  ConditionExpression: string;
+  ExpressionAttributeNames?: Record<string, string>;
+  ExpressionAttributeValues?: Record<string, unknown>;
+} {
+  const x = new ExpressionBuilder();
+  const { guard } = patch;
+
+  const conditions = [
+    `${x.name('attempt')} = ${x.value(guard.attempt)}`,
+    `${x.name('state')} IN (${guard.states.map((s) => x.value(s)).join(', ')})`,
+  ];
+  if (guard.noTask) conditions.push(`attribute_not_exists(${x.name('taskArn')})`);
+  if (guard.taskArn !== undefined) {
+    const arn = x.name('taskArn');
+    conditions.push(`(attribute_not_exists(${arn}) OR ${arn} = ${x.value(guard.taskArn)})`);
+  }
+  if (guard.versionBelow !== undefined) {
+    conditions.push(`${x.name('taskVersion')} < ${x.value(guard.versionBelow)}`);
+  }
+
+  const sets: string[] = [];
+  const removes: string[] = [];
+  for (const [field, value] of Object.entries(patch.set)) {
+    if (value !== undefined) sets.push(`${x.name(field)} = ${x.value(value)}`);
+  }
+  if (patch.attemptRecord) {
+    sets.push(`${x.name('attempts')}.${x.name(String(guard.attempt))} = ${x.value(patch.attemptRecord)}`);
+  }
+  const history = x.name('history');
+  sets.push(`${history} = list_append(${history}, ${x.value([patch.history])})`);
+  for (const field of patch.remove) removes.push(x.name(field));
+
+  // Index upkeep: an open job sits in GSI2 under its due time (waiting) or its id (active); a
+  // finished one leaves GSI2 and gets its TTL.
+  const state = patch.set.state;
+  if (isTerminal(state)) {
+    removes.push(x.name(INDEX.open.pk), x.name(INDEX.open.sk));
+    sets.push(`${x.name(TTL_ATTRIBUTE)} = ${x.value(expiry(patch.set.updatedAt, retentionDays))}`);
+  } else {
+    const dueAt = patch.set.notBefore ?? patch.set.updatedAt;
+    const sortKey = state === 'SUBMITTED' ? keys.waiting(dueAt, jobId) : keys.active(jobId);
+    sets.push(`${x.name(INDEX.open.sk)} = ${x.value(sortKey)}`);
+  }
+
+  const update = [`SET ${sets.join(', ')}`, removes.length > 0 ? `REMOVE ${removes.join(', ')}` : '']
+    .filter(Boolean)
+    .join(' ');
+  return {
+    Key: keys.job(jobId),
+    UpdateExpression: update,
+    ConditionExpression: conditions.join(' AND '),
+    ...x.attributes(),
+  };
+}
