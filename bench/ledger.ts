@@ -1,0 +1,250 @@
+/**
+ * bench:ledger — task-state-change events through the DynamoDB ledger against the same number of raw
+ * UpdateItem calls, on the same DynamoDB Local, in the same run.
+ *
+ *   npm run bench:ledger [-- --jobs 400 --concurrency 16 --duplicates 0.1]
+ *
+ * Prints events per second for both, DynamoDB writes per event and per job, and ends with
+ * `ratio=<ledger/raw> writes_per_event=<n> writes_per_job=<n>`. It measures; it does not pass or fail.
+ */
+import { parseArgs } from 'node:util';
+import { DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoLedger, ensureLedgerTable } from '@stevedore/aws';
+import {
+  decide,
+  type JobEvent,
+  jobPolicy,
+  jobSource,
+  newJob,
+  parseConfig,
+  parseTaskStateChange,
+  s3JobId,
+  snapshotOfDetail,
+} from '@stevedore/core';
+import { startDynamoDbLocal } from '@stevedore/local';
+import { newTaskArn, taskLifecycle } from '../test/support/ecs-events';
+
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+const { values } = parseArgs({
+  options: {
+    jobs: { type: 'string', default: '400' },
+    concurrency: { type: 'string', default: '16' },
+    duplicates: { type: 'string', default: '0.1' },
+  },
+});
+const JOBS = Number(values.jobs);
+const CONCURRENCY = Number(values.concurrency);
+const DUPLICATES = Number(values.duplicates);
+
+const WRITE_COMMANDS = new Set([
+  'PutItemCommand',
+  'UpdateItemCommand',
+  'DeleteItemCommand',
+  'BatchWriteItemCommand',
+  'TransactWriteItemsCommand',
+]);
+
+function counted(endpoint: string) {
+  const client = new DynamoDBClient({
+    endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },
+  });
+  const counts = { writes: 0, reads: 0 };
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      if (WRITE_COMMANDS.has(String(context.commandName))) counts.writes += 1;
+      else counts.reads += 1;
+      return next(args);
+    },
+    { step: 'initialize', name: 'countWrites' },
+  );
+  return { client, counts };
+}
+
+/** Runs `work(i)` for i in [0, n) with at most `limit` at once. */
+async function pool(n: number, limit: number, work: (i: number) => Promise<void>, label: string) {
+  let next = 0;
+  let done = 0;
+  const started = Date.now();
+  // Progress on a terminal; one line per phase when the output is captured.
+  const report = setInterval(
+    () => process.stderr.isTTY && process.stderr.write(`\r  ${label}: ${done}/${n}`),
+    500,
+  );
+  await Promise.all(
+    Array.from({ length: limit }, async () => {
+      while (next < n) {
+        const i = next++;
+        await work(i);
+        done += 1;
+      }
+    }),
+  );
+  clearInterval(report);
+  process.stderr.write(`\r  ${label}: ${done}/${n} in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+}
+
+const config = parseConfig({
+  tasks: { resize: { image: 'resize:1', cpu: 256, memory: 512 } },
+  pipelines: { photos: { bucket: 'inbox', task: 'resize', retry: { attempts: 2 } } },
+});
+const source = jobSource(config, 'photos');
+if (!source) throw new Error('bench config has no pipeline');
+const policy = jobPolicy(config, source);
+
+type BenchJob = { job: ReturnType<typeof newJob>; taskArn: string; deliveries: JobEvent[] };
+
+/** Creates and launches every job (untimed), then applies all their event deliveries (timed). */
+async function runLedger(endpoint: string, table: string, jobs: BenchJob[], now: Date, label: string) {
+  const side = counted(endpoint);
+  const ledger = new DynamoLedger({ tableName: table, client: side.client });
+  await pool(
+    jobs.length,
+    CONCURRENCY,
+    async (i) => {
+      const { job, taskArn } = jobs[i] as BenchJob;
+      await ledger.createJob(job);
+      const launched = decide(job.jobId, 'photos', { type: 'launched', attempt: 1, taskArn }, now, policy);
+      if (launched) await ledger.applyPatch(job.jobId, launched.patch);
+    },
+    `${label}: create + launch`,
+  );
+  const writesBefore = side.counts.writes;
+  const readsBefore = side.counts.reads;
+  const start = performance.now();
+  let applied = 0;
+  await pool(
+    jobs.length,
+    CONCURRENCY,
+    async (i) => {
+      const { job, deliveries } = jobs[i] as BenchJob;
+      for (const event of deliveries) {
+        const decision = decide(job.jobId, 'photos', event, new Date(), policy);
+        if (!decision) continue;
+        const result = await ledger.applyPatch(job.jobId, decision.patch);
+        if (result.applied) applied += 1;
+      }
+    },
+    `${label}: events`,
+  );
+  const ledgerSeconds = (performance.now() - start) / 1000;
+  side.client.destroy();
+  return {
+    ledgerSeconds,
+    applied,
+    eventWrites: side.counts.writes - writesBefore,
+    eventReads: side.counts.reads - readsBefore,
+    totalWrites: side.counts.writes,
+  };
+}
+
+/** The baseline: as many plain UpdateItem calls (no condition, no history) as event deliveries. */
+async function runRaw(endpoint: string, table: string, jobs: BenchJob[], label: string) {
+  const side = counted(endpoint);
+  const start = performance.now();
+  await pool(
+    jobs.length,
+    CONCURRENCY,
+    async (i) => {
+      const { deliveries } = jobs[i] as BenchJob;
+      for (let k = 0; k < deliveries.length; k++) {
+        await side.client.send(
+          new UpdateItemCommand({
+            TableName: table,
+            Key: { pk: { S: `JOB#${i}` }, sk: { S: 'JOB' } },
+            UpdateExpression: 'SET #s = :s, #v = :v',
+            ExpressionAttributeNames: { '#s': 'state', '#v': 'taskVersion' },
+            ExpressionAttributeValues: { ':s': { S: 'RUNNING' }, ':v': { N: String(k) } },
+          }),
+        );
+      }
+    },
+    label,
+  );
+  const seconds = (performance.now() - start) / 1000;
+  side.client.destroy();
+  return { seconds };
+}
+
+async function main() {
+  process.stderr.write('starting DynamoDB Local (in memory)...\n');
+  const dynamo = await startDynamoDbLocal();
+  try {
+    const setup = counted(dynamo.endpoint);
+    for (const table of ['warm-ledger', 'warm-raw', 'bench-ledger', 'bench-raw'])
+      await ensureLedgerTable(setup.client, table);
+
+    // Each job: created, launched, then its task's eight lifecycle events; some delivered twice and
+    // each job's stream shuffled a little, as EventBridge does.
+    const now = new Date();
+    const jobs = Array.from({ length: JOBS }, (_, i) => {
+      const job = newJob(
+        {
+          jobId: s3JobId('photos', 'inbox', `img-${i}.jpg`, i.toString(16)),
+          kind: 'pipeline',
+          source: 'photos',
+          task: 'resize',
+          maxAttempts: 2,
+          timeoutSeconds: 600,
+          input: { S3_BUCKET: 'inbox', S3_KEY: `img-${i}.jpg` },
+        },
+        now,
+      );
+      const taskArn = newTaskArn();
+      const events: JobEvent[] = taskLifecycle({ jobId: job.jobId, attempt: 1, taskArn, exitCode: 0 }).map(
+        (raw) => ({
+          type: 'task',
+          task: snapshotOfDetail(parseTaskStateChange(raw).detail),
+        }),
+      );
+      const deliveries = events.flatMap((e) => (Math.random() < DUPLICATES ? [e, e] : [e]));
+      for (let k = deliveries.length - 1; k > 0; k--) {
+        if (Math.random() < 0.2)
+          [deliveries[k], deliveries[k - 1]] = [deliveries[k - 1] as JobEvent, deliveries[k] as JobEvent];
+      }
+      return { job, taskArn, deliveries };
+    });
+    const totalEvents = jobs.reduce((n, j) => n + j.deliveries.length, 0);
+
+    // Warm the JVM up on both paths first, so neither side pays for it.
+    await runLedger(dynamo.endpoint, 'warm-ledger', jobs.slice(0, 50), now, 'warm-up: ledger');
+    await runRaw(dynamo.endpoint, 'warm-raw', jobs.slice(0, 50), 'warm-up: raw');
+
+    const ledgerRun = await runLedger(dynamo.endpoint, 'bench-ledger', jobs, now, 'ledger');
+    const rawRun = await runRaw(dynamo.endpoint, 'bench-raw', jobs, 'raw UpdateItem');
+    const { ledgerSeconds, eventWrites, eventReads, applied, totalWrites } = ledgerRun;
+    const rawSeconds = rawRun.seconds;
+
+    const ledgerRate = totalEvents / ledgerSeconds;
+    const rawRate = totalEvents / rawSeconds;
+    const writesPerEvent = eventWrites / totalEvents;
+    const writesPerJob = totalWrites / JOBS;
+    console.log('');
+    console.log(
+      `jobs                      ${JOBS} (concurrency ${CONCURRENCY}, ${Math.round(DUPLICATES * 100)}% duplicated deliveries, 20% adjacent swaps)`,
+    );
+    console.log(
+      `events delivered          ${totalEvents} (${applied} applied, ${totalEvents - applied} stale or duplicate no-ops)`,
+    );
+    console.log(`ledger                    ${ledgerRate.toFixed(0)} events/s`);
+    console.log(`raw UpdateItem            ${rawRate.toFixed(0)} writes/s`);
+    console.log(`reads on the event path   ${eventReads}`);
+    console.log(`writes per event          ${writesPerEvent.toFixed(3)}`);
+    console.log(
+      `writes per job            ${writesPerJob.toFixed(2)} (create 1 + launch 1 + one per delivered event)`,
+    );
+    console.log(
+      `ratio=${(ledgerRate / rawRate).toFixed(3)} writes_per_event=${writesPerEvent.toFixed(3)} writes_per_job=${writesPerJob.toFixed(2)}`,
+    );
+    setup.client.destroy();
+  } finally {
+    await dynamo.stop();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
