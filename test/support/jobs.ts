@@ -15,6 +15,7 @@ import {
   type TaskSnapshot,
   transition,
 } from '@stevedore/core';
+import { newTaskArn, type TaskScript, taskLifecycle } from './ecs-events';
 
 /*
  * Jobs for state-machine tests, built the way the handlers build them: from a parsed config, the
@@ -124,4 +125,16 @@ export function comparable(job: Job): Omit<Job, 'history' | 'updatedAt'> {
 /** The effects of a transition without the ledger write, which every applied event has. */
 export function sideEffects(effects: readonly JobEffect[]): JobEffect[] {
   return effects.filter((effect) => effect.type !== 'Record');
+}
+
+/** Launches the job's current attempt as a new task and delivers the task's whole lifecycle in order. */
+export function runAttempt(
+  job: Job,
+  policy: JobPolicy,
+  script: Omit<TaskScript, 'jobId' | 'attempt' | 'taskArn'> = { exitCode: 0 },
+): { job: Job; events: Record<string, unknown>[]; taskArn: string } {
+  const taskArn = newTaskArn();
+  const start = job.notBefore ? new Date(job.notBefore) : LAUNCHED_AT;
+  const events = taskLifecycle({ start, ...script, jobId: job.jobId, attempt: job.attempt, taskArn });
+  return { job: deliver(launch(job, taskArn, policy, start), events, policy), events, taskArn };
 }

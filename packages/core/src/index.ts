@@ -6,6 +6,8 @@ export {
 } from './config/fargate';
 export { type JobSource, jobPolicy, jobSource, jobSources } from './config/job-sources';
 export { defineConfig, parseConfig, validateConfig } from './config/parse-config';
+export { type CreatedObject, matchingPipelines, pipelineMatches } from './config/pipeline-match';
+export { LOCAL_STAGE, LOG_STREAM_PREFIX, type ResourceNames, resourceNames } from './config/resource-names';
 export {
   ARCHITECTURES,
   type Architecture,
@@ -47,6 +49,15 @@ export {
   scheduledEventPattern,
   taskStateChangePattern,
 } from './events/patterns';
+export {
+  type EventRoute,
+  eventRoutes,
+  HANDLER_NAMES,
+  type HandlerName,
+  type PeriodicRoute,
+  periodicRoutes,
+  type RouteContext,
+} from './events/routes';
 export { type ObjectCreatedEvent, ObjectCreatedSchema, parseObjectCreated } from './events/s3-object-created';
 export {
   parseScheduledEvent,
@@ -124,6 +135,9 @@ export type {
   ApplyResult,
   Clock,
   DescribedTasks,
+  Handler,
+  HandlerDeps,
+  HandlerFactory,
   JobLedger,
   JobPage,
   JobQuery,

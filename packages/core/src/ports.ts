@@ -1,4 +1,5 @@
-import type { CapacityProvider } from './config/schema';
+import type { ResourceNames } from './config/resource-names';
+import type { CapacityProvider, Config } from './config/schema';
 import type { Job, JobState } from './job/job';
 import type { JobPatch } from './job/job-transition';
 import type { TaskSnapshot } from './job/task-snapshot';
@@ -98,3 +99,22 @@ export interface TaskLauncher {
   /** ARNs of the tasks started for a job (running, and stopped ones ECS still remembers). */
   listTasks(startedBy: string): Promise<string[]>;
 }
+
+/**
+ * What every handler works with. On Lambda it is built once per container from the bundled config
+ * and the environment; `stevedore dev` builds it against its local endpoints; tests hand in their own.
+ */
+export interface HandlerDeps {
+  config: Config;
+  names: ResourceNames;
+  ledger: JobLedger;
+  launcher: TaskLauncher;
+  clock: Clock;
+  logger: Logger;
+}
+
+/** A handler as Lambda and the local bus both call it. */
+export type Handler = (event: unknown) => Promise<void>;
+
+/** Builds a handler from its dependencies. */
+export type HandlerFactory = (deps: HandlerDeps) => Handler;

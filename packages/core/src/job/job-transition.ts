@@ -215,6 +215,9 @@ function decideTask(
 ): Decision | undefined {
   const attempt = attemptOf(task);
   if (attempt === undefined) return undefined;
+  // A task of another job (whatever its attempt number) is none of this job's business.
+  const owner = task.overrideEnv.STEVEDORE_JOB_ID ?? task.startedBy;
+  if (owner !== undefined && owner !== jobId) return undefined;
   const at = now.toISOString();
   const guard: JobGuard = { attempt, states: OPEN_STATES, taskArn: task.taskArn, versionBelow: task.version };
   const record = attemptRecordOf(task, attempt, policy);
@@ -227,7 +230,7 @@ function decideTask(
     return {
       patch: {
         guard,
-        set: { state, ...taskFields, updatedAt: at },
+        set: { state, ...taskFields, launchFailures: 0, updatedAt: at },
         remove: ['notBefore'],
         attemptRecord: record,
         history: { at, state, attempt, taskStatus: task.lastStatus, version: task.version },
@@ -370,7 +373,8 @@ function decideLaunchFailure(
 export function isOverdue(job: Job, now: Date): boolean {
   if (job.state !== 'STARTING' && job.state !== 'RUNNING') return false;
   const record = job.attempts[String(job.attempt)];
-  const since = record?.startedAt ?? record?.createdAt;
+  // Without a task event yet, the clock runs from the launch (the job's last update).
+  const since = record?.startedAt ?? record?.createdAt ?? (job.taskArn ? job.updatedAt : undefined);
   if (!since) return false;
   return now.getTime() - new Date(since).getTime() > job.timeoutSeconds * 1000;
 }
