@@ -25,3 +25,37 @@ export class PortInUseError extends LocalRuntimeError {
     this.port = port;
   }
 }
+
+/** The options of a local endpoint are not usable; `key` names the option (a dotted path). */
+export class LocalConfigError extends LocalRuntimeError {
+  override name = 'LocalConfigError';
+  readonly key: string;
+
+  constructor(key: string, problem: string, options?: ErrorOptions) {
+    super(`${key}: ${problem}`, options);
+    this.key = key;
+  }
+}
+
+/**
+ * A request the local ECS endpoint refuses the way ECS does: `code` is the exception name the SDK
+ * raises (`__type` on the wire), `status` the HTTP status, `fields` extra members of the error body
+ * (ConflictException's `resourceIds`).
+ */
+export class EcsApiError extends LocalRuntimeError {
+  override name = 'EcsApiError';
+  readonly code: string;
+  readonly status: number;
+  readonly fields: Readonly<Record<string, unknown>>;
+
+  constructor(
+    code: string,
+    message: string,
+    options?: ErrorOptions & { status?: number; fields?: Record<string, unknown> },
+  ) {
+    super(message, options);
+    this.code = code;
+    this.status = options?.status ?? (code === 'ServerException' ? 500 : 400);
+    this.fields = options?.fields ?? {};
+  }
+}

@@ -1,8 +1,58 @@
 export {
+  type BusStats,
+  type BusTarget,
+  type DeliveryFaults,
+  EventBus,
+  type EventBusOptions,
+} from './bus/event-bus';
+export { matchesPattern } from './bus/event-pattern';
+export {
+  type DevRuntime,
+  type DevRuntimeOptions,
+  type EndpointsFile,
+  LOCAL_ACCOUNT,
+  LOCAL_REGION,
+  startDevRuntime,
+} from './dev-runtime';
+export {
   checkJava,
   type DynamoDbLocalOptions,
   type RunningDynamoDbLocal,
   startDynamoDbLocal,
 } from './dynamodb-local';
-export { JavaMissingError, LocalRuntimeError, PortInUseError } from './errors';
+export {
+  ACTION_BUCKETS,
+  type ApiBucket,
+  type BucketQuota,
+  CAPACITY_UNAVAILABLE,
+  ECS_API_QUOTAS,
+  EcsThrottle,
+  FARGATE_LAUNCH_QUOTAS,
+  type LocalEcs,
+  type LocalEcsOptions,
+  type LocalServiceDefinition,
+  type LocalTaskDefinition,
+  type LocalTaskView,
+  STOP_CODES,
+  type StopCode,
+  startLocalEcs,
+  TASK_STATUSES,
+  type TaskStatus,
+  type ThrottleRequest,
+  TokenBucket,
+} from './ecs';
+export { EcsApiError, JavaMissingError, LocalConfigError, LocalRuntimeError, PortInUseError } from './errors';
+export { type Faults, NO_FAULTS, parseFaults } from './faults';
 export { freePort, waitForHttp } from './net';
+export {
+  type CreatedObject,
+  type LocalS3Sqs,
+  type LocalS3SqsOptions,
+  OBJECT_CREATED_REASONS,
+  type ObjectCreatedReason,
+  objectCreatedEvent,
+  type QueueDepth,
+  type S3ObjectCreatedEvent,
+  SequencerClock,
+  startLocalS3Sqs,
+} from './storage';

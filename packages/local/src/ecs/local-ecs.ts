@@ -1,0 +1,82 @@
+import { LocalRuntimeError } from '../errors';
+import type { EcsContext } from './ecs-context';
+import { listenEcsServer } from './ecs-server';
+import { clusterArnOf, type EcsScope, taskIdOf } from './identifiers';
+import { normalizeEcsOptions } from './local-ecs-options';
+import { ServiceScheduler } from './services';
+import { TaskProtection } from './task-protection';
+import { TaskRunner } from './task-runner';
+import { EcsThrottle } from './throttle';
+import { TimerSet } from './timer-set';
+import type { LocalEcs, LocalEcsOptions } from './types';
+
+/*
+ * `stevedore dev`'s ECS: an endpoint the real SDK talks to, running each task's container as a
+ * local process. Recipe: check the options, listen, build the task runner, the protection and the
+ * service scheduler around one timer set, then start the services.
+ */
+
+/** Starts the local ECS endpoint on 127.0.0.1; rejects with PortInUseError if the port is taken. */
+export async function startLocalEcs(options: LocalEcsOptions): Promise<LocalEcs> {
+  const config = normalizeEcsOptions(options);
+  const scope: EcsScope = { region: config.region, accountId: config.accountId, cluster: config.cluster };
+  const http = await listenEcsServer(config.port);
+  const endpoint = `http://127.0.0.1:${http.port}`;
+  const timers = new TimerSet();
+  const throttle = new EcsThrottle(config.throttling);
+  const capacityFails = () => config.capacityFailureRate > 0 && config.random() < config.capacityFailureRate;
+
+  let scheduler: ServiceScheduler | undefined;
+  const runner = new TaskRunner({
+    scope,
+    endpoint,
+    logDir: config.logDir,
+    baseEnv: config.baseEnv,
+    stepDelayMs: config.stepDelayMs,
+    stoppedTaskRetentionMs: config.stoppedTaskRetentionMs,
+    timers,
+    emit: config.onTaskStateChange,
+    onChange: (task) => scheduler?.onTaskChange(task),
+  });
+  const protection = new TaskProtection(scope, runner, timers, (task) =>
+    scheduler?.onProtectionReleased(task),
+  );
+  scheduler = new ServiceScheduler(
+    { scope, runner, throttle, timers, protection, capacityFails },
+    config.definitions,
+    config.services,
+  );
+  const context: EcsContext = {
+    scope,
+    definitions: config.definitions,
+    runner,
+    scheduler,
+    protection,
+    throttle,
+    capacityFails,
+    random: config.random,
+    runTaskTokens: new Map(),
+  };
+  http.serve(context);
+  scheduler.start();
+
+  let closing: Promise<void> | undefined;
+  return {
+    endpoint,
+    clusterArn: clusterArnOf(scope),
+    tasks: () => runner.views(),
+    kill: (taskArn) => {
+      const taskId = taskIdOf(scope, taskArn);
+      const task = taskId === undefined ? undefined : runner.get(taskId);
+      if (!task) throw new LocalRuntimeError(`no task ${taskArn} on the local ECS endpoint`);
+      runner.kill(task);
+    },
+    close: () => {
+      closing ??= (async () => {
+        scheduler?.close();
+        await Promise.all([runner.close(), http.close()]);
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,106 @@
+import { EcsApiError } from '../errors';
+import type { EcsContext } from './ecs-context';
+import { checkCluster, resolveTaskDefinition, serviceArnOf, serviceNameOf } from './identifiers';
+import {
+  objectList,
+  optionalInteger,
+  optionalString,
+  type RequestBody,
+  requiredBoolean,
+  requiredString,
+  stringList,
+} from './request-fields';
+import {
+  GET_PROTECTION_LIMIT,
+  MAX_PROTECTION_MINUTES,
+  type ProtectionResult,
+  UPDATE_PROTECTION_LIMIT,
+} from './task-protection';
+import type { CapacityProviderName } from './types';
+
+/*
+ * DescribeServices, UpdateService, UpdateTaskProtection and GetTaskProtection. DescribeServices
+ * takes up to 10 services and answers unknown ones with failures (reason MISSING); UpdateService
+ * here changes desiredCount and the capacity provider of tasks started from then on.
+ */
+
+const DESCRIBE_SERVICES_LIMIT = 10;
+const invalid = (message: string) => new EcsApiError('InvalidParameterException', message);
+
+/** Handles DescribeServices. */
+export function describeServices(context: EcsContext, body: RequestBody): Record<string, unknown> {
+  checkCluster(context.scope, optionalString(body, 'cluster'));
+  const references =
+    stringList(body, 'services', { max: DESCRIBE_SERVICES_LIMIT, required: true, label: 'Services' }) ?? [];
+  const services: Record<string, unknown>[] = [];
+  const failures: Array<{ arn: string; reason: string }> = [];
+  for (const reference of references) {
+    const name = serviceNameOf(context.scope, reference);
+    const service = context.scheduler.get(name);
+    if (service) services.push(context.scheduler.describe(service));
+    else failures.push({ arn: serviceArnOf(context.scope, name), reason: 'MISSING' });
+  }
+  return { services, failures };
+}
+
+/** Handles UpdateService: scale-out starts tasks at once, scale-in stops unprotected ones. */
+export function updateService(context: EcsContext, body: RequestBody): Record<string, unknown> {
+  checkCluster(context.scope, optionalString(body, 'cluster'));
+  const service = context.scheduler.get(serviceNameOf(context.scope, requiredString(body, 'service')));
+  if (!service) throw new EcsApiError('ServiceNotFoundException', 'Service not found.');
+  const taskDefinition = optionalString(body, 'taskDefinition');
+  if (taskDefinition !== undefined) {
+    const definition = resolveTaskDefinition(context.scope, context.definitions, taskDefinition);
+    if (!definition) throw new EcsApiError('ClientException', 'TaskDefinition not found.');
+    if (definition !== service.definition) {
+      throw invalid('The local ECS endpoint cannot move a service to another task definition family.');
+    }
+  }
+  const strategy = objectList(body, 'capacityProviderStrategy');
+  if (strategy !== undefined) {
+    const providers = strategy.map((item) => optionalString(item, 'capacityProvider'));
+    const [provider] = providers;
+    if (providers.length !== 1 || (provider !== 'FARGATE' && provider !== 'FARGATE_SPOT')) {
+      throw invalid(
+        'The local ECS endpoint takes a capacity provider strategy of one FARGATE or FARGATE_SPOT item.',
+      );
+    }
+    service.capacityProvider = provider as CapacityProviderName;
+  }
+  const desiredCount = optionalInteger(body, 'desiredCount', { min: 0, max: 5000 });
+  if (desiredCount !== undefined) context.scheduler.setDesiredCount(service, desiredCount);
+  return { service: context.scheduler.describe(service) };
+}
+
+/** Handles UpdateTaskProtection. */
+export function updateTaskProtection(context: EcsContext, body: RequestBody): Record<string, unknown> {
+  checkCluster(context.scope, optionalString(body, 'cluster'));
+  const tasks =
+    stringList(body, 'tasks', { max: UPDATE_PROTECTION_LIMIT, required: true, label: 'Tasks' }) ?? [];
+  const enabled = requiredBoolean(body, 'protectionEnabled');
+  const minutes = optionalInteger(body, 'expiresInMinutes', { min: 1, max: MAX_PROTECTION_MINUTES });
+  return protectionResponse(context.protection.update(tasks, enabled, enabled ? minutes : undefined));
+}
+
+/** Handles GetTaskProtection; without `tasks`, every task of every service. */
+export function getTaskProtection(context: EcsContext, body: RequestBody): Record<string, unknown> {
+  checkCluster(context.scope, optionalString(body, 'cluster'));
+  const tasks =
+    stringList(body, 'tasks', { max: GET_PROTECTION_LIMIT, required: false }) ??
+    context.runner
+      .all()
+      .filter((task) => task.serviceName !== undefined && task.desiredStatus === 'RUNNING')
+      .map((task) => task.taskArn);
+  return protectionResponse(context.protection.get(tasks));
+}
+
+function protectionResponse(result: ProtectionResult): Record<string, unknown> {
+  return {
+    protectedTasks: result.protectedTasks.map((entry) => ({
+      taskArn: entry.taskArn,
+      protectionEnabled: entry.protectionEnabled,
+      ...(entry.expirationDate ? { expirationDate: entry.expirationDate.getTime() / 1000 } : {}),
+    })),
+    failures: result.failures,
+  };
+}

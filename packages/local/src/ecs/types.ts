@@ -1,0 +1,170 @@
+import type { ChildProcess } from 'node:child_process';
+
+/*
+ * The public shapes of the local ECS endpoint, and the records it keeps per task and per service.
+ * A task record is the single source of truth: RunTask/DescribeTasks responses and the Task State
+ * Change events are all rendered from it (task-events.ts), so they always agree on `version`.
+ */
+
+export interface LocalTaskDefinition {
+  /** Task definition family, e.g. 'stevedore-local-summarize'; the only revision is 1. */
+  family: string;
+  /** The one (essential) container of the task. */
+  containerName: string;
+  image: string;
+  /** Fargate CPU units and MiB, reported as strings like ECS does. */
+  cpu: number;
+  memory: number;
+  architecture: 'x86_64' | 'arm64';
+  /** The task definition's environment. */
+  env: Record<string, string>;
+  /** Seconds between SIGTERM and SIGKILL (ECS default 30, Fargate maximum 120). */
+  stopTimeout: number;
+  /** argv of the local process standing in for the container; spawned without a shell. */
+  command?: readonly string[];
+  cwd?: string;
+}
+
+export interface LocalServiceDefinition {
+  name: string;
+  /** Family of one of the task definitions. */
+  taskDefinition: string;
+  desiredCount: number;
+  capacityProvider?: 'FARGATE' | 'FARGATE_SPOT';
+}
+
+export interface LocalEcsOptions {
+  region: string;
+  accountId: string;
+  /** Cluster name; its ARN is arn:aws:ecs:<region>:<account>:cluster/<name>. */
+  cluster: string;
+  taskDefinitions: readonly LocalTaskDefinition[];
+  services?: readonly LocalServiceDefinition[];
+  /** Each task's stdout and stderr are appended to <logDir>/<taskId>.log. */
+  logDir: string;
+  /** The environment every container gets (PATH, AWS endpoints...); process.env is not inherited. */
+  baseEnv: Record<string, string>;
+  /** Receives each "ECS Task State Change" event, as EventBridge would deliver it. */
+  onTaskStateChange: (event: Record<string, unknown>) => void;
+  /** ECS's and Fargate's token buckets (default true). */
+  throttling?: boolean;
+  /** Probability (0..1) that a task launch fails for lack of Fargate capacity. */
+  capacityFailureRate?: number;
+  random?: () => number;
+  /** Pause between lifecycle steps (default 100 ms). */
+  stepDelayMs?: number;
+  /** Port on 127.0.0.1 (default: a free one). */
+  port?: number;
+  /** How long stopped tasks stay describable (default 1 hour). */
+  stoppedTaskRetentionMs?: number;
+}
+
+/** A task as the CLI and tests see it. */
+export interface LocalTaskView {
+  taskArn: string;
+  taskId: string;
+  family: string;
+  lastStatus: TaskStatus;
+  desiredStatus: 'RUNNING' | 'STOPPED';
+  startedBy?: string;
+  group: string;
+  /** The process id while (or after) the container process ran. */
+  pid?: number;
+  protected: boolean;
+  logFile: string;
+  version: number;
+}
+
+export interface LocalEcs {
+  /** http://127.0.0.1:<port> */
+  endpoint: string;
+  clusterArn: string;
+  /** Running and recently stopped tasks (for the CLI and tests). */
+  tasks(): readonly LocalTaskView[];
+  /** Simulates a crash: SIGKILL the task's process (exit 137, stopCode EssentialContainerExited). */
+  kill(taskArn: string): void;
+  /** Stops every task (SIGTERM, then SIGKILL after min(stopTimeout, 5 s)) and closes the server. */
+  close(): Promise<void>;
+}
+
+/** The Fargate task lifecycle, in order. */
+export const TASK_STATUSES = [
+  'PROVISIONING',
+  'PENDING',
+  'ACTIVATING',
+  'RUNNING',
+  'DEACTIVATING',
+  'STOPPING',
+  'DEPROVISIONING',
+  'STOPPED',
+] as const;
+export type TaskStatus = (typeof TASK_STATUSES)[number];
+
+export const STOP_CODES = {
+  essentialContainerExited: 'EssentialContainerExited',
+  userInitiated: 'UserInitiated',
+  serviceSchedulerInitiated: 'ServiceSchedulerInitiated',
+  taskFailedToStart: 'TaskFailedToStart',
+} as const;
+export type StopCode = (typeof STOP_CODES)[keyof typeof STOP_CODES];
+
+export type CapacityProviderName = 'FARGATE' | 'FARGATE_SPOT';
+
+export interface Tag {
+  key: string;
+  value: string;
+}
+
+/** The `overrides` member of RunTask, kept exactly as sent. */
+export type TaskOverrides = Record<string, unknown>;
+
+/** Everything ECS knows about one task. Times are Dates; renderers turn them into wire formats. */
+export interface TaskRecord {
+  /** Creation order, for stable listing and pagination. */
+  seq: number;
+  taskId: string;
+  taskArn: string;
+  definition: LocalTaskDefinition;
+  taskDefinitionArn: string;
+  containerArn: string;
+  attachmentId: string;
+  eniId: string;
+  macAddress: string;
+  /** Set when launched with a capacity provider strategy (or none); absent with launchType FARGATE. */
+  capacityProviderName?: CapacityProviderName;
+  group: string;
+  startedBy?: string;
+  serviceName?: string;
+  overrides: TaskOverrides;
+  /** The container's environment overrides, in order, already validated. */
+  overrideEnv: ReadonlyArray<readonly [string, string]>;
+  tags: Tag[];
+  lastStatus: TaskStatus;
+  desiredStatus: 'RUNNING' | 'STOPPED';
+  version: number;
+  attachmentStatus: 'PRECREATED' | 'ATTACHED' | 'DETACHING' | 'DELETED';
+  containerStatus: 'PENDING' | 'RUNNING' | 'STOPPED';
+  createdAt: Date;
+  updatedAt: Date;
+  connectivityAt?: Date;
+  pullStartedAt?: Date;
+  pullStoppedAt?: Date;
+  startedAt?: Date;
+  stoppingAt?: Date;
+  executionStoppedAt?: Date;
+  stoppedAt?: Date;
+  stopCode?: StopCode;
+  stoppedReason?: string;
+  exitCode?: number;
+  containerReason?: string;
+  runtimeId?: string;
+  logFile: string;
+  pid?: number;
+  child?: ChildProcess;
+  /** Scale-in protection: until this time (ms since epoch); absent when unprotected. */
+  protectedUntil?: number;
+}
+
+/** The `reason` of a RunTask failure when Fargate has no capacity, as ECS words it. */
+export const CAPACITY_UNAVAILABLE =
+  'Capacity is unavailable at this time. Please try again later or in a different availability zone';

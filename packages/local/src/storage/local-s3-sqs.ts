@@ -1,0 +1,187 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import * as v from 'valibot';
+import { LocalConfigError, LocalRuntimeError, PortInUseError } from '../errors';
+import { buildFauxqsApp, loadFauxqsStores } from './fauxqs-parts';
+import { createLocalSqsStore, localQueueUrl, type QueueDepth, queueDepthOf } from './local-sqs-store';
+import { newS3RequestId, type ObjectCreatedReason, objectCreatedEvent } from './object-created-event';
+import { createPersistentS3Store, type StoredObjectEvent } from './persistent-s3-store';
+
+/*
+ * The S3 + SQS stand-in of `stevedore dev`: fauxqs (an in-memory S3/SQS/SNS emulator on Fastify) on
+ * 127.0.0.1, with S3 objects optionally persisted and every object created turned into the
+ * EventBridge "Object Created" event that a bucket with EventBridge notifications sends.
+ */
+
+export interface LocalS3SqsOptions {
+  region: string;
+  accountId: string;
+  /** Port on 127.0.0.1; a free one when omitted. */
+  port?: number;
+  /** S3 objects persist under it across restarts (a restart reloads them); in memory when omitted. */
+  dataDir?: string;
+  /** Created at start (idempotent). */
+  buckets: readonly string[];
+  /** Created at start. Queues and messages are never persisted. */
+  queues: readonly { name: string; attributes?: Record<string, string> }[];
+  /** Every object created (PutObject, CopyObject, CompleteMultipartUpload): an EventBridge "Object Created" event. */
+  onObjectCreated: (event: Record<string, unknown>) => void;
+}
+
+export interface LocalS3Sqs {
+  /** http://127.0.0.1:<port>, for both S3 and SQS clients. */
+  endpoint: string;
+  /** Queue name to its URL, usable as QueueUrl by a client whose endpoint is `endpoint`. */
+  queueUrls: Record<string, string>;
+  /** Visible, in-flight and delayed counts of a queue, read without touching it. */
+  queueDepth(name: string): QueueDepth;
+  close(): Promise<void>;
+}
+
+// S3 bucket naming rules (general purpose buckets) and SQS queue names, as AWS enforces them.
+const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+const QUEUE_NAME = /^(?:[A-Za-z0-9_-]{1,80}|[A-Za-z0-9_-]{1,75}\.fifo)$/;
+
+const OptionsSchema = v.strictObject({
+  region: v.pipe(v.string(), v.regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'expected a region such as us-east-1')),
+  accountId: v.pipe(v.string(), v.regex(/^\d{12}$/, 'expected a 12-digit account id')),
+  port: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(65_535))),
+  dataDir: v.optional(v.pipe(v.string(), v.minLength(1))),
+  buckets: v.array(v.pipe(v.string(), v.regex(BUCKET_NAME, 'expected an S3 bucket name'))),
+  queues: v.array(
+    v.strictObject({
+      name: v.pipe(v.string(), v.regex(QUEUE_NAME, 'expected an SQS queue name')),
+      attributes: v.optional(v.record(v.string(), v.string())),
+    }),
+  ),
+  onObjectCreated: v.function(),
+});
+
+/** What the HTTP request that led to a store call tells about it. */
+interface RequestFacts {
+  requestId: string;
+  sourceIpAddress: string;
+  /** CopyObject is a PUT with this header; PutObject is a PUT without it. */
+  copy: boolean;
+}
+
+/** Starts the local S3 + SQS endpoint on 127.0.0.1 with the given buckets and queues. */
+export async function startLocalS3Sqs(options: LocalS3SqsOptions): Promise<LocalS3Sqs> {
+  validateOptions(options);
+  const { region, accountId } = options;
+  const classes = await loadFauxqsStores();
+
+  /*
+   * Why a request context and not a guess: fauxqs calls the same store.putObject for PutObject and
+   * CopyObject, and both answer the same route. The wire protocol is what tells them apart (CopyObject
+   * is a PUT carrying x-amz-copy-source), so each request's facts are kept in an AsyncLocalStorage
+   * entered just before its handler runs; the handler calls the store synchronously, inside it. That
+   * holds however fauxqs copies internally, and it also gives the event the request id the client
+   * sees in x-amz-request-id.
+   */
+  const requests = new AsyncLocalStorage<RequestFacts>();
+  const reasonOf = (stored: StoredObjectEvent, facts: RequestFacts | undefined): ObjectCreatedReason => {
+    if (stored.operation === 'complete-multipart') return 'CompleteMultipartUpload';
+    return facts?.copy ? 'CopyObject' : 'PutObject';
+  };
+  const onStored = (stored: StoredObjectEvent) => {
+    const facts = requests.getStore();
+    const event = objectCreatedEvent(
+      {
+        bucket: stored.bucket,
+        key: stored.object.key,
+        size: stored.object.contentLength,
+        etag: stored.object.etag,
+        sequencer: stored.sequencer,
+        lastModified: stored.object.lastModified,
+        reason: reasonOf(stored, facts),
+        requestId: facts?.requestId ?? newS3RequestId(),
+        sourceIpAddress: facts?.sourceIpAddress ?? '127.0.0.1',
+      },
+      { region, accountId },
+    );
+    // The object is stored (and on disk) by now. Delivery is decoupled from the S3 request, as with
+    // EventBridge: a listener that throws does not turn a stored PutObject into a 500 the SDK would
+    // retry (and so store twice); its error surfaces as an uncaught exception instead.
+    queueMicrotask(() => options.onObjectCreated(event));
+  };
+
+  let origin = '';
+  const s3Store = createPersistentS3Store(classes.S3Store, {
+    ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
+    onStored,
+  });
+  const sqsStore = createLocalSqsStore(classes.SqsStore, { accountId, origin: () => origin });
+  const snsStore = new classes.SnsStore();
+  const app = buildFauxqsApp(region, { s3Store, sqsStore, snsStore });
+
+  app.addHook('preHandler', (request, reply, done) => {
+    const requestId = newS3RequestId();
+    // fauxqs sets its own x-amz-request-id only when none is set yet.
+    reply.header('x-amz-request-id', requestId);
+    const facts = {
+      requestId,
+      sourceIpAddress: request.ip,
+      copy: request.headers['x-amz-copy-source'] !== undefined,
+    };
+    requests.run(facts, done);
+  });
+
+  for (const bucket of options.buckets) s3Store.createBucket(bucket);
+
+  const port = options.port ?? 0;
+  try {
+    await app.listen({ port, host: '127.0.0.1' });
+  } catch (error) {
+    await app.close();
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      throw new PortInUseError('The local S3/SQS endpoint', port, { cause: error });
+    }
+    throw new LocalRuntimeError(`the local S3/SQS endpoint could not listen on 127.0.0.1:${port}`, {
+      cause: error,
+    });
+  }
+  const address = app.server.address();
+  if (address === null || typeof address === 'string') {
+    await app.close();
+    throw new LocalRuntimeError(`the local S3/SQS endpoint is not listening on a TCP port (${address})`);
+  }
+  origin = `http://127.0.0.1:${address.port}`;
+
+  const queueUrls: Record<string, string> = {};
+  for (const queue of options.queues) {
+    const url = localQueueUrl(origin, accountId, queue.name);
+    const attributes = queue.name.endsWith('.fifo')
+      ? { FifoQueue: 'true', ...queue.attributes }
+      : queue.attributes;
+    const arn = `arn:aws:sqs:${region}:${accountId}:${queue.name}`;
+    const existing = sqsStore.getQueueByArn(arn);
+    queueUrls[queue.name] = (existing ?? sqsStore.createQueue(queue.name, url, arn, attributes)).url;
+  }
+
+  let closing: Promise<void> | undefined;
+  return {
+    endpoint: origin,
+    queueUrls,
+    queueDepth(name) {
+      const snapshot = sqsStore.inspectQueue(name);
+      if (!snapshot) throw new LocalRuntimeError(`the local SQS endpoint has no queue named ${name}`);
+      return queueDepthOf(snapshot, Date.now());
+    },
+    close() {
+      // fauxqs' preClose hook ends pending long polls and their timers; close() waits for the server.
+      closing ??= Promise.resolve(app.close()).then(() => undefined);
+      return closing;
+    },
+  };
+}
+
+function validateOptions(options: LocalS3SqsOptions): void {
+  const result = v.safeParse(OptionsSchema, options);
+  if (!result.success) {
+    const [issue] = result.issues;
+    const problem = issue.type === 'strict_object' ? 'unknown option' : issue.message;
+    throw new LocalConfigError(`options.${v.getDotPath(issue) ?? ''}`, `${problem} (local S3/SQS endpoint)`, {
+      cause: new v.ValiError(result.issues),
+    });
+  }
+}
