@@ -1,0 +1,1 @@
+export type { Handler, HandlerDeps, HandlerFactory } from '@stevedore/core';

@@ -1,0 +1,190 @@
+import { RunTaskError } from '@stevedore/aws';
+import {
+  type ApplyResult,
+  type Decision,
+  decide,
+  isTerminal,
+  type Job,
+  type JobEffect,
+  type JobEvent,
+  type JobPolicy,
+  type JobSource,
+  jobPolicy,
+  jobSource,
+  STOP_REASONS,
+  slotHolder,
+} from '@stevedore/core';
+import type { HandlerDeps } from './deps';
+
+/*
+ * The steps every job handler shares: launch an attempt, apply an event through the ledger, and run
+ * the effects the state machine asks for. Each step is safe to repeat: RunTask carries the attempt's
+ * clientToken, ledger writes are guarded, slots are keyed by attempt.
+ */
+
+export interface SourcePolicy {
+  source: JobSource;
+  policy: JobPolicy;
+}
+
+/** The pipeline or schedule of a job, with its state-machine policy, from the config. */
+export function sourcePolicy(deps: HandlerDeps, name: string): SourcePolicy | undefined {
+  const source = jobSource(deps.config, name);
+  return source ? { source, policy: jobPolicy(deps.config, source) } : undefined;
+}
+
+export interface Applied {
+  decision: Decision | undefined;
+  result: ApplyResult;
+}
+
+/** Applies an event to a job with one guarded ledger write, and logs the transition. */
+export async function applyEvent(
+  deps: HandlerDeps,
+  jobId: string,
+  found: SourcePolicy,
+  event: JobEvent,
+): Promise<Applied> {
+  const decision = decide(jobId, found.source.name, event, deps.clock.now(), found.policy);
+  if (!decision) return { decision, result: { applied: false } };
+  const result = await deps.ledger.applyPatch(jobId, decision.patch);
+  if (result.applied) {
+    const { job } = result;
+    deps.logger.info('transition', {
+      jobId,
+      source: job.source,
+      state: job.state,
+      attempt: job.attempt,
+      ...(job.taskStatus ? { taskStatus: job.taskStatus } : {}),
+      ...(job.taskArn ? { taskArn: job.taskArn } : {}),
+      ...(decision.patch.history.reason ? { reason: decision.patch.history.reason } : {}),
+    });
+  }
+  return { decision, result };
+}
+
+export type LaunchOutcome = 'launched' | 'not-due' | 'no-slot' | 'refused' | 'not-launchable';
+
+/** The environment a job's task receives: the source's env, the job's input, and who it is. */
+export function launchEnv(job: Job, source: JobSource): Record<string, string> {
+  return {
+    ...source.env,
+    ...job.input,
+    STEVEDORE_JOB_ID: job.jobId,
+    STEVEDORE_ATTEMPT: String(job.attempt),
+  };
+}
+
+/**
+ * Launches the job's current attempt if it is due and a concurrency slot is free. A refusal from ECS
+ * (capacity, throttling, bad request) is recorded on the job; any other error is thrown so the
+ * caller is retried, and the retry reuses the attempt's clientToken, so no second task starts.
+ */
+export async function launchJob(deps: HandlerDeps, job: Job): Promise<LaunchOutcome> {
+  if (job.state !== 'SUBMITTED' || job.taskArn !== undefined) return 'not-launchable';
+  if (job.notBefore && new Date(job.notBefore) > deps.clock.now()) return 'not-due';
+  const found = sourcePolicy(deps, job.source);
+  if (!found) {
+    deps.logger.error('job source is not in the config', { jobId: job.jobId, source: job.source });
+    return 'not-launchable';
+  }
+  const { source } = found;
+  const holder = slotHolder(job.jobId, job.attempt);
+  if (
+    source.concurrency !== undefined &&
+    !(await deps.ledger.acquireSlot(source.name, holder, source.concurrency))
+  ) {
+    return 'no-slot';
+  }
+
+  let taskArn: string;
+  let lastStatus: string | undefined;
+  try {
+    ({ taskArn, lastStatus } = await deps.launcher.runTask({
+      jobId: job.jobId,
+      attempt: job.attempt,
+      taskDefinition: deps.names.taskFamily(source.taskName),
+      containerName: source.task.containerName,
+      env: launchEnv(job, source),
+      capacityProvider: source.task.capacity,
+    }));
+  } catch (error) {
+    if (!(error instanceof RunTaskError)) throw error;
+    const failed: JobEvent = {
+      type: 'launch-failed',
+      attempt: job.attempt,
+      launchFailures: job.launchFailures,
+      failure: error.toLaunchFailure(),
+    };
+    const { decision, result } = await applyEvent(deps, job.jobId, found, failed);
+    // The slot goes back even if the write lost a race: this attempt holds no task.
+    if (decision)
+      await runEffects(
+        deps,
+        decision.effects.filter((e) => e.type === 'ReleaseSlot'),
+      );
+    if (result.applied)
+      deps.logger.warn('launch refused', { jobId: job.jobId, kind: error.kind, reason: error.reason });
+    return 'refused';
+  }
+
+  const launched: JobEvent = {
+    type: 'launched',
+    attempt: job.attempt,
+    taskArn,
+    ...(lastStatus ? { lastStatus } : {}),
+  };
+  const { result } = await applyEvent(deps, job.jobId, found, launched);
+  if (!result.applied && result.current && isTerminal(result.current.state) && !result.current.taskArn) {
+    // The job was cancelled while RunTask ran: stop the task nobody will follow.
+    await deps.launcher.stopTask(taskArn, STOP_REASONS.cancel);
+  }
+  return 'launched';
+}
+
+/** Runs the effects of a decision. Every effect is idempotent, so running them again is harmless. */
+export async function runEffects(deps: HandlerDeps, effects: readonly JobEffect[]): Promise<void> {
+  for (const effect of effects) {
+    switch (effect.type) {
+      case 'ReleaseSlot':
+        if (jobSource(deps.config, effect.source)?.concurrency !== undefined) {
+          await deps.ledger.releaseSlot(effect.source, effect.holder);
+        }
+        break;
+      case 'LaunchWaiting':
+        await launchWaiting(deps, effect.source);
+        break;
+      case 'ScheduleRetry': {
+        if (new Date(effect.notBefore) > deps.clock.now()) break; // the sweeper launches it when due
+        const job = await deps.ledger.getJob(effect.jobId);
+        if (job && job.attempt === effect.attempt) await launchJob(deps, job);
+        break;
+      }
+      case 'StopTask':
+        await deps.launcher.stopTask(effect.taskArn, effect.reason);
+        break;
+      case 'Record':
+        break; // recorded by applyEvent before effects run
+    }
+  }
+}
+
+/**
+ * Launches the oldest due waiting jobs of a capped source while slots are free. Uncapped sources
+ * have no queue: their waiting jobs are backing off and the sweeper launches them when due.
+ */
+export async function launchWaiting(deps: HandlerDeps, sourceName: string, max = 25): Promise<number> {
+  const source = jobSource(deps.config, sourceName);
+  if (!source || source.concurrency === undefined) return 0;
+  const page = await deps.ledger.openJobs(source.name, {
+    dueBy: deps.clock.now(),
+    limit: Math.min(max, source.concurrency),
+  });
+  let launched = 0;
+  for (const job of page.jobs) {
+    const outcome = await launchJob(deps, job);
+    if (outcome === 'launched') launched += 1;
+    if (outcome === 'no-slot') break;
+  }
+  return launched;
+}

@@ -1,0 +1,58 @@
+import { defineConfig } from '@stevedore/core';
+
+/**
+ * The example app. `npm start` runs it on the local runtime; `npx sst deploy` deploys it.
+ * Upload a .csv or .json under incoming/ to the stevedore-inbox bucket and a summary appears under summaries/.
+ */
+export default defineConfig({
+  app: 'stevedore',
+  tasks: {
+    summarize: {
+      image: 'public.ecr.aws/docker/library/node:22-alpine',
+      command: ['node', 'examples/summarize/main.js'],
+      cpu: 256,
+      memory: 512,
+      architecture: 'arm64',
+      env: { OUTPUT_PREFIX: 'summaries/', INPUT_PREFIX: 'incoming/' },
+      stopTimeout: 10,
+      local: { command: ['node', '--import', 'tsx', 'examples/summarize/main.ts'] },
+    },
+    flaky: {
+      image: 'public.ecr.aws/docker/library/node:22-alpine',
+      command: ['node', 'examples/flaky/main.js'],
+      cpu: 256,
+      memory: 512,
+      architecture: 'arm64',
+      local: { command: ['node', '--import', 'tsx', 'examples/flaky/main.ts'] },
+    },
+  },
+  pipelines: {
+    summaries: {
+      bucket: 'stevedore-inbox',
+      prefix: 'incoming/',
+      task: 'summarize',
+      timeout: 300,
+      concurrency: 4,
+      retry: {
+        attempts: 3,
+        // Exit code 2 means the input cannot be summarized: retrying will not help.
+        rules: [{ onExitCode: '2', action: 'EXIT' }],
+      },
+    },
+    flaky: {
+      bucket: 'stevedore-inbox',
+      prefix: 'flaky/',
+      task: 'flaky',
+      timeout: 60,
+      retry: {
+        attempts: 4,
+        backoff: { initialSeconds: 2, maxSeconds: 10 },
+        rules: [
+          { onExitCode: '75', action: 'RETRY' },
+          { onStopCode: 'SpotInterruption', action: 'RETRY' },
+        ],
+        otherwise: 'EXIT',
+      },
+    },
+  },
+});
