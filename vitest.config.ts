@@ -23,6 +23,17 @@ export default defineConfig({
           hookTimeout: 60_000,
         },
       },
+      {
+        test: {
+          name: 'e2e',
+          env,
+          include: ['test/e2e/**/*.test.ts'],
+          testTimeout: 180_000,
+          hookTimeout: 120_000,
+          // Each file runs `stevedore dev` with its own DynamoDB Local and tasks: one at a time.
+          fileParallelism: false,
+        },
+      },
     ],
   },
 });

@@ -7,7 +7,7 @@ import { type Config, type ConfigInput, ConfigSchema } from './schema';
  * Declares a Stevedore config. It returns its argument unchanged: the point is the type, so an editor
  * checks the config as it is written. Validation happens in `parseConfig`, where every reader loads it.
  */
-export function defineConfig<const T extends ConfigInput>(config: T): T {
+export function defineConfig(config: ConfigInput): ConfigInput {
   return config;
 }
 

@@ -1,0 +1,116 @@
+import { parseArgs } from 'node:util';
+import { HANDLERS } from '@stevedore/functions';
+import { type DevRuntime, parseFaults, startDevRuntime } from '@stevedore/local';
+import { CliError } from '../lib/cli-error';
+import { devLogger } from '../lib/dev-logger';
+import { DEFAULT_CONFIG, loadConfig } from '../lib/load-config';
+import { renderTable } from '../lib/table';
+
+export const DEV_USAGE = `stevedore dev [--config <path>] [--state-dir <dir>] [--faults <spec>] [--port <n>] [--tick <seconds>]
+
+  Runs the whole control plane on this machine: DynamoDB Local, S3 and SQS stand-ins, a local ECS
+  endpoint that runs each task as a local process, and the same handlers Lambda runs.
+
+  --config      config file (default ${DEFAULT_CONFIG})
+  --state-dir   ledger data, task logs and endpoints.json (default .stevedore)
+  --faults      duplicate=<0..1>,reorder=<0..1>,capacity=<0..1>,throttle=on|off
+  --port        first port: S3/SQS on it, ECS on +1, DynamoDB on +2 (default 4566; 0 = any free ports)
+  --tick        seconds between runs of the periodic handlers (default 5)`;
+
+/** `stevedore dev`: starts everything, streams job transitions, stops cleanly on Ctrl-C. */
+export async function dev(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      config: { type: 'string', default: DEFAULT_CONFIG },
+      'state-dir': { type: 'string', default: '.stevedore' },
+      faults: { type: 'string' },
+      port: { type: 'string', default: '4566' },
+      tick: { type: 'string', default: '5' },
+    },
+  });
+  const port = Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65533)
+    throw new CliError(`--port expects a port number, got ${values.port}`);
+  const tick = Number(values.tick);
+  if (!(tick > 0)) throw new CliError(`--tick expects a number of seconds, got ${values.tick}`);
+  const faults = parseFaults(values.faults);
+  const { config, dir, path } = await loadConfig(values.config);
+
+  const logger = devLogger();
+  process.stdout.write(`starting stevedore dev for ${path}...\n`);
+  const runtime: DevRuntime = await startDevRuntime({
+    config,
+    configDir: dir,
+    stateDir: values['state-dir'],
+    handlers: HANDLERS,
+    logger,
+    faults,
+    basePort: port,
+    tickMs: tick * 1000,
+  });
+
+  const e = runtime.endpoints;
+  process.stdout.write(
+    `\n${renderTable(
+      [
+        { what: 'S3', where: e.s3 },
+        { what: 'SQS', where: e.sqs },
+        { what: 'DynamoDB', where: `${e.dynamodb}  (table ${e.table})` },
+        { what: 'ECS', where: `${e.ecs}  (cluster ${e.cluster})` },
+        { what: 'state', where: `${e.stateDir}  (endpoints.json, logs/)` },
+      ],
+      [
+        { header: 'ENDPOINT', cell: (r) => r.what },
+        { header: 'URL', cell: (r) => r.where },
+      ],
+    )}\n\n`,
+  );
+  const watched = Object.entries(config.pipelines).map(([name, p]) => ({
+    name,
+    kind: 'pipeline',
+    source: `s3://${p.bucket}/${p.prefix}*${p.suffix}`,
+    task: p.task,
+    limits: `${p.concurrency ? `${p.concurrency} at once` : 'no cap'}, ${p.timeout} s, ${p.retry.attempts} attempts`,
+  }));
+  if (watched.length > 0) {
+    process.stdout.write(
+      `${renderTable(watched, [
+        { header: 'WATCHING', cell: (r) => r.name },
+        { header: 'KIND', cell: (r) => r.kind },
+        { header: 'SOURCE', cell: (r) => r.source },
+        { header: 'TASK', cell: (r) => r.task },
+        { header: 'LIMITS', cell: (r) => r.limits },
+      ])}\n\n`,
+    );
+  }
+  const activeFaults = Object.entries(faults).filter(([k, v]) => (k === 'throttle' ? v === false : v !== 0));
+  if (activeFaults.length > 0) process.stdout.write(`faults: ${values.faults}\n\n`);
+  process.stdout.write('ready. Job transitions follow; Ctrl-C stops every task and exits.\n\n');
+
+  return new Promise((resolve) => {
+    let stopping = false;
+    const shutdown = (signal: string) => {
+      if (stopping) {
+        process.stdout.write('forced exit\n');
+        process.exit(130);
+      }
+      stopping = true;
+      process.stdout.write(`\n${signal}: stopping tasks and local AWS...\n`);
+      runtime.stop().then(
+        () => {
+          process.stdout.write('stopped.\n');
+          resolve(0);
+        },
+        (error: unknown) => {
+          process.stderr.write(
+            `error while stopping: ${error instanceof Error ? error.message : String(error)}\n`,
+          );
+          resolve(1);
+        },
+      );
+    };
+    process.on('SIGINT', () => shutdown('SIGINT'));
+    process.on('SIGTERM', () => shutdown('SIGTERM'));
+  });
+}

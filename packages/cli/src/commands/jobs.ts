@@ -1,0 +1,212 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { parseArgs } from 'node:util';
+import { type AttemptRecord, isJobState, JOB_STATES, type Job, jobCost, taskIdOf } from '@stevedore/core';
+import { CliError } from '../lib/cli-error';
+import { formatDuration, formatTime, formatUsd, renderTable } from '../lib/table';
+import { resolveTarget, TARGET_OPTIONS, TARGET_USAGE } from '../lib/target';
+
+export const JOBS_USAGE = `stevedore jobs list [--pipeline <p>] [--status <s>] [--limit <n>] [--json]
+stevedore jobs show <jobId> [--json]
+stevedore jobs watch
+
+  list    jobs newest first, as a table (--json: an array of jobs)
+  show    one job: its attempts, task ARNs, exit codes, stop reasons, durations, cost, and history
+  watch   job transitions as they are recorded
+
+${TARGET_USAGE}`;
+
+/** A job as the CLI prints it in JSON: the ledger's job plus its total cost. */
+export function jobJson(job: Job): Job & { cost: ReturnType<typeof jobCost> } {
+  return { ...job, cost: jobCost(job) };
+}
+
+/** `stevedore jobs ...` */
+export async function jobs(argv: string[]): Promise<number> {
+  const [sub, ...rest] = argv;
+  switch (sub) {
+    case 'list':
+      return list(rest);
+    case 'show':
+      return show(rest);
+    case 'watch':
+      return watch(rest);
+    default:
+      throw new CliError(`unknown jobs command ${JSON.stringify(sub ?? '')}\n\n${JOBS_USAGE}`);
+  }
+}
+
+async function list(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      ...TARGET_OPTIONS,
+      pipeline: { type: 'string' },
+      status: { type: 'string' },
+      limit: { type: 'string', default: '25' },
+      json: { type: 'boolean', default: false },
+    },
+  });
+  const status = values.status?.toUpperCase();
+  if (status !== undefined && !isJobState(status)) {
+    throw new CliError(`--status expects one of ${JOB_STATES.join(', ')}, got ${values.status}`);
+  }
+  const limit = Number(values.limit);
+  if (!Number.isInteger(limit) || limit < 1)
+    throw new CliError(`--limit expects a positive integer, got ${values.limit}`);
+
+  const target = await resolveTarget(values);
+  const found: Job[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await target.ledger.listJobs({
+      limit: Math.min(100, limit - found.length),
+      ...(values.pipeline ? { source: values.pipeline } : {}),
+      ...(status ? { state: status } : {}),
+      ...(cursor ? { cursor } : {}),
+    });
+    found.push(...page.jobs);
+    cursor = page.cursor;
+  } while (cursor && found.length < limit);
+  target.client.destroy();
+
+  if (values.json) {
+    process.stdout.write(`${JSON.stringify(found.map(jobJson), null, 2)}\n`);
+    return 0;
+  }
+  if (found.length === 0) {
+    process.stdout.write('no jobs\n');
+    return 0;
+  }
+  process.stdout.write(
+    `${renderTable(found, [
+      { header: 'JOB', cell: (j) => j.jobId },
+      { header: 'STATE', cell: (j) => j.state },
+      { header: 'ATTEMPT', cell: (j) => `${j.attempt}/${j.maxAttempts}`, right: true },
+      { header: 'CREATED', cell: (j) => formatTime(j.createdAt) },
+      { header: 'DURATION', cell: (j) => formatDuration(jobDurationMs(j)), right: true },
+      { header: 'COST', cell: (j) => formatUsd(jobCost(j).usd), right: true },
+      { header: 'INPUT', cell: (j) => j.input.S3_KEY ?? '', max: 40 },
+      { header: 'REASON', cell: (j) => j.reason ?? '', max: 60 },
+    ])}\n`,
+  );
+  return 0;
+}
+
+async function show(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { ...TARGET_OPTIONS, json: { type: 'boolean', default: false } },
+  });
+  const jobId = positionals[0];
+  if (!jobId) throw new CliError('usage: stevedore jobs show <jobId> [--json]');
+  const target = await resolveTarget(values);
+  const job = await target.ledger.getJob(jobId);
+  target.client.destroy();
+  if (!job) throw new CliError(`no job ${jobId}`);
+  if (values.json) {
+    process.stdout.write(`${JSON.stringify(jobJson(job), null, 2)}\n`);
+    return 0;
+  }
+  const cost = jobCost(job);
+  const facts: [string, string][] = [
+    ['job', job.jobId],
+    ['source', `${job.kind} ${job.source}`],
+    ['task', job.task],
+    ['state', job.reason ? `${job.state} (${job.reason})` : job.state],
+    ['attempt', `${job.attempt} of ${job.maxAttempts}`],
+    ['created', job.createdAt],
+    ...(job.finishedAt ? ([['finished', job.finishedAt]] as [string, string][]) : []),
+    ...(job.notBefore ? ([['not before', job.notBefore]] as [string, string][]) : []),
+    ['timeout', `${job.timeoutSeconds} s per attempt`],
+    [
+      'cost',
+      `${formatUsd(cost.usd)} (${cost.vcpuSeconds.toFixed(0)} vCPU-s, ${cost.gbSeconds.toFixed(0)} GB-s)`,
+    ],
+    ...Object.entries(job.input).map(([k, v]) => [`input ${k}`, v] as [string, string]),
+  ];
+  const width = Math.max(...facts.map(([k]) => k.length));
+  process.stdout.write(`${facts.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n')}\n\n`);
+
+  const attempts = Object.values(job.attempts).sort((a, b) => a.attempt - b.attempt);
+  if (attempts.length > 0) {
+    process.stdout.write(
+      `${renderTable(attempts, [
+        { header: 'ATTEMPT', cell: (a) => String(a.attempt), right: true },
+        { header: 'TASK', cell: (a) => a.taskArn },
+        { header: 'STATUS', cell: (a) => a.lastStatus },
+        { header: 'CAPACITY', cell: (a) => a.capacityProvider ?? '' },
+        { header: 'STARTED', cell: (a) => formatTime(a.startedAt) },
+        { header: 'DURATION', cell: (a) => formatDuration(attemptDurationMs(a)), right: true },
+        { header: 'EXIT', cell: (a) => a.containers.map((c) => c.exitCode ?? '-').join(','), right: true },
+        { header: 'STOP CODE', cell: (a) => a.stopCode ?? '' },
+        { header: 'STOPPED REASON', cell: (a) => a.stoppedReason ?? '', max: 50 },
+        { header: 'COST', cell: (a) => (a.cost ? formatUsd(a.cost.usd) : ''), right: true },
+      ])}\n\n`,
+    );
+  }
+  process.stdout.write(
+    `${renderTable(job.history, [
+      { header: 'TIME', cell: (h) => formatTime(h.at) },
+      { header: 'STATE', cell: (h) => h.state },
+      { header: 'ATTEMPT', cell: (h) => String(h.attempt), right: true },
+      { header: 'TASK STATUS', cell: (h) => h.taskStatus ?? '' },
+      { header: 'VERSION', cell: (h) => (h.version === undefined ? '' : String(h.version)), right: true },
+      { header: 'REASON', cell: (h) => h.reason ?? '', max: 80 },
+    ])}\n`,
+  );
+  return 0;
+}
+
+/** Polls the newest jobs and prints each history entry once, as it is recorded. */
+async function watch(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: { ...TARGET_OPTIONS, interval: { type: 'string', default: '1' } },
+  });
+  const target = await resolveTarget(values);
+  const seen = new Map<string, number>();
+  let first = true;
+  let stop = false;
+  process.on('SIGINT', () => {
+    stop = true;
+  });
+  process.stdout.write('watching job transitions (Ctrl-C to stop)\n');
+  while (!stop) {
+    const page = await target.ledger.listJobs({ limit: 100 });
+    for (const job of [...page.jobs].reverse()) {
+      const from = seen.get(job.jobId) ?? 0;
+      // On the first poll, show only where each job stands, not its whole past.
+      const entries = first ? job.history.slice(-1) : job.history.slice(from);
+      for (const h of entries) {
+        const detail = [h.taskStatus, h.reason].filter(Boolean).join('  ');
+        process.stdout.write(
+          `${formatTime(h.at)}  ${job.jobId.padEnd(41)}  ${h.state.padEnd(9)}  attempt ${h.attempt}  ${detail}\n`,
+        );
+      }
+      seen.set(job.jobId, job.history.length);
+    }
+    first = false;
+    await sleep(Number(values.interval) * 1000);
+  }
+  target.client.destroy();
+  return 0;
+}
+
+function attemptDurationMs(a: AttemptRecord): number {
+  const start = a.startedAt ?? a.createdAt;
+  if (!start) return Number.NaN;
+  const end = a.stoppedAt ? new Date(a.stoppedAt) : new Date();
+  return end.getTime() - new Date(start).getTime();
+}
+
+function jobDurationMs(job: Job): number {
+  const end = job.finishedAt ? new Date(job.finishedAt) : new Date();
+  return end.getTime() - new Date(job.createdAt).getTime();
+}
+
+/** The task id of an attempt, for log lookups. */
+export function attemptTaskId(job: Job, attempt: number): string | undefined {
+  const record = job.attempts[String(attempt)];
+  return record ? taskIdOf(record.taskArn) : undefined;
+}

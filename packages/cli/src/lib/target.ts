@@ -1,0 +1,87 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoLedger } from '@stevedore/aws';
+import { type Config, type ResourceNames, resourceNames } from '@stevedore/core';
+import type { EndpointsFile } from '@stevedore/local';
+import { CliError } from './cli-error';
+import { loadConfig } from './load-config';
+
+/*
+ * Where the CLI reads jobs from: the local runtime, found through <state-dir>/endpoints.json, or a
+ * deployed stage (--stage), reached through the usual SDK configuration (profile, region, credentials).
+ */
+
+export type Target =
+  | { kind: 'local'; ledger: DynamoLedger; endpoints: EndpointsFile; client: DynamoDBClient }
+  | { kind: 'aws'; ledger: DynamoLedger; names: ResourceNames; config: Config; client: DynamoDBClient };
+
+export interface TargetFlags {
+  'state-dir'?: string | undefined;
+  stage?: string | undefined;
+  config?: string | undefined;
+}
+
+export const TARGET_OPTIONS = {
+  'state-dir': { type: 'string', default: '.stevedore' },
+  stage: { type: 'string' },
+  config: { type: 'string' },
+} as const;
+
+export const TARGET_USAGE = `  --state-dir   the local runtime's state directory (default .stevedore)
+  --stage       read a deployed stage instead (AWS credentials and region from the environment)
+  --config      config file, for --stage (default stevedore.config.ts)`;
+
+/** Reads endpoints.json of a local runtime, or fails with what to do. */
+export function readEndpoints(stateDir: string): EndpointsFile {
+  const path = join(resolve(stateDir), 'endpoints.json');
+  if (!existsSync(path)) {
+    throw new CliError(
+      `no local runtime at ${path}: start one with \`npm start\` (or \`stevedore dev\`), or pass --stage <stage> for a deployed stage`,
+    );
+  }
+  const endpoints = JSON.parse(readFileSync(path, 'utf8')) as EndpointsFile;
+  if (!isAlive(endpoints.pid)) {
+    throw new CliError(
+      `the local runtime that wrote ${path} (pid ${endpoints.pid}) is not running: start it with \`npm start\``,
+    );
+  }
+  return endpoints;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** The ledger to read, local or deployed. */
+export async function resolveTarget(flags: TargetFlags): Promise<Target> {
+  if (flags.stage) {
+    const { config } = await loadConfig(flags.config);
+    const names = resourceNames(config.app, flags.stage);
+    const client = new DynamoDBClient({});
+    return {
+      kind: 'aws',
+      config,
+      names,
+      client,
+      ledger: new DynamoLedger({ tableName: names.table, client }),
+    };
+  }
+  const endpoints = readEndpoints(flags['state-dir'] ?? '.stevedore');
+  const client = new DynamoDBClient({
+    endpoint: endpoints.dynamodb,
+    region: endpoints.region,
+    credentials: { accessKeyId: 'stevedorelocal', secretAccessKey: 'stevedorelocal' },
+  });
+  return {
+    kind: 'local',
+    endpoints,
+    client,
+    ledger: new DynamoLedger({ tableName: endpoints.table, client }),
+  };
+}

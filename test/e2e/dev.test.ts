@@ -1,0 +1,163 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, symlinkSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DescribeTaskDefinitionCommand, ListTasksCommand } from '@aws-sdk/client-ecs';
+import { GetObjectCommand, ListBucketsCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { describe, expect, it } from 'vitest';
+import { type DevProcess, eventually, processAlive, runCli, startDev } from '../support/dev-process';
+
+const CONFIG = 'test/e2e/configs/jobs.config.ts';
+
+/** Pids of processes whose command line mentions the state dir (DynamoDB Local keeps its data there). */
+function processesUsing(stateDir: string): number[] {
+  const out = execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' });
+  return out
+    .split('\n')
+    .filter((line) => line.includes(stateDir) && !line.includes('ps -eo'))
+    .map((line) => Number(line.trim().split(/\s+/)[0]));
+}
+
+describe('stevedore dev', () => {
+  it('serves every endpoint over the AWS protocols, keeps the ledger across restarts, and leaves nothing behind on Ctrl-C', async () => {
+    let dev: DevProcess | undefined = await startDev({ config: CONFIG });
+    try {
+      const e = dev.endpoints;
+      expect(Object.keys(e)).toEqual(
+        expect.arrayContaining([
+          'region',
+          's3',
+          'sqs',
+          'dynamodb',
+          'ecs',
+          'table',
+          'cluster',
+          'buckets',
+          'queues',
+          'pipelines',
+        ]),
+      );
+      for (const url of [e.s3, e.sqs, e.dynamodb, e.ecs]) expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      expect(e.buckets).toEqual(['e2e-inbox']);
+      expect(e.pipelines).toContainEqual({ name: 'echo', bucket: 'e2e-inbox', prefix: 'echo/', suffix: '' });
+
+      // Every endpoint answers the real SDK.
+      const buckets = await dev.s3.send(new ListBucketsCommand({}));
+      expect(buckets.Buckets?.map((b) => b.Name)).toContain('e2e-inbox');
+      const dynamo = new DynamoDBClient({
+        endpoint: e.dynamodb,
+        region: e.region,
+        credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+      });
+      expect((await dynamo.send(new DescribeTableCommand({ TableName: e.table }))).Table?.TableStatus).toBe(
+        'ACTIVE',
+      );
+      dynamo.destroy();
+      const definition = await dev.ecs.send(
+        new DescribeTaskDefinitionCommand({ taskDefinition: 'e2e-local-echo' }),
+      );
+      expect(definition.taskDefinition?.family).toBe('e2e-local-echo');
+
+      // A job runs through the handlers; a hanging task is running when we press Ctrl-C.
+      await dev.s3.send(new PutObjectCommand({ Bucket: 'e2e-inbox', Key: 'echo/first.txt', Body: 'hello' }));
+      const done = await eventually(
+        async () =>
+          (await dev?.ledger.listJobs({ source: 'echo' }))?.jobs.find((j) => j.state === 'SUCCEEDED'),
+        60_000,
+        'the echo job to succeed',
+      );
+      await dev.s3.send(new PutObjectCommand({ Bucket: 'e2e-inbox', Key: 'hang/forever.txt', Body: 'x' }));
+      const hangJob = await eventually(
+        async () => (await dev?.ledger.listJobs({ source: 'hang' }))?.jobs.find((j) => j.state === 'RUNNING'),
+        60_000,
+        'the hanging job to run',
+      );
+      const pid = await eventually(
+        async () => {
+          const object = await dev?.s3.send(
+            new GetObjectCommand({ Bucket: 'e2e-inbox', Key: `pids/${hangJob.jobId}/1` }),
+          );
+          return Number(await object?.Body?.transformToString());
+        },
+        30_000,
+        'the hanging task to record its pid',
+      );
+      expect(processAlive(pid)).toBe(true);
+      expect(processesUsing(dev.stateDir).length).toBeGreaterThan(0);
+
+      const code = await dev.stop();
+
+      expect(code).toBe(0);
+      expect(processAlive(pid)).toBe(false);
+      expect(processesUsing(dev.stateDir)).toEqual([]);
+      expect(existsSync(join(dev.stateDir, 'endpoints.json'))).toBe(false);
+      expect(existsSync(join(dev.stateDir, 'logs', `${done.taskArn?.split('/').pop()}.log`))).toBe(true);
+
+      // Same state dir again: the ledger is still there.
+      const stateDir = dev.stateDir;
+      dev = await startDev({ config: CONFIG, stateDir });
+      const again = await dev.ledger.getJob(done.jobId);
+      expect(again?.state).toBe('SUCCEEDED');
+      const tasks = await dev.ecs.send(new ListTasksCommand({ cluster: dev.endpoints.cluster }));
+      expect(tasks.taskArns).toEqual([]);
+    } finally {
+      await dev?.stop();
+    }
+  }, 180_000);
+
+  it('ends with one clear line when a port is taken', async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const port = (blocker.address() as { port: number }).port;
+    try {
+      const result = await runCli([
+        'dev',
+        '--config',
+        CONFIG,
+        '--state-dir',
+        mkdtempSync(join(tmpdir(), 'port-')),
+        '--port',
+        String(port),
+      ]);
+      expect(result.code).toBe(1);
+      expect(result.stderr.trim().split('\n')).toHaveLength(1);
+      expect(result.stderr).toMatch(new RegExp(`${port}.*in use|in use.*${port}`));
+    } finally {
+      blocker.close();
+    }
+  }, 60_000);
+
+  it('ends with one clear line when Java is missing', async () => {
+    // A PATH with node but no java.
+    const bin = mkdtempSync(join(tmpdir(), 'nojava-'));
+    mkdirSync(join(bin, 'bin'));
+    symlinkSync(process.execPath, join(bin, 'bin', 'node'));
+    const result = await runCli(
+      ['dev', '--config', CONFIG, '--state-dir', mkdtempSync(join(tmpdir(), 'java-')), '--port', '0'],
+      {
+        PATH: join(bin, 'bin'),
+      },
+    );
+    expect(result.code).toBe(1);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(result.stderr).toMatch(/Java 17/);
+  }, 60_000);
+
+  it('reports a bad config with paths and reasons, not a stack trace', async () => {
+    const started = await runCli(['dev', '--config', 'test/e2e/configs/bad.config.ts', '--port', '0']);
+    const validated = await runCli(['validate', '--config', 'test/e2e/configs/bad.config.ts']);
+    const good = await runCli(['validate', '--config', CONFIG]);
+
+    expect(started.code).toBe(1);
+    expect(started.stderr).not.toMatch(/\n\s+at /);
+    expect(validated.code).toBe(1);
+    expect(validated.stdout).toContain(
+      'pipelines.thumbnails.retry.attempts: expected an integer from 1 to 10, got 0',
+    );
+    expect(validated.stdout).toContain('pipeliness: unknown key');
+    expect(good.code).toBe(0);
+    expect(good.stdout).toMatch(/valid/);
+  }, 60_000);
+});

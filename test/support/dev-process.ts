@@ -1,0 +1,156 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ECSClient } from '@aws-sdk/client-ecs';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoLedger } from '@stevedore/aws';
+import type { EndpointsFile } from '@stevedore/local';
+
+/*
+ * `stevedore dev` as a user runs it: a child process on a temporary state dir, reached only through
+ * endpoints.json and the AWS SDK.
+ */
+
+export const REPO = resolve(import.meta.dirname, '..', '..');
+const CLI = join(REPO, 'packages', 'cli', 'bin', 'stevedore.js');
+const CREDENTIALS = { accessKeyId: 'e2e', secretAccessKey: 'e2e' };
+
+export interface DevProcess {
+  child: ChildProcess;
+  stateDir: string;
+  endpoints: EndpointsFile;
+  s3: S3Client;
+  sqs: SQSClient;
+  ecs: ECSClient;
+  ledger: DynamoLedger;
+  output(): string;
+  /** Ctrl-C, and the exit code. */
+  stop(): Promise<number | null>;
+}
+
+export interface DevOptions {
+  config: string;
+  faults?: string;
+  tickSeconds?: number;
+  stateDir?: string;
+  env?: Record<string, string>;
+  timeoutMs?: number;
+}
+
+/** Runs a stevedore CLI command to completion. */
+export async function runCli(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [CLI, ...args], { cwd: REPO, env: { ...process.env, ...env } });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => {
+    stdout += d.toString();
+  });
+  child.stderr.on('data', (d: Buffer) => {
+    stderr += d.toString();
+  });
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  return { code, stdout, stderr };
+}
+
+/** Starts `stevedore dev` and waits for endpoints.json. */
+export async function startDev(options: DevOptions): Promise<DevProcess> {
+  const stateDir = options.stateDir ?? mkdtempSync(join(tmpdir(), 'stevedore-e2e-'));
+  const args = [
+    'dev',
+    '--config',
+    options.config,
+    '--state-dir',
+    stateDir,
+    '--port',
+    '0',
+    '--tick',
+    String(options.tickSeconds ?? 1),
+  ];
+  if (options.faults) args.push('--faults', options.faults);
+  const child = spawn(process.execPath, [CLI, ...args], {
+    cwd: REPO,
+    env: { ...process.env, ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (d: Buffer) => {
+    output += d.toString();
+  });
+  child.stderr?.on('data', (d: Buffer) => {
+    output += d.toString();
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+
+  const endpointsPath = join(stateDir, 'endpoints.json');
+  const deadline = Date.now() + (options.timeoutMs ?? 60_000);
+  while (!existsSync(endpointsPath)) {
+    if (child.exitCode !== null) throw new Error(`stevedore dev exited with ${child.exitCode}:\n${output}`);
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`stevedore dev did not become ready:\n${output}`);
+    }
+    await sleep(100);
+  }
+  const endpoints = JSON.parse(readFileSync(endpointsPath, 'utf8')) as EndpointsFile;
+  const base = { region: endpoints.region, credentials: CREDENTIALS };
+  const dynamo = new DynamoDBClient({ ...base, endpoint: endpoints.dynamodb });
+  const s3 = new S3Client({ ...base, endpoint: endpoints.s3, forcePathStyle: true });
+  const sqs = new SQSClient({ ...base, endpoint: endpoints.sqs });
+  const ecs = new ECSClient({ ...base, endpoint: endpoints.ecs });
+  return {
+    child,
+    stateDir,
+    endpoints,
+    s3,
+    sqs,
+    ecs,
+    ledger: new DynamoLedger({ tableName: endpoints.table, client: dynamo }),
+    output: () => output,
+    stop: async () => {
+      for (const client of [dynamo, s3, sqs, ecs]) client.destroy();
+      if (child.exitCode === null) child.kill('SIGINT');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+      const code = await exited;
+      clearTimeout(timer);
+      return code;
+    },
+  };
+}
+
+/** Polls until `check` returns a value (not undefined), or fails with the last state seen. */
+export async function eventually<T>(
+  check: () => Promise<T | undefined>,
+  timeoutMs: number,
+  what: string,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value !== undefined) return value;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    await sleep(200);
+  }
+}
+
+/** True while a process with this pid exists. */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
