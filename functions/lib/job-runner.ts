@@ -63,7 +63,7 @@ export async function applyEvent(
   return { decision, result };
 }
 
-export type LaunchOutcome = 'launched' | 'not-due' | 'no-slot' | 'refused' | 'not-launchable';
+export type LaunchOutcome = 'launched' | 'not-due' | 'no-slot' | 'refused' | 'not-launchable' | 'stale';
 
 /** The environment a job's task receives: the source's env, the job's input, and who it is. */
 export function launchEnv(job: Job, source: JobSource): Record<string, string> {
@@ -135,11 +135,16 @@ export async function launchJob(deps: HandlerDeps, job: Job): Promise<LaunchOutc
     ...(lastStatus ? { lastStatus } : {}),
   };
   const { result } = await applyEvent(deps, job.jobId, found, launched);
-  if (!result.applied && result.current && isTerminal(result.current.state) && !result.current.taskArn) {
+  if (result.applied) return 'launched';
+  const current = result.current;
+  // The task's own events got there first: launched all the same.
+  if (current && !isTerminal(current.state) && current.taskArn === taskArn) return 'launched';
+  if (current && isTerminal(current.state) && current.taskArn === undefined) {
     // The job was cancelled while RunTask ran: stop the task nobody will follow.
     await deps.launcher.stopTask(taskArn, STOP_REASONS.cancel);
   }
-  return 'launched';
+  // Otherwise `job` was a stale copy: the attempt had been launched (same clientToken, same task) and has moved on.
+  return 'stale';
 }
 
 /** Runs the effects of a decision. Every effect is idempotent, so running them again is harmless. */

@@ -24,6 +24,8 @@ const MAX_OPEN_JOBS = 2000;
 const ADOPT_AFTER_MS = 60_000;
 /** ListTasks calls per source and sweep (ECS throttles ListTasks). */
 const MAX_ADOPTION_LOOKUPS = 50;
+/** A job with a task and no event for this long is checked against DescribeTasks. */
+const QUIET_MS = 20_000;
 /** A slot held this long by an attempt that has no task is given back. */
 const STALE_SLOT_MS = 5 * 60_000;
 
@@ -35,20 +37,55 @@ export interface SweepReport {
   slotsFreed: number;
 }
 
-/** One sweep over every pipeline and schedule. */
-export async function sweep(deps: HandlerDeps): Promise<SweepReport> {
-  const report: SweepReport = { reconciled: 0, timedOut: 0, launched: 0, adopted: 0, slotsFreed: 0 };
-  for (const source of jobSources(deps.config)) {
-    const found = sourcePolicy(deps, source.name);
-    if (!found) continue;
-    const open = await openJobs(deps, source.name);
-    await reconcileActive(deps, found, open, report);
-    const holders = source.concurrency !== undefined ? await deps.ledger.slotHolders(source.name) : undefined;
-    await launchWaitingJobs(deps, found, open, holders, report);
-    if (holders) await freeStaleSlots(deps, source, holders, report);
+export interface SweepOptions {
+  /** Stop starting new work after this long; the next sweep carries on. */
+  budgetMs?: number;
+}
+
+/** Long enough for a sweep, short enough that a crashed sweeper's lease frees soon. */
+const LEASE_MS = 5 * 60_000;
+const DEFAULT_BUDGET_MS = 45_000;
+
+interface Budget {
+  until: number;
+  clock: HandlerDeps['clock'];
+}
+
+function spent(budget: Budget): boolean {
+  return budget.clock.now().getTime() > budget.until;
+}
+
+/**
+ * One sweep over every pipeline and schedule. Sweeps never overlap: each takes a lease in the ledger,
+ * and a tick that finds it held does nothing (on AWS a slow sweep can outlast the one-minute rate).
+ */
+export async function sweep(deps: HandlerDeps, options: SweepOptions = {}): Promise<SweepReport | undefined> {
+  const started = deps.clock.now().getTime();
+  const holder = `${started}-${Math.random().toString(36).slice(2)}`;
+  if (!(await deps.ledger.acquireLease('sweeper', holder, new Date(started + LEASE_MS)))) {
+    deps.logger.debug('sweep skipped: another sweep holds the lease');
+    return undefined;
   }
-  if (Object.values(report).some((n) => n > 0)) deps.logger.info('sweep', { ...report });
-  return report;
+  const budget: Budget = { until: started + (options.budgetMs ?? DEFAULT_BUDGET_MS), clock: deps.clock };
+  try {
+    const report: SweepReport = { reconciled: 0, timedOut: 0, launched: 0, adopted: 0, slotsFreed: 0 };
+    for (const source of jobSources(deps.config)) {
+      if (spent(budget)) break;
+      const found = sourcePolicy(deps, source.name);
+      if (!found) continue;
+      const open = await openJobs(deps, source.name);
+      await reconcileActive(deps, found, open, report);
+      const holders =
+        source.concurrency !== undefined ? await deps.ledger.slotHolders(source.name) : undefined;
+      // Stale slots first, so the waiting jobs below can have them.
+      if (holders) await freeStaleSlots(deps, source, holders, report);
+      await launchWaitingJobs(deps, found, open, holders, report, budget);
+    }
+    if (Object.values(report).some((n) => n > 0)) deps.logger.info('sweep', { ...report });
+    return report;
+  } finally {
+    await deps.ledger.releaseLease('sweeper', holder);
+  }
 }
 
 async function openJobs(deps: HandlerDeps, source: string): Promise<Job[]> {
@@ -64,27 +101,33 @@ async function openJobs(deps: HandlerDeps, source: string): Promise<Job[]> {
 
 /** Jobs with a task: catch up on missed events from DescribeTasks, and stop attempts past their timeout. */
 async function reconcileActive(deps: HandlerDeps, found: SourcePolicy, open: Job[], report: SweepReport) {
-  const active = open.filter((job) => job.taskArn !== undefined && !isTerminal(job.state));
+  const now = deps.clock.now();
+  // A job whose events keep coming needs nothing; ask ECS only about quiet or overdue ones.
+  const quiet = (job: Job) =>
+    now.getTime() - new Date(job.updatedAt).getTime() > QUIET_MS || isOverdue(job, now);
+  const active = open.filter((job) => job.taskArn !== undefined && !isTerminal(job.state) && quiet(job));
   if (active.length === 0) return;
   const described = await deps.launcher.describeTasks(active.map((job) => job.taskArn as string));
   const byArn = new Map(described.tasks.map((task) => [task.taskArn, task]));
   const missing = new Set(described.missing);
-  const now = deps.clock.now();
 
   for (const job of active) {
     const taskArn = job.taskArn as string;
     const task = byArn.get(taskArn);
-    if (task && task.version > job.taskVersion) {
-      report.reconciled += await catchUp(deps, found, job.jobId, task);
-    } else if (!task && missing.has(taskArn)) {
-      const { decision, result } = await applyEvent(deps, job.jobId, found, {
-        type: 'task-missing',
-        attempt: job.attempt,
-        taskArn,
-      });
-      if (decision) await runEffects(deps, decision.effects);
-      if (result.applied) report.reconciled += 1;
-    } else if (task && task.desiredStatus !== 'STOPPED' && isOverdue(job, now)) {
+    if (!task) {
+      if (missing.has(taskArn)) report.reconciled += await forget(deps, found, job, taskArn);
+      continue;
+    }
+    let current = job;
+    if (task.version > job.taskVersion) {
+      const caughtUp = await catchUp(deps, found, job.jobId, task);
+      if (caughtUp) {
+        report.reconciled += 1;
+        current = caughtUp;
+      }
+    }
+    // Checked after catching up: a task whose events were lost has no start time on record before.
+    if (task.lastStatus !== 'STOPPED' && task.desiredStatus !== 'STOPPED' && isOverdue(current, now)) {
       deps.logger.warn('attempt timed out', {
         jobId: job.jobId,
         attempt: job.attempt,
@@ -96,16 +139,27 @@ async function reconcileActive(deps: HandlerDeps, found: SourcePolicy, open: Job
   }
 }
 
+/** ECS no longer knows the attempt's task: the attempt ended, its outcome unknown. */
+async function forget(deps: HandlerDeps, found: SourcePolicy, job: Job, taskArn: string): Promise<number> {
+  const { decision, result } = await applyEvent(deps, job.jobId, found, {
+    type: 'task-missing',
+    attempt: job.attempt,
+    taskArn,
+  });
+  if (decision) await runEffects(deps, decision.effects);
+  return result.applied ? 1 : 0;
+}
+
 /** Applies a DescribeTasks snapshot exactly as the task's event would have been applied. */
 async function catchUp(
   deps: HandlerDeps,
   found: SourcePolicy,
   jobId: string,
   task: TaskSnapshot,
-): Promise<number> {
+): Promise<Job | undefined> {
   const { decision, result } = await applyEvent(deps, jobId, found, { type: 'task', task });
   if (decision && task.lastStatus === 'STOPPED') await runEffects(deps, decision.effects);
-  return result.applied ? 1 : 0;
+  return result.applied ? result.job : undefined;
 }
 
 /** Waiting jobs: adopt tasks launched but never recorded, then launch the due ones, oldest first. */
@@ -115,6 +169,7 @@ async function launchWaitingJobs(
   open: Job[],
   holders: Record<string, string> | undefined,
   report: SweepReport,
+  budget: Budget,
 ) {
   const now = deps.clock.now();
   const waiting = open
@@ -127,7 +182,11 @@ async function launchWaitingJobs(
     now.getTime() - new Date(job.updatedAt).getTime() > ADOPT_AFTER_MS &&
     (!holders || holders[slotHolder(job.jobId, job.attempt)] !== undefined);
   let lookups = 0;
-  for (const job of waiting) {
+  for (const listed of waiting) {
+    if (spent(budget)) return;
+    // The listing may be seconds old: a handler may have launched or finished the job since.
+    const job = await deps.ledger.getJob(listed.jobId);
+    if (job?.state !== 'SUBMITTED' || job.taskArn !== undefined || job.attempt !== listed.attempt) continue;
     if (lookups < MAX_ADOPTION_LOOKUPS && mayHaveLaunched(job)) {
       lookups += 1;
       if (await adopt(deps, found, job)) {
@@ -175,6 +234,7 @@ async function freeStaleSlots(
       (job.state === 'SUBMITTED' && job.taskArn === undefined);
     if (stale) {
       await deps.ledger.releaseSlot(source.name, holder);
+      delete holders[holder];
       report.slotsFreed += 1;
     }
   }

@@ -66,6 +66,18 @@ describe('runTask', () => {
     );
   });
 
+  it('sends the same request for an attempt whatever order its environment was built in', () => {
+    // A job read back from DynamoDB lists its input in another order; ECS would call that a conflict.
+    const a = launcher.runTaskInput(
+      request({ env: { S3_KEY: 'k', S3_BUCKET: 'b', STEVEDORE_ATTEMPT: '2' } }),
+    );
+    const b = launcher.runTaskInput(
+      request({ env: { STEVEDORE_ATTEMPT: '2', S3_BUCKET: 'b', S3_KEY: 'k' } }),
+    );
+
+    expect(JSON.stringify(a)).toBe(JSON.stringify(b));
+  });
+
   it.each([
     [
       'capacity',

@@ -65,6 +65,10 @@ export interface JobLedger {
   releaseSlot(source: string, holder: string): Promise<void>;
   /** Current holders and when they took their slot. */
   slotHolders(source: string): Promise<Record<string, string>>;
+  /** Takes the named lease until `until` unless someone else holds it unexpired; true when taken. */
+  acquireLease(name: string, holder: string, until: Date): Promise<boolean>;
+  /** Gives the lease back if `holder` still has it. */
+  releaseLease(name: string, holder: string): Promise<void>;
 }
 
 export interface LaunchRequest {

@@ -19,11 +19,14 @@ export default defineConfig({
       env: { EXIT_CODE: '3' },
       local: node('echo-key.ts'),
     },
+    // Does nothing, fast: for bursts, where the control plane is what is measured.
+    noop: { image: 'e2e/noop', cpu: 256, memory: 512, local: { command: ['node', '-e', 'process.exit(0)'] } },
   },
   pipelines: {
     echo: { bucket: 'e2e-inbox', prefix: 'echo/', task: 'echo', timeout: 120 },
     capped: { bucket: 'e2e-inbox', prefix: 'capped/', task: 'slow', concurrency: 2, timeout: 120 },
     hang: { bucket: 'e2e-inbox', prefix: 'hang/', task: 'hang', timeout: 3, retry: { attempts: 1 } },
+    noop: { bucket: 'e2e-inbox', prefix: 'noop/', task: 'noop', timeout: 300 },
     broken: {
       bucket: 'e2e-inbox',
       prefix: 'broken/',

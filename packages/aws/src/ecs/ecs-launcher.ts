@@ -16,6 +16,7 @@ import type {
   TaskSnapshot,
 } from '@stevedore/core';
 import { EcsError, RunTaskError } from '../errors';
+import { type Rate, RateLimiter } from './rate-limiter';
 import { exceptionToError, failureToError } from './run-task-errors';
 import { snapshotOfTask } from './task-snapshot';
 
@@ -36,23 +37,38 @@ export interface EcsLauncherOptions {
   client?: ECSClient;
   /** awsvpc settings for Fargate tasks; omitted locally. */
   network?: NetworkSettings;
+  /**
+   * Pace of RunTask calls from this launcher. Default: ECS's Fargate quota, 20 calls per second (burst
+   * and sustained). Pass a higher rate if your account's quota was raised.
+   */
+  runTaskRate?: Rate;
 }
+
+/** "The rate quota for calls to the Amazon ECS RunTask API is 20 calls per second (burst and sustained)." */
+export const RUN_TASK_RATE: Rate = { perSecond: 20, burst: 20 };
 
 /** Starts, stops and inspects the tasks of jobs. */
 export class EcsLauncher implements TaskLauncher {
   private readonly client: ECSClient;
   private readonly cluster: string;
   private readonly network: NetworkSettings | undefined;
+  private readonly runTaskPace: RateLimiter;
 
   constructor(options: EcsLauncherOptions) {
     this.client = options.client ?? new ECSClient({});
     this.cluster = options.cluster;
     this.network = options.network;
+    this.runTaskPace = new RateLimiter(options.runTaskRate ?? RUN_TASK_RATE);
   }
 
   /** The RunTask input for a request: pure, so tests can assert exactly what is sent. */
   runTaskInput(request: LaunchRequest): RunTaskCommandInput {
-    const environment: KeyValuePair[] = Object.entries(request.env).map(([name, value]) => ({ name, value }));
+    // Sorted, so that every call for an attempt sends the same request whatever order the env was
+    // built in (a job read back from DynamoDB has its map keys in another order): ECS answers a
+    // clientToken reused with a different request with ConflictException.
+    const environment: KeyValuePair[] = Object.entries(request.env)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([name, value]) => ({ name, value }));
     const overrides = { containerOverrides: [{ name: request.containerName, environment }] };
     const size = JSON.stringify(overrides).length;
     if (size > OVERRIDES_LIMIT) {
@@ -95,6 +111,7 @@ export class EcsLauncher implements TaskLauncher {
   async runTask(request: LaunchRequest): Promise<LaunchedTask> {
     const input = this.runTaskInput(request);
     let output: RunTaskCommandOutput;
+    await this.runTaskPace.take();
     try {
       output = await this.client.send(new RunTaskCommand(input));
     } catch (error) {

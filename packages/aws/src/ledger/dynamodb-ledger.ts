@@ -23,7 +23,7 @@ import {
 import { LedgerError } from '../errors';
 import { ExpressionBuilder } from './expression';
 import { isExpired, itemToJob, jobToItem, patchToUpdate } from './job-item';
-import { ALL_JOBS_PARTITION, INDEX, KEY, keys } from './table';
+import { ALL_JOBS_PARTITION, INDEX, KEY, keys, TTL_ATTRIBUTE } from './table';
 
 export interface DynamoLedgerOptions {
   tableName: string;
@@ -215,6 +215,49 @@ export class DynamoLedger implements JobLedger {
       return (result.Item?.holders as Record<string, string> | undefined) ?? {};
     } catch (error) {
       throw new LedgerError('slotHolders', source, { cause: error });
+    }
+  }
+
+  async acquireLease(name: string, holder: string, until: Date): Promise<boolean> {
+    const now = this.clock.now();
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: keys.lease(name),
+          UpdateExpression: 'SET #holder = :holder, #until = :until, #ttl = :ttl',
+          ConditionExpression: 'attribute_not_exists(#holder) OR #until < :now OR #holder = :holder',
+          ExpressionAttributeNames: { '#holder': 'holder', '#until': 'leaseUntil', '#ttl': TTL_ATTRIBUTE },
+          ExpressionAttributeValues: {
+            ':holder': holder,
+            ':until': until.toISOString(),
+            ':now': now.toISOString(),
+            ':ttl': Math.floor(until.getTime() / 1000) + 86400,
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw new LedgerError('acquireLease', name, { cause: error });
+    }
+  }
+
+  async releaseLease(name: string, holder: string): Promise<void> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: keys.lease(name),
+          UpdateExpression: 'REMOVE #holder, #until',
+          ConditionExpression: '#holder = :holder',
+          ExpressionAttributeNames: { '#holder': 'holder', '#until': 'leaseUntil' },
+          ExpressionAttributeValues: { ':holder': holder },
+        }),
+      );
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return; // expired and taken over, or never held
+      throw new LedgerError('releaseLease', name, { cause: error });
     }
   }
 

@@ -15,6 +15,7 @@ import {
  *   concurrency slots  PIPE#<source> / SLOTS
  *   scaling decision   SVC#<service> / SCALE#<iso time>
  *   schedule state     SCHED#<name>  / STATE
+ *   lease              LEASE#<name>  / LEASE     (one sweeper at a time)
  * Indexes are KEYS_ONLY, so an update that leaves the index keys alone writes nothing to them: an
  * ECS event costs one write, not one per index. Listings read the full items with BatchGetItem.
  *   GSI1  jobs of a source, by creation time   SRC#<source> / <createdAt>#<jobId>
@@ -35,6 +36,7 @@ export const ALL_JOBS_PARTITION = 'JOBS';
 export const keys = {
   job: (jobId: string) => ({ pk: `JOB#${jobId}`, sk: 'JOB' }),
   slots: (source: string) => ({ pk: `PIPE#${source}`, sk: 'SLOTS' }),
+  lease: (name: string) => ({ pk: `LEASE#${name}`, sk: 'LEASE' }),
   bySource: (source: string) => `SRC#${source}`,
   open: (source: string) => `OPEN#${source}`,
   waiting: (dueAt: string, jobId: string) => `W#${dueAt}#${jobId}`,

@@ -93,15 +93,26 @@ export class EventBus {
     while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
   }
 
-  /** Stops accepting events and waits for deliveries under way; pending retries are abandoned. */
-  async close(): Promise<void> {
+  /**
+   * Stops accepting events, abandons pending retries and queued deliveries, and waits up to `graceMs`
+   * for the handlers already running.
+   */
+  async close(graceMs = 5000): Promise<void> {
     this.closed = true;
     for (const [timer, resolve] of this.timers) {
       clearTimeout(timer);
       resolve();
     }
     this.timers.clear();
-    await Promise.allSettled([...this.pending]);
+    for (const wake of this.waiting.splice(0)) wake();
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.allSettled([...this.pending]),
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, graceMs);
+      }),
+    ]);
+    clearTimeout(timer);
   }
 
   private async deliver(target: BusTarget, event: unknown): Promise<void> {
@@ -109,7 +120,8 @@ export class EventBus {
     for (let attempt = 1; attempt <= attempts; attempt++) {
       if (this.closed) return;
       try {
-        await this.withSlot(() => target.handler(event));
+        const ran = await this.withSlot(() => target.handler(event));
+        if (!ran) return; // closed while waiting for a slot
         this.stats.delivered += 1;
         return;
       } catch (error) {
@@ -137,13 +149,16 @@ export class EventBus {
     appendFileSync(this.options.deadLetterFile, `${JSON.stringify(record)}\n`);
   }
 
-  private async withSlot<T>(work: () => Promise<T>): Promise<T> {
+  /** Runs `work` when fewer than `concurrency` handlers run; false when the bus closed first. */
+  private async withSlot(work: () => Promise<void>): Promise<boolean> {
     while (this.running >= this.options.concurrency) {
       await new Promise<void>((resolve) => this.waiting.push(resolve));
+      if (this.closed) return false;
     }
     this.running += 1;
     try {
-      return await work();
+      await work();
+      return true;
     } finally {
       this.running -= 1;
       this.waiting.shift()?.();

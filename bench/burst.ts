@@ -1,0 +1,164 @@
+/**
+ * bench:burst — 2,000 objects arrive at once on the local runtime with AWS's throttling buckets on.
+ *
+ *   npm run bench:burst [-- --objects 2000]
+ *
+ * Every object is a job; every job a task that exits at once, so what is measured is the control plane:
+ * how close the launch rate gets to what ECS allows (Fargate: a bucket of 100 launches refilled at 20 per
+ * second, and RunTask at 20 calls per second), and that nothing is lost or launched twice.
+ * Ends with `ratio=<achieved/limit> lost=<n> doubled=<n>`. It measures; it does not pass or fail.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { isTerminal, type Job, type Logger, parseConfig } from '@stevedore/core';
+import { HANDLERS } from '@stevedore/functions';
+import { startDevRuntime } from '@stevedore/local';
+
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+const { values } = parseArgs({ options: { objects: { type: 'string', default: '2000' } } });
+const OBJECTS = Number(values.objects);
+/**
+ * ECS limits launches two ways (AWS Fargate throttling quotas): a bucket of 100 task launches refilled
+ * at 20 per second, and RunTask itself at 20 calls per second, burst and sustained. One task per call
+ * (each job has its own environment), so RunTask's bucket is the binding one.
+ */
+const BURST = 20;
+const RATE = 20;
+
+const quiet: Logger = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
+
+async function main() {
+  const stateDir = mkdtempSync(join(tmpdir(), 'bench-burst-'));
+  const config = parseConfig({
+    app: 'bench',
+    tasks: { noop: { image: 'bench/noop', cpu: 256, memory: 512, local: { command: ['true'] } } },
+    pipelines: { burst: { bucket: 'bench-inbox', task: 'noop', timeout: 600 } },
+  });
+  process.stderr.write(`starting the local runtime in ${stateDir}...\n`);
+  const runtime = await startDevRuntime({
+    config,
+    configDir: process.cwd(),
+    stateDir,
+    handlers: HANDLERS,
+    logger: quiet,
+    basePort: 0,
+    tickMs: 1000,
+    stepDelayMs: 20,
+  });
+  const e = runtime.endpoints;
+  const s3 = new S3Client({
+    endpoint: e.s3,
+    region: e.region,
+    forcePathStyle: true,
+    credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },
+  });
+  try {
+    process.stderr.write(`uploading ${OBJECTS} objects...\n`);
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: 32 }, async () => {
+        while (next < OBJECTS) {
+          const i = next++;
+          await s3.send(
+            new PutObjectCommand({ Bucket: 'bench-inbox', Key: `in/object-${i}.bin`, Body: 'x' }),
+          );
+        }
+      }),
+    );
+
+    const started = Date.now();
+    let jobs: Job[] = [];
+    for (;;) {
+      jobs = await allJobs(runtime.deps.ledger);
+      const finished = jobs.filter((j) => isTerminal(j.state)).length;
+      const launched = jobs.filter((j) => Object.keys(j.attempts).length > 0 || j.taskArn).length;
+      if (process.stderr.isTTY)
+        process.stderr.write(
+          `\r  jobs ${jobs.length}/${OBJECTS}, launched ${launched}, finished ${finished}   `,
+        );
+      if (jobs.length >= OBJECTS && finished === jobs.length) break;
+      if (Date.now() - started > 15 * 60_000) {
+        process.stderr.write('\ngave up after 15 minutes\n');
+        break;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+    process.stderr.write('\n');
+
+    // Launch times: when ECS created each attempt's task.
+    const launches = jobs
+      .flatMap((j) => Object.values(j.attempts).map((a) => a.createdAt))
+      .filter((t): t is string => t !== undefined)
+      .map((t) => new Date(t).getTime())
+      .sort((a, b) => a - b);
+    const first = launches[0] ?? 0;
+    const last = launches.at(-1) ?? 0;
+    const seconds = Math.max((last - first) / 1000, 0.001);
+    // The most a token bucket lets through in that window: the burst, plus the refill.
+    const limit = BURST + RATE * seconds;
+    const achievedRate = launches.length / seconds;
+    const lost = OBJECTS - jobs.filter((j) => j.state === 'SUCCEEDED').length;
+    const tasksPerJob = await Promise.all(jobs.map((j) => runtime.deps.launcher.listTasks(j.jobId)));
+    const doubled = tasksPerJob.filter(
+      (arns, i) => arns.length > Object.keys((jobs[i] as Job).attempts).length,
+    ).length;
+    const refusals = jobs.reduce(
+      (n, j) => n + j.history.filter((h) => h.reason?.startsWith('RunTask refused')).length,
+      0,
+    );
+
+    // Launches in each whole second of the window, to see the pace, not just its average.
+    const perSecond = new Array(Math.max(1, Math.ceil(seconds))).fill(0) as number[];
+    for (const t of launches) {
+      const second = Math.min(perSecond.length - 1, Math.floor((t - first) / 1000));
+      perSecond[second] = (perSecond[second] ?? 0) + 1;
+    }
+    const sorted = [...perSecond].sort((a, b) => a - b);
+
+    console.log('');
+    console.log(`objects                 ${OBJECTS}`);
+    console.log(
+      `jobs                    ${jobs.length} (${jobs.filter((j) => j.state === 'SUCCEEDED').length} SUCCEEDED)`,
+    );
+    console.log(
+      `launches                ${launches.length} in ${seconds.toFixed(1)} s = ${achievedRate.toFixed(1)}/s`,
+    );
+    console.log(
+      `launches per second     min ${sorted[0]}, median ${sorted[Math.floor(sorted.length / 2)]}, max ${sorted.at(-1)}: ${perSecond.join(' ')}`,
+    );
+    console.log(`limit in that window    ${limit.toFixed(0)} launches (RunTask: burst ${BURST} + ${RATE}/s)`);
+    console.log(`RunTask refusals        ${refusals} recorded (throttling the SDK's retries did not absorb)`);
+    console.log(`bus                     ${JSON.stringify(runtime.bus.stats)}`);
+    console.log(`ratio=${(launches.length / limit).toFixed(3)} lost=${lost} doubled=${doubled}`);
+  } finally {
+    s3.destroy();
+    await runtime.stop();
+    rmSync(stateDir, { recursive: true, force: true });
+  }
+}
+
+async function allJobs(ledger: {
+  listJobs: (q: {
+    source: string;
+    limit: number;
+    cursor?: string;
+  }) => Promise<{ jobs: Job[]; cursor?: string }>;
+}) {
+  const jobs: Job[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await ledger.listJobs({ source: 'burst', limit: 100, ...(cursor ? { cursor } : {}) });
+    jobs.push(...page.jobs);
+    cursor = page.cursor;
+  } while (cursor);
+  return jobs;
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
