@@ -8,18 +8,20 @@ export default defineConfig({
   app: 'stevedore',
   tasks: {
     summarize: {
-      image: 'public.ecr.aws/docker/library/node:22-alpine',
-      command: ['node', 'examples/summarize/main.js'],
+      image: { context: '.', dockerfile: 'examples/Dockerfile' },
+      command: ['node', 'examples/summarize/main.mjs'],
       cpu: 256,
       memory: 512,
       architecture: 'arm64',
       env: { OUTPUT_PREFIX: 'summaries/', INPUT_PREFIX: 'incoming/' },
       stopTimeout: 10,
       local: { command: ['node', '--import', 'tsx', 'examples/summarize/main.ts'] },
+      // It writes its summaries next to the inputs (reading its pipelines' objects is granted already).
+      permissions: [{ actions: ['s3:PutObject'], resources: ['arn:aws:s3:::stevedore-inbox/summaries/*'] }],
     },
     flaky: {
-      image: 'public.ecr.aws/docker/library/node:22-alpine',
-      command: ['node', 'examples/flaky/main.js'],
+      image: { context: '.', dockerfile: 'examples/Dockerfile' },
+      command: ['node', 'examples/flaky/main.mjs'],
       cpu: 256,
       memory: 512,
       architecture: 'arm64',

@@ -102,9 +102,13 @@ async function main() {
     const limit = BURST + RATE * seconds;
     const achievedRate = launches.length / seconds;
     const lost = OBJECTS - jobs.filter((j) => j.state === 'SUCCEEDED').length;
-    const tasksPerJob = await Promise.all(jobs.map((j) => runtime.deps.launcher.listTasks(j.jobId)));
-    const doubled = tasksPerJob.filter(
-      (arns, i) => arns.length > Object.keys((jobs[i] as Job).attempts).length,
+    // Count tasks per job from the local ECS itself (ListTasks for 2,000 jobs would be throttled).
+    const tasksByJob = new Map<string, number>();
+    for (const task of runtime.ecs.tasks()) {
+      if (task.startedBy) tasksByJob.set(task.startedBy, (tasksByJob.get(task.startedBy) ?? 0) + 1);
+    }
+    const doubled = jobs.filter(
+      (j) => (tasksByJob.get(j.jobId) ?? 0) > Object.keys(j.attempts).length,
     ).length;
     const refusals = jobs.reduce(
       (n, j) => n + j.history.filter((h) => h.reason?.startsWith('RunTask refused')).length,

@@ -74,11 +74,20 @@ export async function startDev(options: DevOptions): Promise<DevProcess> {
     String(options.tickSeconds ?? 1),
   ];
   if (options.faults) args.push('--faults', options.faults);
+  // Its own process group, like a command in a terminal: Ctrl-C (SIGINT) reaches the whole group.
   const child = spawn(process.execPath, [CLI, ...args], {
     cwd: REPO,
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
   });
+  const signalGroup = (signal: NodeJS.Signals) => {
+    try {
+      if (child.pid) process.kill(-child.pid, signal);
+    } catch {
+      // already gone
+    }
+  };
   let output = '';
   child.stdout?.on('data', (d: Buffer) => {
     output += d.toString();
@@ -93,7 +102,7 @@ export async function startDev(options: DevOptions): Promise<DevProcess> {
   while (!existsSync(endpointsPath)) {
     if (child.exitCode !== null) throw new Error(`stevedore dev exited with ${child.exitCode}:\n${output}`);
     if (Date.now() > deadline) {
-      child.kill('SIGKILL');
+      signalGroup('SIGKILL');
       throw new Error(`stevedore dev did not become ready:\n${output}`);
     }
     await sleep(100);
@@ -115,8 +124,8 @@ export async function startDev(options: DevOptions): Promise<DevProcess> {
     output: () => output,
     stop: async () => {
       for (const client of [dynamo, s3, sqs, ecs]) client.destroy();
-      if (child.exitCode === null) child.kill('SIGINT');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+      if (child.exitCode === null) signalGroup('SIGINT');
+      const timer = setTimeout(() => signalGroup('SIGKILL'), 30_000);
       const code = await exited;
       clearTimeout(timer);
       return code;

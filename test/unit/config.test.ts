@@ -49,6 +49,7 @@ describe('parseConfig', () => {
           stopTimeout: 30,
           capacity: 'FARGATE',
           logRetentionDays: 30,
+          permissions: [],
         },
         report: {
           image: 'report:latest',
@@ -60,6 +61,7 @@ describe('parseConfig', () => {
           stopTimeout: 30,
           capacity: 'FARGATE',
           logRetentionDays: 30,
+          permissions: [],
         },
       },
       pipelines: {
@@ -192,9 +194,25 @@ describe('config error messages', () => {
       issue: { path: 'schedules.nightly.enabled', message: 'expected true or false, got "yes"' },
     },
     {
-      name: 'an object where a string is expected',
+      name: 'an image that is neither a reference nor a build',
       input: configWith({ task: { image: { uri: 'resize:1' } } }),
-      issue: { path: 'tasks.resize.image', message: 'expected a container image reference, got an object' },
+      issue: {
+        path: 'tasks.resize.image',
+        message: 'expected an image reference or { context, dockerfile }, got an object',
+      },
+    },
+    {
+      name: 'a network without subnets',
+      input: configWith({ top: { network: { vpcId: 'vpc-1', subnets: [], securityGroups: ['sg-1'] } } }),
+      issue: { path: 'network.subnets', message: 'expected at least one subnet, got an array' },
+    },
+    {
+      name: 'a task permission without actions',
+      input: configWith({ task: { permissions: [{ actions: [], resources: ['arn:aws:s3:::b/*'] }] } }),
+      issue: {
+        path: 'tasks.resize.permissions.0.actions',
+        message: 'expected at least one action, got an array',
+      },
     },
     {
       name: 'a long value, shortened',

@@ -1,6 +1,7 @@
 import { ConfigError } from '@stevedore/core';
 import { LocalRuntimeError } from '@stevedore/local';
 import { DEV_USAGE, dev } from './commands/dev';
+import { IAM_USAGE, iam } from './commands/iam';
 import { JOBS_USAGE, jobs } from './commands/jobs';
 import { LOGS_USAGE, logs } from './commands/logs';
 import { VALIDATE_USAGE, validate } from './commands/validate';
@@ -14,9 +15,11 @@ ${VALIDATE_USAGE}
 
 ${JOBS_USAGE}
 
-${LOGS_USAGE}`;
+${LOGS_USAGE}
 
-const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = { dev, validate, jobs, logs };
+${IAM_USAGE}`;
+
+const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = { dev, validate, jobs, logs, iam };
 
 /** Runs a command line; known failures become one clear line and exit code 1. */
 export async function main(argv: string[]): Promise<number> {

@@ -127,12 +127,8 @@ export async function startDevRuntime(options: DevRuntimeOptions): Promise<DevRu
 
     const clientConfig = { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS };
     const dynamoClient = new DynamoDBClient({ ...clientConfig, endpoint: dynamo.endpoint });
-    const ecsClient = new ECSClient({
-      ...clientConfig,
-      endpoint: ecs.endpoint,
-      retryMode: 'adaptive',
-      maxAttempts: 5,
-    });
+    // The launcher paces RunTask at ECS's quota; the SDK's standard retries absorb what throttling is left.
+    const ecsClient = new ECSClient({ ...clientConfig, endpoint: ecs.endpoint, maxAttempts: 5 });
     cleanup.push(async () => {
       dynamoClient.destroy();
       ecsClient.destroy();
@@ -254,7 +250,7 @@ function taskDefinitions(
     return {
       family: family(name),
       containerName: task.containerName,
-      image: task.image,
+      image: typeof task.image === 'string' ? task.image : `built from ${task.image.context}`,
       cpu: task.cpu,
       memory: task.memory,
       architecture: task.architecture,

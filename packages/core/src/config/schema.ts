@@ -74,7 +74,17 @@ const LocalRunSchema = strict(
 
 export const TaskSchema = strict(
   {
-    image: text('a container image reference'),
+    /** An image reference, or a Docker build (context and Dockerfile, relative to the config) that deploys build and push. */
+    image: v.union(
+      [
+        text('a container image reference'),
+        strict(
+          { context: text('a build context directory'), dockerfile: v.optional(text('a Dockerfile path')) },
+          'an object with context and optional dockerfile',
+        ),
+      ],
+      'expected an image reference or { context, dockerfile }',
+    ),
     cpu: v.number('expected cpu units: 256, 512, 1024, 2048, 4096, 8192 or 16384'),
     memory: v.number('expected memory in MiB'),
     architecture: v.optional(v.picklist(ARCHITECTURES, "expected 'x86_64' or 'arm64'"), 'x86_64'),
@@ -90,6 +100,26 @@ export const TaskSchema = strict(
       30,
     ),
     local: v.optional(LocalRunSchema),
+    /** More IAM statements for the task's role (S3 reads of its pipelines' objects are granted already). */
+    permissions: v.optional(
+      v.array(
+        strict(
+          {
+            actions: v.pipe(
+              v.array(text('an IAM action'), 'expected a list of actions'),
+              v.minLength(1, 'expected at least one action'),
+            ),
+            resources: v.pipe(
+              v.array(text('an ARN'), 'expected a list of ARNs'),
+              v.minLength(1, 'expected at least one resource'),
+            ),
+          },
+          'an object with actions and resources',
+        ),
+        'expected a list of { actions, resources }',
+      ),
+      [],
+    ),
   },
   'a task: image, cpu, memory and optional architecture, command, env, local',
 );
@@ -276,6 +306,24 @@ export const ConfigSchema = strict(
       ),
       {},
     ),
+    /** Where tasks run on AWS: an existing VPC's subnets and security groups. Omitted: infra creates a VPC. */
+    network: v.optional(
+      strict(
+        {
+          vpcId: text('a VPC id'),
+          subnets: v.pipe(
+            v.array(text('a subnet id'), 'expected a list of subnet ids'),
+            v.minLength(1, 'expected at least one subnet'),
+          ),
+          securityGroups: v.pipe(
+            v.array(text('a security group id'), 'expected a list of security group ids'),
+            v.minLength(1, 'expected at least one security group'),
+          ),
+          assignPublicIp: v.optional(v.boolean('expected true or false'), false),
+        },
+        'an object with vpcId, subnets, securityGroups and optional assignPublicIp',
+      ),
+    ),
     ledger: v.optional(
       strict({ retentionDays: v.optional(integerIn(1, 3650), 90) }, 'an object with retentionDays'),
       {},
@@ -292,6 +340,8 @@ export type WorkerConfig = v.InferOutput<typeof WorkerSchema>;
 export type ScheduleConfig = v.InferOutput<typeof ScheduleSchema>;
 export type RetryConfig = v.InferOutput<typeof RetrySchema>;
 export type RetryRule = v.InferOutput<typeof RetryRuleSchema>;
+export type NetworkConfig = NonNullable<Config['network']>;
+export type ImageConfig = TaskConfig['image'];
 export type Architecture = (typeof ARCHITECTURES)[number];
 export type CapacityProvider = (typeof CAPACITY_PROVIDERS)[number];
 export type OverlapPolicy = (typeof OVERLAP_POLICIES)[number];

@@ -1,0 +1,93 @@
+import { resolve } from 'node:path';
+import { containerDefinitions, type DeployPlan, imageRepository, trustPolicy } from '@stevedore/deploy';
+
+/**
+ * One task definition per configured task, with its task role, execution role and log group. A task
+ * whose image is `{ context, dockerfile }` is built and pushed to the app's ECR repository.
+ */
+export function tasks(plan: DeployPlan) {
+  const builds = plan.tasks.filter((task) => typeof task.image !== 'string');
+  const repository =
+    builds.length > 0
+      ? new aws.ecr.Repository('Images', { name: imageRepository(plan.names.prefix), forceDelete: true })
+      : undefined;
+  const token = repository
+    ? aws.ecr.getAuthorizationTokenOutput({ registryId: repository.registryId })
+    : undefined;
+
+  return plan.tasks.map((task) => {
+    const id = pascal(task.name);
+    const logGroup = new aws.cloudwatch.LogGroup(`${id}Logs`, {
+      name: task.logGroup,
+      retentionInDays: task.logRetentionDays,
+    });
+    const taskRole = new aws.iam.Role(`${id}TaskRole`, {
+      name: task.taskRoleName,
+      assumeRolePolicy: JSON.stringify(trustPolicy('ecs-tasks.amazonaws.com')),
+    });
+    if (task.taskRolePolicy.Statement.length > 0) {
+      new aws.iam.RolePolicy(`${id}TaskRolePolicy`, {
+        role: taskRole.name,
+        policy: JSON.stringify(task.taskRolePolicy),
+      });
+    }
+    const executionRole = new aws.iam.Role(`${id}ExecutionRole`, {
+      name: task.executionRoleName,
+      assumeRolePolicy: JSON.stringify(trustPolicy('ecs-tasks.amazonaws.com')),
+    });
+    new aws.iam.RolePolicy(`${id}ExecutionRolePolicy`, {
+      role: executionRole.name,
+      policy: JSON.stringify(task.executionRolePolicy),
+    });
+
+    let image: $util.Input<string>;
+    if (typeof task.image === 'string') {
+      image = task.image;
+    } else {
+      if (!repository || !token) throw new Error('image repository missing');
+      const build = new dockerbuild.Image(`${id}Image`, {
+        context: { location: resolve(task.image.context) },
+        ...(task.image.dockerfile ? { dockerfile: { location: resolve(task.image.dockerfile) } } : {}),
+        platforms: [task.architecture === 'arm64' ? 'linux/arm64' : 'linux/amd64'],
+        push: true,
+        tags: [$interpolate`${repository.repositoryUrl}:${task.name}`],
+        registries: [
+          {
+            address: repository.repositoryUrl,
+            username: token.userName,
+            password: $util.secret(token.password),
+          },
+        ],
+      });
+      image = $interpolate`${repository.repositoryUrl}@${build.digest}`;
+    }
+
+    const definition = new aws.ecs.TaskDefinition(`${id}Definition`, {
+      family: task.family,
+      cpu: String(task.cpu),
+      memory: String(task.memory),
+      networkMode: 'awsvpc',
+      requiresCompatibilities: ['FARGATE'],
+      runtimePlatform: {
+        operatingSystemFamily: 'LINUX',
+        cpuArchitecture: task.architecture === 'arm64' ? 'ARM64' : 'X86_64',
+      },
+      taskRoleArn: taskRole.arn,
+      executionRoleArn: executionRole.arn,
+      ...(task.ephemeralStorageGiB ? { ephemeralStorage: { sizeInGib: task.ephemeralStorageGiB } } : {}),
+      containerDefinitions: $resolve([image]).apply(([uri]) =>
+        JSON.stringify(containerDefinitions(task, uri, plan.scope.region)),
+      ),
+    });
+    return { task, definition, taskRole, executionRole, logGroup };
+  });
+}
+
+/** `summarize-csv` -> `SummarizeCsv`, for Pulumi resource names. */
+export function pascal(name: string): string {
+  return name
+    .split(/[^A-Za-z0-9]+/)
+    .filter(Boolean)
+    .map((part) => part[0]?.toUpperCase() + part.slice(1))
+    .join('');
+}

@@ -1,0 +1,96 @@
+import { parseArgs } from 'node:util';
+import { type DeployPlan, deployPlan, type PolicyDocument } from '@stevedore/deploy';
+import { CliError } from '../lib/cli-error';
+import { DEFAULT_CONFIG, loadConfig } from '../lib/load-config';
+import { renderTable } from '../lib/table';
+
+export const IAM_USAGE = `stevedore iam [--config <path>] [--stage <stage>] [--account <id>] [--region <region>] [--json]
+
+  Prints the IAM policy of every function and task role a deploy of the config creates, so a
+  reviewer can read what it grants. Without --account and --region, ARNs show <account> and <region>.`;
+
+/** The policies of a plan, as `stevedore iam --json` prints them. */
+export function iamReport(plan: DeployPlan) {
+  return {
+    stage: plan.stage,
+    functions: plan.functions.map((f) => ({ function: f.name, role: f.roleName, policy: f.policy })),
+    tasks: plan.tasks.map((t) => ({
+      task: t.name,
+      taskRole: { role: t.taskRoleName, policy: t.taskRolePolicy },
+      executionRole: { role: t.executionRoleName, policy: t.executionRolePolicy },
+    })),
+  };
+}
+
+/** `stevedore iam`: what each role a deploy creates may do. */
+export async function iam(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      config: { type: 'string', default: DEFAULT_CONFIG },
+      stage: { type: 'string', default: 'dev' },
+      account: { type: 'string', default: '<account>' },
+      region: { type: 'string', default: '<region>' },
+      partition: { type: 'string', default: 'aws' },
+      json: { type: 'boolean', default: false },
+    },
+  });
+  if (values.account !== '<account>' && !/^\d{12}$/.test(values.account)) {
+    throw new CliError(`--account expects a 12-digit account id, got ${values.account}`);
+  }
+  const { config } = await loadConfig(values.config);
+  let plan: DeployPlan;
+  try {
+    plan = deployPlan(config, values.stage, {
+      account: values.account,
+      region: values.region,
+      partition: values.partition,
+    });
+  } catch (error) {
+    throw new CliError(error instanceof Error ? error.message : String(error));
+  }
+  const report = iamReport(plan);
+  if (values.json) {
+    process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    return 0;
+  }
+  const roles = [
+    ...report.functions.map((f) => ({ title: `function ${f.function} (role ${f.role})`, policy: f.policy })),
+    ...report.tasks.flatMap((t) => [
+      { title: `task ${t.task}: task role ${t.taskRole.role}`, policy: t.taskRole.policy },
+      { title: `task ${t.task}: execution role ${t.executionRole.role}`, policy: t.executionRole.policy },
+    ]),
+  ];
+  for (const role of roles) process.stdout.write(`${role.title}\n${renderPolicy(role.policy)}\n\n`);
+  return 0;
+}
+
+function renderPolicy(policy: PolicyDocument): string {
+  if (policy.Statement.length === 0) return '  (no permissions)';
+  return renderTable(
+    policy.Statement.flatMap((s) =>
+      s.Resource.map((resource, i) => ({
+        sid: i === 0 ? s.Sid : '',
+        actions: i === 0 ? s.Action.join(', ') : '',
+        resource,
+        condition: i === 0 && s.Condition ? conditionText(s.Condition) : '',
+      })),
+    ),
+    [
+      { header: '  SID', cell: (r) => `  ${r.sid}` },
+      { header: 'ACTIONS', cell: (r) => r.actions },
+      { header: 'RESOURCE', cell: (r) => r.resource },
+      { header: 'CONDITION', cell: (r) => r.condition },
+    ],
+  );
+}
+
+function conditionText(condition: Record<string, Record<string, string | string[]>>): string {
+  return Object.entries(condition)
+    .flatMap(([operator, keys]) =>
+      Object.entries(keys).map(
+        ([key, value]) => `${operator} ${key} = ${Array.isArray(value) ? value.join(' | ') : value}`,
+      ),
+    )
+    .join('; ');
+}

@@ -1,0 +1,22 @@
+export {
+  BUNDLE_BUDGET_BYTES,
+  type BuildOptions,
+  type BuiltFunction,
+  buildFunctions,
+} from './build-functions';
+export { type Arns, type AwsScope, arns, ecrRepositoryArn } from './iam/arns';
+export { type FunctionPolicyContext, functionPolicy } from './iam/function-policies';
+export { type PolicyDocument, type PolicyStatement, trustPolicy } from './iam/policy';
+export { executionRolePolicy, imageRepository, taskRolePolicy } from './iam/task-policies';
+export { ledgerTableArgs } from './ledger-table';
+export {
+  type DeployPlan,
+  deployPlan,
+  type FunctionSpec,
+  handlersOf,
+  type RuleSpec,
+  rateExpression,
+  roleName,
+  type TaskSpec,
+} from './plan';
+export { containerDefinitions } from './task-definition';

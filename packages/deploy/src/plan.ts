@@ -1,0 +1,205 @@
+import { createHash } from 'node:crypto';
+import {
+  type Config,
+  eventRoutes,
+  type HandlerName,
+  type ImageConfig,
+  jobSources,
+  periodicRoutes,
+  type ResourceNames,
+  resourceNames,
+} from '@stevedore/core';
+import { type Arns, type AwsScope, arns, ecrRepositoryArn } from './iam/arns';
+import { functionPolicy } from './iam/function-policies';
+import type { PolicyDocument } from './iam/policy';
+import { executionRolePolicy, imageRepository, taskRolePolicy } from './iam/task-policies';
+
+/*
+ * Everything a deploy creates, derived from the config, the stage and the account: plain data that
+ * infra/ turns into resources and `stevedore iam` prints. Names are deterministic, so ARNs (and with
+ * them every policy) are known before anything exists.
+ */
+
+export interface TaskSpec {
+  name: string;
+  family: string;
+  containerName: string;
+  image: ImageConfig;
+  cpu: number;
+  memory: number;
+  architecture: 'x86_64' | 'arm64';
+  command?: string[];
+  environment: Record<string, string>;
+  stopTimeout: number;
+  ephemeralStorageGiB?: number;
+  logGroup: string;
+  logRetentionDays: number;
+  taskRoleName: string;
+  executionRoleName: string;
+  taskRolePolicy: PolicyDocument;
+  executionRolePolicy: PolicyDocument;
+}
+
+export interface FunctionSpec {
+  handler: HandlerName;
+  name: string;
+  /** Module and export, relative to the project root. */
+  entry: string;
+  roleName: string;
+  policy: PolicyDocument;
+  logGroup: string;
+  timeoutSeconds: number;
+  memoryMb: number;
+  /** Lambda's retries of a failed asynchronous invocation, before the on-failure destination. */
+  asyncRetries: number;
+  /** Older events are dropped (to the on-failure destination). */
+  maxEventAgeSeconds: number;
+  environment: Record<string, string>;
+}
+
+export interface RuleSpec {
+  name: string;
+  handler: HandlerName;
+  /** An event pattern (JSON), or a schedule expression. */
+  pattern?: string;
+  schedule?: string;
+}
+
+export interface DeployPlan {
+  app: string;
+  stage: string;
+  scope: AwsScope;
+  names: ResourceNames;
+  arns: Arns;
+  clusterArn: string;
+  buckets: string[];
+  deadLetterQueue: string;
+  tasks: TaskSpec[];
+  functions: FunctionSpec[];
+  rules: RuleSpec[];
+}
+
+/** The Lambda settings of each handler. */
+const FUNCTION_SETTINGS: Record<
+  HandlerName,
+  Pick<FunctionSpec, 'timeoutSeconds' | 'memoryMb' | 'asyncRetries' | 'maxEventAgeSeconds'>
+> = {
+  'object-created': { timeoutSeconds: 60, memoryMb: 512, asyncRetries: 2, maxEventAgeSeconds: 6 * 3600 },
+  'task-state-change': { timeoutSeconds: 60, memoryMb: 512, asyncRetries: 2, maxEventAgeSeconds: 6 * 3600 },
+  // A missed tick is made up by the next one: no retries, and old ticks are dropped.
+  sweeper: { timeoutSeconds: 90, memoryMb: 512, asyncRetries: 0, maxEventAgeSeconds: 60 },
+};
+
+/** IAM role names are at most 64 characters: longer ones keep a readable start and a hash. */
+export function roleName(prefix: string, purpose: string): string {
+  const name = `${prefix}-${purpose}`;
+  if (name.length <= 64) return name;
+  const hash = createHash('sha256').update(name).digest('hex').slice(0, 8);
+  return `${name.slice(0, 55)}-${hash}`;
+}
+
+/** The handlers a config needs: none for the job handlers when there are no pipelines nor schedules. */
+export function handlersOf(config: Config): HandlerName[] {
+  const jobs = Object.keys(config.pipelines).length > 0 || Object.keys(config.schedules).length > 0;
+  return jobs ? ['object-created', 'task-state-change', 'sweeper'] : [];
+}
+
+/** The whole deploy plan of a config in a stage and account. */
+export function deployPlan(config: Config, stage: string, scope: AwsScope): DeployPlan {
+  const names = resourceNames(config.app, stage);
+  const arn = arns(scope);
+  const clusterArn = arn.cluster(names.cluster);
+  const deadLetterQueue = `${names.prefix}-dead-letters`;
+
+  const tasks: TaskSpec[] = Object.entries(config.tasks).map(([name, task]) => {
+    const spec: Omit<TaskSpec, 'taskRolePolicy' | 'executionRolePolicy'> = {
+      name,
+      family: names.taskFamily(name),
+      containerName: task.containerName,
+      image: task.image,
+      cpu: task.cpu,
+      memory: task.memory,
+      architecture: task.architecture,
+      ...(task.command ? { command: task.command } : {}),
+      environment: task.env,
+      stopTimeout: task.stopTimeout,
+      ...(task.ephemeralStorageGiB !== undefined ? { ephemeralStorageGiB: task.ephemeralStorageGiB } : {}),
+      logGroup: names.logGroup(name),
+      logRetentionDays: task.logRetentionDays,
+      taskRoleName: roleName(names.prefix, `${name}-task`),
+      executionRoleName: roleName(names.prefix, `${name}-exec`),
+    };
+    return {
+      ...spec,
+      taskRolePolicy: taskRolePolicy(config, name, arn),
+      executionRolePolicy: executionRolePolicy(
+        spec.logGroup,
+        arn,
+        typeof task.image === 'string'
+          ? ecrRepositoryArn(task.image, scope.partition)
+          : arn.repository(imageRepository(names.prefix)),
+      ),
+    };
+  });
+
+  const jobTasks = new Set(jobSources(config).map((s) => s.taskName));
+  const launchable = tasks.filter((t) => jobTasks.has(t.name));
+  const functions: FunctionSpec[] = handlersOf(config).map((handler) => {
+    const name = names.functionName(handler);
+    const logGroup = `/aws/lambda/${name}`;
+    return {
+      handler,
+      name,
+      entry: `functions/${handler}.handler`,
+      roleName: roleName(names.prefix, `fn-${handler}`),
+      logGroup,
+      ...FUNCTION_SETTINGS[handler],
+      environment: {
+        STEVEDORE_STAGE: stage,
+        STEVEDORE_TABLE: names.table,
+        STEVEDORE_CLUSTER: names.cluster,
+        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      },
+      policy: functionPolicy(handler, {
+        arns: arn,
+        table: names.table,
+        cluster: names.cluster,
+        logGroup,
+        deadLetterQueue,
+        launchable,
+      }),
+    };
+  });
+
+  const ruleName = (id: string) => `${names.prefix}-${id}`.slice(0, 64);
+  const periodic = new Map(periodicRoutes().map((route) => [route.id, route]));
+  const rules: RuleSpec[] =
+    functions.length === 0
+      ? []
+      : eventRoutes(config, { clusterArn, ruleArn: (id) => arn.rule(ruleName(id)) }).map((route) => {
+          const every = periodic.get(route.id)?.everySeconds;
+          return every === undefined
+            ? { name: ruleName(route.id), handler: route.handler, pattern: JSON.stringify(route.pattern) }
+            : { name: ruleName(route.id), handler: route.handler, schedule: rateExpression(every) };
+        });
+
+  return {
+    app: config.app,
+    stage,
+    scope,
+    names,
+    arns: arn,
+    clusterArn,
+    buckets: [...new Set(Object.values(config.pipelines).map((p) => p.bucket))].sort(),
+    deadLetterQueue,
+    tasks,
+    functions,
+    rules,
+  };
+}
+
+/** EventBridge rate expression: `rate(1 minute)`, `rate(5 minutes)`. */
+export function rateExpression(seconds: number): string {
+  const minutes = Math.max(1, Math.round(seconds / 60));
+  return `rate(${minutes} ${minutes === 1 ? 'minute' : 'minutes'})`;
+}
