@@ -1,4 +1,4 @@
-import { ListTasksCommand } from '@aws-sdk/client-ecs';
+import { ECSClient, ListTasksCommand, RunTaskCommand } from '@aws-sdk/client-ecs';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { isTerminal, type Job } from '@stevedore/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -196,12 +196,34 @@ describe('S3 jobs when AWS misbehaves', () => {
   });
 
   it('with RunTask capacity failures and throttling: every job ends, none launched twice', async () => {
-    const dev = await startDev({ config: CONFIG, faults: 'capacity=0.4' });
+    const dev = await startDev({ config: CONFIG, faults: 'capacity=0.25' });
     try {
       const count = 150; // more than Fargate's burst of 100 launches, so throttling bites too
       await Promise.all(Array.from({ length: count }, (_, i) => upload(dev, `noop/burst-${i}.txt`)));
+      // Someone else in the account spends RunTask's quota at the same time, so Stevedore's calls get throttled.
+      const intruder = new ECSClient({
+        endpoint: dev.endpoints.ecs,
+        region: dev.endpoints.region,
+        maxAttempts: 1,
+        credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+      });
+      const stolen = await Promise.allSettled(
+        Array.from({ length: 60 }, () =>
+          intruder.send(
+            new RunTaskCommand({
+              cluster: dev.endpoints.cluster,
+              taskDefinition: 'e2e-local-noop',
+              startedBy: 'intruder',
+            }),
+          ),
+        ),
+      );
+      intruder.destroy();
+      expect(
+        stolen.some((s) => s.status === 'rejected' && (s.reason as Error).name === 'ThrottlingException'),
+      ).toBe(true);
 
-      const jobs = await allFinished(dev, 'noop', count, 150_000);
+      const jobs = await allFinished(dev, 'noop', count, 200_000);
 
       expect(jobs).toHaveLength(count);
       expect(jobs.every((j) => j.state === 'SUCCEEDED')).toBe(true);
@@ -211,5 +233,5 @@ describe('S3 jobs when AWS misbehaves', () => {
     } finally {
       expect(await dev.stop()).toBe(0);
     }
-  }, 240_000);
+  }, 300_000);
 });

@@ -111,7 +111,7 @@ export function slotHolder(jobId: string, attempt: number): string {
 }
 
 /** Capacity refusals and throttling wait this long at first, doubling up to the cap. */
-const LAUNCH_BACKOFF = { initialSeconds: 5, maxSeconds: 60, multiplier: 2 } as const;
+const LAUNCH_BACKOFF = { initialSeconds: 5, maxSeconds: 30, multiplier: 2 } as const;
 
 /** The job after `event`, and what to do about it. Stale, duplicate and foreign events change nothing. */
 export function transition(job: Job, event: JobEvent, now: Date, policy: JobPolicy): Transition {
