@@ -22,6 +22,7 @@ export default $config({
     const { tasks } = await import('./infra/tasks');
     const { functions } = await import('./infra/functions');
     const { rules } = await import('./infra/rules');
+    const { workers } = await import('./infra/workers');
 
     const plan = await loadPlan();
     const net = network();
@@ -29,6 +30,7 @@ export default $config({
     const table = ledger(plan);
     const { buckets, deadLetters } = storage(plan);
     const definitions = tasks(plan);
+    const services = workers(plan, ecsCluster, definitions, net);
     const lambdas = await functions(plan, net, deadLetters.arn);
     rules(plan, lambdas, deadLetters);
 
@@ -39,6 +41,8 @@ export default $config({
       buckets: buckets.map((b) => b.name),
       taskDefinitions: definitions.map((d) => d.definition.family),
       functions: lambdas.map((l) => l.fn.name),
+      queues: services.map((s) => s.queue.url),
+      services: services.map((s) => s.service.name),
       deadLetterQueue: deadLetters.url,
     };
   },

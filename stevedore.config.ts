@@ -2,7 +2,8 @@ import { defineConfig } from '@stevedore/core';
 
 /**
  * The example app. `npm start` runs it on the local runtime; `npx sst deploy` deploys it.
- * Upload a .csv or .json under incoming/ to the stevedore-inbox bucket and a summary appears under summaries/.
+ * Upload a .csv or .json under incoming/ to the stevedore-inbox bucket and a summary appears under summaries/;
+ * send messages to the stevedore-work queue and the worker service scales from zero and back.
  */
 export default defineConfig({
   app: 'stevedore',
@@ -18,6 +19,18 @@ export default defineConfig({
       local: { command: ['node', '--import', 'tsx', 'examples/summarize/main.ts'] },
       // It writes its summaries next to the inputs (reading its pipelines' objects is granted already).
       permissions: [{ actions: ['s3:PutObject'], resources: ['arn:aws:s3:::stevedore-inbox/summaries/*'] }],
+    },
+    worker: {
+      image: { context: '.', dockerfile: 'examples/Dockerfile' },
+      command: ['node', 'examples/worker/main.mjs'],
+      cpu: 256,
+      memory: 512,
+      architecture: 'arm64',
+      env: { RESULTS_BUCKET: 'stevedore-inbox', RESULTS_PREFIX: 'worker-results/' },
+      local: { command: ['node', '--import', 'tsx', 'examples/worker/main.ts'] },
+      permissions: [
+        { actions: ['s3:PutObject'], resources: ['arn:aws:s3:::stevedore-inbox/worker-results/*'] },
+      ],
     },
     flaky: {
       image: { context: '.', dockerfile: 'examples/Dockerfile' },
@@ -55,6 +68,17 @@ export default defineConfig({
         ],
         otherwise: 'EXIT',
       },
+    },
+  },
+  workers: {
+    // Send {"id": "a1", "ms": 500} to stevedore-work: the service leaves zero, works, and returns to zero.
+    jobs: {
+      queue: 'stevedore-work',
+      task: 'worker',
+      min: 0,
+      max: 10,
+      messagesPerTask: 10,
+      cooldown: { scaleInSeconds: 30 },
     },
   },
 });

@@ -3,6 +3,7 @@ import { deployed } from './lib/deployed';
 import type { Handler, HandlerDeps } from './lib/deps';
 import { applyEvent, runEffects, sourcePolicy } from './lib/job-runner';
 import { parseOrReject } from './lib/malformed';
+import { workersOf } from './lib/scaling';
 
 /**
  * ECS "Task State Change" -> the job's next state, with one conditional write and no read. Stale and
@@ -15,8 +16,16 @@ export function taskStateChange(deps: HandlerDeps): Handler {
     const parsed = parseOrReject(deps, 'task-state-change', () => parseTaskStateChange(event));
     if (!parsed) return;
     const task = snapshotOfDetail(parsed.detail);
+    if (task.group?.startsWith('service:')) {
+      // A worker service's task: keep the ledger's view of the service's tasks current.
+      const service = task.group.slice('service:'.length);
+      if (workersOf(deps).some((w) => w.service === service)) {
+        await deps.scaling.recordServiceTask(service, task.taskArn, task.lastStatus, task.version);
+      }
+      return;
+    }
     const jobId = task.startedBy;
-    if (!jobId || !isJobId(jobId)) return; // not a job's task (a worker service's, say)
+    if (!jobId || !isJobId(jobId)) return; // not a job's task
     const found = sourcePolicy(deps, sourceOfJobId(jobId) ?? '');
     if (!found) {
       deps.logger.warn('task of an unknown job source', { jobId, taskArn: task.taskArn });

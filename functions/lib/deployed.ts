@@ -1,5 +1,5 @@
 import middy from '@middy/core';
-import { DynamoLedger, EcsLauncher, systemClock } from '@stevedore/aws';
+import { DynamoLedger, EcsLauncher, EcsScaler, SqsGauge, systemClock } from '@stevedore/aws';
 import { parseConfig, resourceNames } from '@stevedore/core';
 import type { Handler, HandlerDeps } from './deps';
 import { jsonLogger } from './json-logger';
@@ -27,15 +27,20 @@ export async function awsDeps(): Promise<HandlerDeps> {
   const config = parseConfig(raw);
   const names = resourceNames(config.app, required('STEVEDORE_STAGE'));
   const subnets = list('STEVEDORE_SUBNETS');
+  const cluster = process.env.STEVEDORE_CLUSTER ?? names.cluster;
+  const ledger = new DynamoLedger({
+    tableName: process.env.STEVEDORE_TABLE ?? names.table,
+    retentionDays: config.ledger.retentionDays,
+  });
   return {
     config,
     names,
-    ledger: new DynamoLedger({
-      tableName: process.env.STEVEDORE_TABLE ?? names.table,
-      retentionDays: config.ledger.retentionDays,
-    }),
+    ledger,
+    scaling: ledger,
+    gauge: new SqsGauge(),
+    scaler: new EcsScaler({ cluster }),
     launcher: new EcsLauncher({
-      cluster: process.env.STEVEDORE_CLUSTER ?? names.cluster,
+      cluster,
       ...(subnets.length > 0
         ? {
             network: {

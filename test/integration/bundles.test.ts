@@ -81,7 +81,13 @@ afterAll(async () => {
 
 describe('the Lambda bundles', () => {
   it('each stays under the 400 KB budget', () => {
-    expect(built.map((b) => b.handler).sort()).toEqual(['object-created', 'sweeper', 'task-state-change']);
+    expect(built.map((b) => b.handler).sort()).toEqual([
+      'object-created',
+      'queue-alarm',
+      'scale-tick',
+      'sweeper',
+      'task-state-change',
+    ]);
     for (const bundle of built) expect(bundle.bytes).toBeLessThan(BUNDLE_BUDGET_BYTES);
   });
 

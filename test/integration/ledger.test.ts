@@ -347,3 +347,63 @@ describe('endpoint configuration', () => {
     expect(await ensureLedgerTable(client, table)).toBe(false);
   });
 });
+
+describe('workers in the ledger', () => {
+  const decision = (at: number, desired: number, reason = 'tick: scale out to 2: ...') => ({
+    worker: 'resize',
+    service: 'app-local-resize',
+    at: new Date(T0.getTime() + at * 1000).toISOString(),
+    observation: { visible: 12, inFlight: 0, delayed: 0, desired: 0, running: 0, pending: 0, protected: 0 },
+    previous: 0,
+    desired,
+    change: desired !== 0,
+    reason,
+  });
+
+  it('records one decision per version: of two deciders racing, exactly one wins', async () => {
+    const record = await ledger.workerRecord('resize', 'app-local-resize');
+    const results = await Promise.all([
+      ledger.recordDecision(decision(1, 2), { visibleStreak: 0 }, record.version),
+      ledger.recordDecision(decision(1, 3), { visibleStreak: 0 }, record.version),
+    ]);
+
+    expect(results.filter(Boolean)).toHaveLength(1);
+    const after = await ledger.workerRecord('resize', 'app-local-resize');
+    expect(after.version).toBe(record.version + 1);
+    expect([2, 3]).toContain(after.lastDecision?.desired);
+  });
+
+  it('keeps decisions as history newest first, except those it is told to skip', async () => {
+    const service = 'app-local-history';
+    let version = 0;
+    for (const [at, history] of [
+      [10, true],
+      [20, false],
+      [30, true],
+    ] as const) {
+      expect(
+        await ledger.recordDecision({ ...decision(at, at), service }, { visibleStreak: 0 }, version, history),
+      ).toBe(true);
+      version += 1;
+    }
+
+    const { decisions } = await ledger.decisions(service);
+    expect(decisions.map((d) => d.desired)).toEqual([30, 10]);
+    expect((await ledger.workerRecord('resize', service)).lastDecision?.desired).toBe(30);
+  });
+
+  it("keeps the view of a service's tasks current, whatever order their events arrive in", async () => {
+    const service = 'app-local-view';
+    await ledger.recordServiceTask(service, 'task-a', 'RUNNING', 4);
+    await ledger.recordServiceTask(service, 'task-a', 'PENDING', 2); // stale
+    await ledger.recordServiceTask(service, 'task-b', 'PROVISIONING', 1);
+    expect((await ledger.workerRecord('w', service)).tasks).toEqual({
+      'task-a': 'RUNNING',
+      'task-b': 'PROVISIONING',
+    });
+
+    await ledger.recordServiceTask(service, 'task-a', 'STOPPED', 8);
+    await ledger.recordServiceTask(service, 'task-a', 'RUNNING', 5); // late, must not revive it
+    expect((await ledger.workerRecord('w', service)).tasks).toEqual({ 'task-b': 'PROVISIONING' });
+  });
+});

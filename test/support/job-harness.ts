@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ECSClient } from '@aws-sdk/client-ecs';
-import { DynamoLedger, EcsLauncher } from '@stevedore/aws';
+import { DynamoLedger, EcsLauncher, EcsScaler } from '@stevedore/aws';
 import {
   type Config,
   type Handler,
@@ -133,10 +133,15 @@ export async function startJobWorld(): Promise<JobWorld> {
           offsetMs += ms;
         },
       };
+      const ledger = new DynamoLedger({ tableName: await freshLedgerTable(dynamo), client: dynamo, clock });
       const deps: HandlerDeps = {
         config: JOBS_CONFIG,
         names: NAMES,
-        ledger: new DynamoLedger({ tableName: await freshLedgerTable(dynamo), client: dynamo, clock }),
+        ledger,
+        scaling: ledger,
+        // These jobs tests have no workers: nothing may touch a queue or a service.
+        gauge: { depth: () => Promise.reject(new Error('no queues in the jobs harness')) },
+        scaler: new EcsScaler({ cluster: NAMES.cluster, client: running.client }),
         launcher: new EcsLauncher({ cluster: NAMES.cluster, client: running.client }),
         clock,
         logger: {

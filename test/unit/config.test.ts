@@ -108,6 +108,7 @@ describe('parseConfig', () => {
         },
       },
       prices: {},
+      buckets: [],
       ledger: { retentionDays: 90 },
     });
   });

@@ -24,22 +24,37 @@ describe('the deploy plan of the example config', () => {
     expect(plan.names.table).toBe('stevedore-prod-ledger');
     expect(plan.clusterArn).toBe(CLUSTER);
     expect(plan.buckets).toEqual(['stevedore-inbox']);
-    expect(plan.tasks.map((t) => t.family)).toEqual(['stevedore-prod-summarize', 'stevedore-prod-flaky']);
+    expect(plan.tasks.map((t) => t.family)).toEqual([
+      'stevedore-prod-summarize',
+      'stevedore-prod-worker',
+      'stevedore-prod-flaky',
+    ]);
     expect(plan.functions.map((f) => [f.name, f.entry])).toEqual([
       ['stevedore-prod-object-created', 'functions/object-created.handler'],
       ['stevedore-prod-task-state-change', 'functions/task-state-change.handler'],
       ['stevedore-prod-sweeper', 'functions/sweeper.handler'],
+      ['stevedore-prod-queue-alarm', 'functions/queue-alarm.handler'],
+      ['stevedore-prod-scale-tick', 'functions/scale-tick.handler'],
     ]);
   });
 
   it('routes events with the very patterns the local bus matches, and runs the sweeper every minute', () => {
     const routes = eventRoutes(config, {
       clusterArn: CLUSTER,
+      stage: 'prod',
       ruleArn: (id) => `arn:aws:events:eu-west-1:123456789012:rule/stevedore-prod-${id}`,
     });
     const patterns = plan.rules.filter((r) => r.pattern).map((r) => JSON.parse(r.pattern ?? '{}'));
 
-    expect(patterns).toEqual(routes.filter((r) => r.id !== 'sweeper').map((r) => r.pattern));
+    expect(patterns).toEqual(
+      routes.filter((r) => r.id !== 'sweeper' && r.id !== 'scale-tick').map((r) => r.pattern),
+    );
+    expect(plan.rules.find((r) => r.handler === 'scale-tick')?.schedule).toBe('rate(1 minute)');
+    expect(JSON.parse(plan.rules.find((r) => r.handler === 'queue-alarm')?.pattern ?? '{}')).toEqual({
+      source: ['aws.cloudwatch'],
+      'detail-type': ['CloudWatch Alarm State Change'],
+      detail: { alarmName: ['stevedore-prod-jobs-depth'] },
+    });
     expect(plan.rules.find((r) => r.handler === 'sweeper')).toEqual({
       name: 'stevedore-prod-sweeper',
       handler: 'sweeper',
@@ -179,7 +194,7 @@ describe('least-privilege IAM of the example config', () => {
       p.Statement.filter((s) => s.Resource.includes('*')).flatMap((s) => s.Action),
     );
 
-    expect(wildcards).toEqual(['ecr:GetAuthorizationToken', 'ecr:GetAuthorizationToken']);
+    expect(new Set(wildcards)).toEqual(new Set(['ecr:GetAuthorizationToken']));
     for (const policy of everyPolicy) {
       for (const statement of policy.Statement) {
         for (const action of statement.Action) expect(action).not.toMatch(/\*/);
@@ -187,6 +202,54 @@ describe('least-privilege IAM of the example config', () => {
           expect(resource).not.toMatch(/^arn:aws:[a-z0-9-]+:[^:]*:[^:]*:\*$/);
       }
     }
+  });
+
+  it('lets the scaling functions read the worker queue and set only the worker service', () => {
+    for (const handler of ['queue-alarm', 'scale-tick']) {
+      const statements = Object.fromEntries(policyOf(handler).Statement.map((s) => [s.Sid, s]));
+      expect(statements.ReadWorkerQueues).toMatchObject({
+        Action: ['sqs:GetQueueUrl', 'sqs:GetQueueAttributes'],
+        Resource: ['arn:aws:sqs:eu-west-1:123456789012:stevedore-work'],
+      });
+      expect(statements.ScaleWorkerServices).toMatchObject({
+        Action: ['ecs:DescribeServices', 'ecs:UpdateService'],
+        Resource: [`${A}:service/stevedore-prod/stevedore-prod-jobs`],
+        Condition: { ArnEquals: { 'ecs:cluster': CLUSTER } },
+      });
+      expect(actionsOf(policyOf(handler))).not.toContain('ecs:RunTask');
+      expect(actionsOf(policyOf(handler))).not.toContain('iam:PassRole');
+    }
+  });
+
+  it('lets the worker task consume its queue and protect itself, and finds its queue in its environment', () => {
+    const worker = plan.tasks.find((t) => t.name === 'worker');
+
+    expect(worker?.environment.STEVEDORE_QUEUE_URL).toBe(
+      'https://sqs.eu-west-1.amazonaws.com/123456789012/stevedore-work',
+    );
+    expect(worker?.taskRolePolicy.Statement.map((s) => [s.Sid, s.Action, s.Resource])).toEqual([
+      [
+        'ConsumeWorkerQueue',
+        ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueAttributes'],
+        ['arn:aws:sqs:eu-west-1:123456789012:stevedore-work'],
+      ],
+      [
+        'TaskScaleInProtection',
+        ['ecs:GetTaskProtection', 'ecs:UpdateTaskProtection'],
+        [`${A}:task/stevedore-prod/*`],
+      ],
+      ['Config0', ['s3:PutObject'], ['arn:aws:s3:::stevedore-inbox/worker-results/*']],
+    ]);
+    expect(plan.workers).toEqual([
+      expect.objectContaining({
+        name: 'jobs',
+        service: 'stevedore-prod-jobs',
+        queue: 'stevedore-work',
+        alarmName: 'stevedore-prod-jobs-depth',
+        initialCount: 0,
+        capacityProviderStrategy: [{ capacityProvider: 'FARGATE', weight: 100 }],
+      }),
+    ]);
   });
 
   it('lets each task read only its own pipelines objects, plus what the config grants', () => {

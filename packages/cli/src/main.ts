@@ -5,6 +5,7 @@ import { IAM_USAGE, iam } from './commands/iam';
 import { JOBS_USAGE, jobs } from './commands/jobs';
 import { LOGS_USAGE, logs } from './commands/logs';
 import { VALIDATE_USAGE, validate } from './commands/validate';
+import { WORKERS_USAGE, workers } from './commands/workers';
 import { CliError } from './lib/cli-error';
 
 const USAGE = `stevedore — a serverless control plane for Amazon ECS on Fargate
@@ -17,9 +18,18 @@ ${JOBS_USAGE}
 
 ${LOGS_USAGE}
 
+${WORKERS_USAGE}
+
 ${IAM_USAGE}`;
 
-const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = { dev, validate, jobs, logs, iam };
+const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
+  dev,
+  validate,
+  jobs,
+  logs,
+  workers,
+  iam,
+};
 
 /** Runs a command line; known failures become one clear line and exit code 1. */
 export async function main(argv: string[]): Promise<number> {

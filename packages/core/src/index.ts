@@ -56,6 +56,7 @@ export {
   eventRoutes,
   HANDLER_NAMES,
   type HandlerName,
+  handlersOf,
   type PeriodicRoute,
   periodicRoutes,
   type RouteContext,
@@ -136,6 +137,7 @@ export { attemptOf, TASK_STATUSES, type TaskSnapshot, type TaskStatus, taskIdOf 
 export type {
   ApplyResult,
   Clock,
+  DecisionRecord,
   DescribedTasks,
   Handler,
   HandlerDeps,
@@ -147,5 +149,40 @@ export type {
   LaunchRequest,
   Logger,
   OpenJobQuery,
+  QueueDepth,
+  QueueGauge,
+  ScalingLedger,
+  ServiceScaler,
+  ServiceState,
   TaskLauncher,
+  WorkerRecord,
 } from './ports';
+export {
+  decideScale,
+  FRESH_MEMORY,
+  type Observation,
+  SCALE_IN_UTILIZATION,
+  type ScalingDecision,
+  type ScalingMemory,
+  type WorkerPolicy,
+  workerPolicy,
+} from './scaling/scaling-policy';
+export { ScheduleExpressionError } from './schedule/errors';
+export {
+  DEFAULT_FIRE_TIMES_LIMIT,
+  type FireTimesBetweenOptions,
+  fireTimesBetween,
+  type NextFireTimesOptions,
+  nextFireTimes,
+} from './schedule/fire-times';
+export {
+  type AtExpression,
+  type CronExpression,
+  formatScheduleExpression,
+  parseScheduleExpression,
+  RATE_UNITS,
+  type RateExpression,
+  type RateUnit,
+  type ScheduleExpression,
+} from './schedule/schedule-expression';
+export { checkTimezone } from './schedule/zoned-time';

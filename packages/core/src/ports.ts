@@ -3,6 +3,7 @@ import type { CapacityProvider, Config } from './config/schema';
 import type { Job, JobState } from './job/job';
 import type { JobPatch } from './job/job-transition';
 import type { TaskSnapshot } from './job/task-snapshot';
+import type { Observation, ScalingMemory } from './scaling/scaling-policy';
 
 /*
  * Ports: what the domain needs from the outside world. packages/aws implements them over the AWS
@@ -104,6 +105,77 @@ export interface TaskLauncher {
   listTasks(startedBy: string): Promise<string[]>;
 }
 
+/** A queue's depth, as SQS reports it (GetQueueAttributes). */
+export interface QueueDepth {
+  visible: number;
+  inFlight: number;
+  delayed: number;
+}
+
+/** Reads queue depths. */
+export interface QueueGauge {
+  depth(queue: string): Promise<QueueDepth>;
+}
+
+export interface ServiceState {
+  desired: number;
+  running: number;
+  pending: number;
+}
+
+/** Reads and sets an ECS service's count, and reads its tasks' scale-in protection. */
+export interface ServiceScaler {
+  describeService(service: string): Promise<ServiceState | undefined>;
+  /** ARNs of the service's tasks that are not stopped (ListTasks). */
+  serviceTasks(service: string): Promise<string[]>;
+  /** How many of these tasks hold scale-in protection (GetTaskProtection). */
+  protectedTasks(taskArns: readonly string[]): Promise<number>;
+  setDesiredCount(service: string, desired: number): Promise<void>;
+}
+
+/** One scaling decision as recorded: what was seen, what was decided, and why. */
+export interface DecisionRecord {
+  worker: string;
+  service: string;
+  at: string;
+  observation: Omit<Observation, 'at'>;
+  previous: number;
+  desired: number;
+  change: boolean;
+  reason: string;
+}
+
+export interface WorkerRecord {
+  memory: ScalingMemory;
+  /** Bumped by every decision: decisions are recorded only over the one they were made from. */
+  version: number;
+  lastDecision?: DecisionRecord;
+  /** The service's tasks not yet stopped, kept current by task state change events. */
+  tasks: Record<string, string>;
+}
+
+/** The ledger's part for workers: memory, decisions and the view of each service's tasks. */
+export interface ScalingLedger {
+  workerRecord(worker: string, service: string): Promise<WorkerRecord>;
+  /**
+   * Records a decision and the new memory, unless another decision was recorded since `version`.
+   * `history` (default true) also keeps the decision as an item of its own.
+   */
+  recordDecision(
+    record: DecisionRecord,
+    memory: ScalingMemory,
+    version: number,
+    history?: boolean,
+  ): Promise<boolean>;
+  /** Decisions, newest first. */
+  decisions(
+    service: string,
+    query?: { limit?: number; cursor?: string },
+  ): Promise<{ decisions: DecisionRecord[]; cursor?: string }>;
+  /** A service task's latest status; STOPPED removes it from the view. */
+  recordServiceTask(service: string, taskArn: string, lastStatus: string, version: number): Promise<void>;
+}
+
 /**
  * What every handler works with. On Lambda it is built once per container from the bundled config
  * and the environment; `stevedore dev` builds it against its local endpoints; tests hand in their own.
@@ -113,6 +185,9 @@ export interface HandlerDeps {
   names: ResourceNames;
   ledger: JobLedger;
   launcher: TaskLauncher;
+  scaling: ScalingLedger;
+  gauge: QueueGauge;
+  scaler: ServiceScaler;
   clock: Clock;
   logger: Logger;
 }

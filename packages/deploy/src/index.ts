@@ -13,10 +13,11 @@ export {
   type DeployPlan,
   deployPlan,
   type FunctionSpec,
-  handlersOf,
   type RuleSpec,
   rateExpression,
   roleName,
   type TaskSpec,
+  TICK,
+  type WorkerSpec,
 } from './plan';
 export { containerDefinitions } from './task-definition';

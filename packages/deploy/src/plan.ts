@@ -3,6 +3,7 @@ import {
   type Config,
   eventRoutes,
   type HandlerName,
+  handlersOf,
   type ImageConfig,
   jobSources,
   periodicRoutes,
@@ -65,6 +66,22 @@ export interface RuleSpec {
   schedule?: string;
 }
 
+export interface WorkerSpec {
+  name: string;
+  service: string;
+  task: string;
+  family: string;
+  queue: string;
+  queueUrl: string;
+  alarmName: string;
+  /** The count the service is created with; Stevedore owns it afterwards. */
+  initialCount: number;
+  capacityProviderStrategy: { capacityProvider: 'FARGATE' | 'FARGATE_SPOT'; weight: number }[];
+  minimumHealthyPercent: number;
+  maximumPercent: number;
+  visibilityTimeout: number;
+}
+
 export interface DeployPlan {
   app: string;
   stage: string;
@@ -75,6 +92,7 @@ export interface DeployPlan {
   buckets: string[];
   deadLetterQueue: string;
   tasks: TaskSpec[];
+  workers: WorkerSpec[];
   functions: FunctionSpec[];
   rules: RuleSpec[];
 }
@@ -88,7 +106,14 @@ const FUNCTION_SETTINGS: Record<
   'task-state-change': { timeoutSeconds: 60, memoryMb: 512, asyncRetries: 2, maxEventAgeSeconds: 6 * 3600 },
   // A missed tick is made up by the next one: no retries, and old ticks are dropped.
   sweeper: { timeoutSeconds: 90, memoryMb: 512, asyncRetries: 0, maxEventAgeSeconds: 60 },
+  // An alarm is only a hint that the queue changed: a late one is useless, the tick catches up.
+  'queue-alarm': { timeoutSeconds: 30, memoryMb: 512, asyncRetries: 1, maxEventAgeSeconds: 120 },
+  // Six observations ten seconds apart per one-minute invocation.
+  'scale-tick': { timeoutSeconds: 75, memoryMb: 512, asyncRetries: 0, maxEventAgeSeconds: 60 },
 };
+
+/** The scale-tick observes this often within its one-minute invocation on AWS. */
+export const TICK = { observations: 6, intervalSeconds: 10 } as const;
 
 /** IAM role names are at most 64 characters: longer ones keep a readable start and a hash. */
 export function roleName(prefix: string, purpose: string): string {
@@ -98,12 +123,6 @@ export function roleName(prefix: string, purpose: string): string {
   return `${name.slice(0, 55)}-${hash}`;
 }
 
-/** The handlers a config needs: none for the job handlers when there are no pipelines nor schedules. */
-export function handlersOf(config: Config): HandlerName[] {
-  const jobs = Object.keys(config.pipelines).length > 0 || Object.keys(config.schedules).length > 0;
-  return jobs ? ['object-created', 'task-state-change', 'sweeper'] : [];
-}
-
 /** The whole deploy plan of a config in a stage and account. */
 export function deployPlan(config: Config, stage: string, scope: AwsScope): DeployPlan {
   const names = resourceNames(config.app, stage);
@@ -111,7 +130,11 @@ export function deployPlan(config: Config, stage: string, scope: AwsScope): Depl
   const clusterArn = arn.cluster(names.cluster);
   const deadLetterQueue = `${names.prefix}-dead-letters`;
 
+  const queueUrl = (queue: string) => `https://sqs.${scope.region}.amazonaws.com/${scope.account}/${queue}`;
+  // A worker's task finds its queue in its environment (a task serves one worker: see parseConfig).
+  const queueOfTask = new Map(Object.values(config.workers).map((w) => [w.task, w.queue]));
   const tasks: TaskSpec[] = Object.entries(config.tasks).map(([name, task]) => {
+    const queue = queueOfTask.get(name);
     const spec: Omit<TaskSpec, 'taskRolePolicy' | 'executionRolePolicy'> = {
       name,
       family: names.taskFamily(name),
@@ -121,7 +144,7 @@ export function deployPlan(config: Config, stage: string, scope: AwsScope): Depl
       memory: task.memory,
       architecture: task.architecture,
       ...(task.command ? { command: task.command } : {}),
-      environment: task.env,
+      environment: queue ? { ...task.env, STEVEDORE_QUEUE_URL: queueUrl(queue) } : task.env,
       stopTimeout: task.stopTimeout,
       ...(task.ephemeralStorageGiB !== undefined ? { ephemeralStorageGiB: task.ephemeralStorageGiB } : {}),
       logGroup: names.logGroup(name),
@@ -131,7 +154,7 @@ export function deployPlan(config: Config, stage: string, scope: AwsScope): Depl
     };
     return {
       ...spec,
-      taskRolePolicy: taskRolePolicy(config, name, arn),
+      taskRolePolicy: taskRolePolicy(config, name, arn, names.cluster),
       executionRolePolicy: executionRolePolicy(
         spec.logGroup,
         arn,
@@ -144,6 +167,27 @@ export function deployPlan(config: Config, stage: string, scope: AwsScope): Depl
 
   const jobTasks = new Set(jobSources(config).map((s) => s.taskName));
   const launchable = tasks.filter((t) => jobTasks.has(t.name));
+  const workers: WorkerSpec[] = Object.entries(config.workers).map(([name, worker]) => ({
+    name,
+    service: names.service(name),
+    task: worker.task,
+    family: names.taskFamily(worker.task),
+    queue: worker.queue,
+    queueUrl: queueUrl(worker.queue),
+    alarmName: names.depthAlarm(name),
+    initialCount: worker.min,
+    capacityProviderStrategy: [
+      ...(worker.spotPercent < 100
+        ? [{ capacityProvider: 'FARGATE' as const, weight: 100 - worker.spotPercent }]
+        : []),
+      ...(worker.spotPercent > 0
+        ? [{ capacityProvider: 'FARGATE_SPOT' as const, weight: worker.spotPercent }]
+        : []),
+    ],
+    minimumHealthyPercent: worker.deployment.minimumHealthyPercent,
+    maximumPercent: worker.deployment.maximumPercent,
+    visibilityTimeout: worker.visibilityTimeout,
+  }));
   const functions: FunctionSpec[] = handlersOf(config).map((handler) => {
     const name = names.functionName(handler);
     const logGroup = `/aws/lambda/${name}`;
@@ -159,6 +203,12 @@ export function deployPlan(config: Config, stage: string, scope: AwsScope): Depl
         STEVEDORE_TABLE: names.table,
         STEVEDORE_CLUSTER: names.cluster,
         AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+        ...(handler === 'scale-tick'
+          ? {
+              STEVEDORE_TICK_OBSERVATIONS: String(TICK.observations),
+              STEVEDORE_TICK_INTERVAL_SECONDS: String(TICK.intervalSeconds),
+            }
+          : {}),
       },
       policy: functionPolicy(handler, {
         arns: arn,
@@ -167,16 +217,17 @@ export function deployPlan(config: Config, stage: string, scope: AwsScope): Depl
         logGroup,
         deadLetterQueue,
         launchable,
+        workers: workers.map((w) => ({ service: w.service, queue: w.queue })),
       }),
     };
   });
 
   const ruleName = (id: string) => `${names.prefix}-${id}`.slice(0, 64);
-  const periodic = new Map(periodicRoutes().map((route) => [route.id, route]));
+  const periodic = new Map(periodicRoutes(config).map((route) => [route.id, route]));
   const rules: RuleSpec[] =
     functions.length === 0
       ? []
-      : eventRoutes(config, { clusterArn, ruleArn: (id) => arn.rule(ruleName(id)) }).map((route) => {
+      : eventRoutes(config, { clusterArn, stage, ruleArn: (id) => arn.rule(ruleName(id)) }).map((route) => {
           const every = periodic.get(route.id)?.everySeconds;
           return every === undefined
             ? { name: ruleName(route.id), handler: route.handler, pattern: JSON.stringify(route.pattern) }
@@ -190,9 +241,12 @@ export function deployPlan(config: Config, stage: string, scope: AwsScope): Depl
     names,
     arns: arn,
     clusterArn,
-    buckets: [...new Set(Object.values(config.pipelines).map((p) => p.bucket))].sort(),
+    buckets: [
+      ...new Set([...Object.values(config.pipelines).map((p) => p.bucket), ...config.buckets]),
+    ].sort(),
     deadLetterQueue,
     tasks,
+    workers,
     functions,
     rules,
   };

@@ -3,7 +3,15 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ECSClient } from '@aws-sdk/client-ecs';
-import { DynamoLedger, EcsLauncher, ensureLedgerTable, systemClock } from '@stevedore/aws';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import {
+  DynamoLedger,
+  EcsLauncher,
+  EcsScaler,
+  ensureLedgerTable,
+  SqsGauge,
+  systemClock,
+} from '@stevedore/aws';
 import {
   type Config,
   eventRoutes,
@@ -15,6 +23,7 @@ import {
   periodicRoutes,
   resourceNames,
 } from '@stevedore/core';
+import { startAlarmEvaluator } from './alarm-evaluator';
 import { type BusTarget, EventBus } from './bus/event-bus';
 import { type RunningDynamoDbLocal, startDynamoDbLocal } from './dynamodb-local';
 import { type LocalEcs, type LocalTaskDefinition, startLocalEcs } from './ecs';
@@ -102,7 +111,7 @@ export async function startDevRuntime(options: DevRuntimeOptions): Promise<DevRu
       region: LOCAL_REGION,
       accountId: LOCAL_ACCOUNT,
       dataDir: join(stateDir, 's3'),
-      buckets: [...new Set(Object.values(config.pipelines).map((p) => p.bucket))],
+      buckets: appBuckets(config),
       queues: [...new Set(Object.values(config.workers).map((w) => w.queue))].map((name) => ({ name })),
       onObjectCreated: publish,
       ...optionalPort(port(0)),
@@ -114,7 +123,14 @@ export async function startDevRuntime(options: DevRuntimeOptions): Promise<DevRu
       region: LOCAL_REGION,
       accountId: LOCAL_ACCOUNT,
       cluster: names.cluster,
-      taskDefinitions: taskDefinitions(config, names.taskFamily, options.configDir),
+      taskDefinitions: taskDefinitions(config, names.taskFamily, options.configDir, storage.queueUrls),
+      // Worker services start at their minimum; the scaling handlers own the count from then on.
+      services: Object.entries(config.workers).map(([name, worker]) => ({
+        name: names.service(name),
+        taskDefinition: names.taskFamily(worker.task),
+        desiredCount: worker.min,
+        capacityProvider: worker.spotPercent >= 50 ? ('FARGATE_SPOT' as const) : ('FARGATE' as const),
+      })),
       logDir,
       baseEnv,
       onTaskStateChange: publish,
@@ -129,20 +145,26 @@ export async function startDevRuntime(options: DevRuntimeOptions): Promise<DevRu
     const dynamoClient = new DynamoDBClient({ ...clientConfig, endpoint: dynamo.endpoint });
     // The launcher paces RunTask at ECS's quota; the SDK's standard retries absorb what throttling is left.
     const ecsClient = new ECSClient({ ...clientConfig, endpoint: ecs.endpoint, maxAttempts: 5 });
+    const sqsClient = new SQSClient({ ...clientConfig, endpoint: storage.endpoint });
     cleanup.push(async () => {
       dynamoClient.destroy();
       ecsClient.destroy();
+      sqsClient.destroy();
     });
     await ensureLedgerTable(dynamoClient, names.table);
 
+    const ledger = new DynamoLedger({
+      tableName: names.table,
+      client: dynamoClient,
+      retentionDays: config.ledger.retentionDays,
+    });
     const deps: HandlerDeps = {
       config,
       names,
-      ledger: new DynamoLedger({
-        tableName: names.table,
-        client: dynamoClient,
-        retentionDays: config.ledger.retentionDays,
-      }),
+      ledger,
+      scaling: ledger,
+      gauge: new SqsGauge({ client: sqsClient, queueUrls: storage.queueUrls }),
+      scaler: new EcsScaler({ cluster: names.cluster, client: ecsClient }),
       launcher: new EcsLauncher({ cluster: names.cluster, client: ecsClient }),
       clock: systemClock,
       logger,
@@ -150,13 +172,15 @@ export async function startDevRuntime(options: DevRuntimeOptions): Promise<DevRu
 
     const ruleArn = (id: string) =>
       `arn:aws:events:${LOCAL_REGION}:${LOCAL_ACCOUNT}:rule/${names.prefix}-${id}`;
-    const targets: BusTarget[] = eventRoutes(config, { clusterArn: ecs.clusterArn, ruleArn }).map(
-      (route) => ({
-        name: route.id,
-        pattern: route.pattern,
-        handler: options.handlers[route.handler](deps),
-      }),
-    );
+    const targets: BusTarget[] = eventRoutes(config, {
+      clusterArn: ecs.clusterArn,
+      ruleArn,
+      stage: LOCAL_STAGE,
+    }).map((route) => ({
+      name: route.id,
+      pattern: route.pattern,
+      handler: options.handlers[route.handler](deps),
+    }));
     bus = new EventBus({
       targets,
       deadLetterFile: join(stateDir, 'dead-letters.jsonl'),
@@ -172,11 +196,23 @@ export async function startDevRuntime(options: DevRuntimeOptions): Promise<DevRu
     cleanup.push(() => runningBus.close());
 
     // EventBridge rate rules, faster: the periodic handlers run every tickMs.
-    const timers = periodicRoutes().map((route) =>
+    const timers = periodicRoutes(config).map((route) =>
       setInterval(() => runningBus.put(scheduledEvent(ruleArn(route.id))), options.tickMs ?? 5000),
     );
+    // CloudWatch depth alarms: evaluated every second over the local queues.
+    const stopAlarms = startAlarmEvaluator({
+      alarms: Object.entries(config.workers).map(([name, worker]) => ({
+        name: names.depthAlarm(name),
+        queue: worker.queue,
+      })),
+      visible: (queue) => storage.queueDepth(queue).visible,
+      publish: (event) => runningBus.put(event),
+      region: LOCAL_REGION,
+      accountId: LOCAL_ACCOUNT,
+    });
     cleanup.push(async () => {
       for (const timer of timers) clearInterval(timer);
+      stopAlarms();
     });
 
     const endpoints: EndpointsFile = {
@@ -189,7 +225,7 @@ export async function startDevRuntime(options: DevRuntimeOptions): Promise<DevRu
       table: names.table,
       cluster: names.cluster,
       clusterArn: ecs.clusterArn,
-      buckets: [...new Set(Object.values(config.pipelines).map((p) => p.bucket))],
+      buckets: appBuckets(config),
       queues: storage.queueUrls,
       pipelines: Object.entries(config.pipelines).map(([name, p]) => ({
         name,
@@ -240,8 +276,13 @@ function taskDefinitions(
   config: Config,
   family: (task: string) => string,
   configDir: string,
+  queueUrls: Record<string, string>,
 ): LocalTaskDefinition[] {
+  // A worker's task finds its queue in its environment, as infra sets it on AWS.
+  const queueOfTask = new Map(Object.values(config.workers).map((w) => [w.task, w.queue]));
   return Object.entries(config.tasks).map(([name, task]) => {
+    const queue = queueOfTask.get(name);
+    const queueUrl = queue ? queueUrls[queue] : undefined;
     const cwd = task.local?.cwd
       ? isAbsolute(task.local.cwd)
         ? task.local.cwd
@@ -254,7 +295,7 @@ function taskDefinitions(
       cpu: task.cpu,
       memory: task.memory,
       architecture: task.architecture,
-      env: { ...task.env, ...task.local?.env },
+      env: { ...task.env, ...(queueUrl ? { STEVEDORE_QUEUE_URL: queueUrl } : {}), ...task.local?.env },
       stopTimeout: task.stopTimeout,
       cwd,
       ...(task.local ? { command: task.local.command } : {}),
@@ -299,4 +340,9 @@ function scheduledEvent(ruleArn: string): Record<string, unknown> {
     resources: [ruleArn],
     detail: {},
   };
+}
+
+/** Every bucket of the app: the pipelines' and the config's own. */
+function appBuckets(config: Config): string[] {
+  return [...new Set([...Object.values(config.pipelines).map((p) => p.bucket), ...config.buckets])].sort();
 }

@@ -1,3 +1,4 @@
+export { type AlarmEvaluatorOptions, type DepthAlarm, startAlarmEvaluator } from './alarm-evaluator';
 export {
   type BusStats,
   type BusTarget,

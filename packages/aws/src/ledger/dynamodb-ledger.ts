@@ -12,6 +12,7 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import {
   type ApplyResult,
   type Clock,
+  type DecisionRecord,
   isTerminal,
   type Job,
   type JobLedger,
@@ -19,10 +20,14 @@ import {
   type JobPatch,
   type JobQuery,
   type OpenJobQuery,
+  type ScalingLedger,
+  type ScalingMemory,
+  type WorkerRecord,
 } from '@stevedore/core';
 import { LedgerError } from '../errors';
 import { ExpressionBuilder } from './expression';
 import { isExpired, itemToJob, jobToItem, patchToUpdate } from './job-item';
+import { ScalingItems } from './scaling-items';
 import { ALL_JOBS_PARTITION, INDEX, KEY, keys, TTL_ATTRIBUTE } from './table';
 
 export interface DynamoLedgerOptions {
@@ -42,11 +47,12 @@ const BATCH_GET_LIMIT = 100;
  * The job ledger on DynamoDB. Every state change is one conditional UpdateItem compiled from a
  * JobPatch: no read before the write, and a refused guard (stale or duplicate event) is a no-op.
  */
-export class DynamoLedger implements JobLedger {
+export class DynamoLedger implements JobLedger, ScalingLedger {
   private readonly doc: DynamoDBDocumentClient;
   private readonly table: string;
   private readonly retentionDays: number;
   private readonly clock: Clock;
+  private readonly scaling: ScalingItems;
 
   constructor(options: DynamoLedgerOptions) {
     const client = options.client ?? new DynamoDBClient({});
@@ -56,6 +62,29 @@ export class DynamoLedger implements JobLedger {
     this.table = options.tableName;
     this.retentionDays = options.retentionDays ?? 90;
     this.clock = options.clock ?? { now: () => new Date() };
+    this.scaling = new ScalingItems(this.doc, this.table, () => this.clock.now());
+  }
+
+  workerRecord(worker: string, service: string): Promise<WorkerRecord> {
+    return this.scaling.workerRecord(worker, service);
+  }
+
+  /** Records the decision; its own history item too when `history` (a change, or a new kind of reason). */
+  recordDecision(
+    record: DecisionRecord,
+    memory: ScalingMemory,
+    version: number,
+    history = true,
+  ): Promise<boolean> {
+    return this.scaling.recordDecision(record, memory, version, history);
+  }
+
+  decisions(service: string, query?: { limit?: number; cursor?: string }) {
+    return this.scaling.decisions(service, query);
+  }
+
+  recordServiceTask(service: string, taskArn: string, lastStatus: string, version: number): Promise<void> {
+    return this.scaling.recordServiceTask(service, taskArn, lastStatus, version);
   }
 
   async createJob(job: Job): Promise<{ created: boolean; job: Job }> {

@@ -37,6 +37,11 @@ export const keys = {
   job: (jobId: string) => ({ pk: `JOB#${jobId}`, sk: 'JOB' }),
   slots: (source: string) => ({ pk: `PIPE#${source}`, sk: 'SLOTS' }),
   lease: (name: string) => ({ pk: `LEASE#${name}`, sk: 'LEASE' }),
+  serviceState: (service: string) => ({ pk: `SVC#${service}`, sk: 'STATE' }),
+  decision: (service: string, at: string, version: number) => ({
+    pk: `SVC#${service}`,
+    sk: `SCALE#${at}#${version}`,
+  }),
   bySource: (source: string) => `SRC#${source}`,
   open: (source: string) => `OPEN#${source}`,
   waiting: (dueAt: string, jobId: string) => `W#${dueAt}#${jobId}`,

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { workerPolicy } from '@stevedore/core';
 import { HANDLERS } from '@stevedore/functions';
 import { type DevRuntime, parseFaults, startDevRuntime } from '@stevedore/local';
 import { CliError } from '../lib/cli-error';
@@ -66,13 +67,25 @@ export async function dev(argv: string[]): Promise<number> {
       ],
     )}\n\n`,
   );
-  const watched = Object.entries(config.pipelines).map(([name, p]) => ({
-    name,
-    kind: 'pipeline',
-    source: `s3://${p.bucket}/${p.prefix}*${p.suffix}`,
-    task: p.task,
-    limits: `${p.concurrency ? `${p.concurrency} at once` : 'no cap'}, ${p.timeout} s, ${p.retry.attempts} attempts`,
-  }));
+  const watched = [
+    ...Object.entries(config.pipelines).map(([name, p]) => ({
+      name,
+      kind: 'pipeline',
+      source: `s3://${p.bucket}/${p.prefix}*${p.suffix}`,
+      task: p.task,
+      limits: `${p.concurrency ? `${p.concurrency} at once` : 'no cap'}, ${p.timeout} s, ${p.retry.attempts} attempts`,
+    })),
+    ...Object.entries(config.workers).map(([name, w]) => {
+      const policy = workerPolicy(w);
+      return {
+        name,
+        kind: 'worker',
+        source: `sqs://${w.queue}`,
+        task: w.task,
+        limits: `${w.min}..${w.max} tasks, ${policy.messagesPerTask} messages per task`,
+      };
+    }),
+  ];
   if (watched.length > 0) {
     process.stdout.write(
       `${renderTable(watched, [

@@ -91,8 +91,17 @@ function crossCheck(config: Config): ConfigIssue[] {
     }
     checkBackoff(issues, `pipelines.${name}.retry.backoff`, pipeline.retry.backoff);
   }
+  const workerOfTask = new Map<string, string>();
   for (const [name, worker] of Object.entries(config.workers)) {
     needTask(`workers.${name}.task`, worker.task);
+    // The task definition carries the worker's queue URL, so a task serves one worker.
+    const other = workerOfTask.get(worker.task);
+    if (other)
+      issues.push({
+        path: `workers.${name}.task`,
+        message: `task ${JSON.stringify(worker.task)} already serves workers.${other}`,
+      });
+    workerOfTask.set(worker.task, name);
     if (worker.min > worker.max) {
       issues.push({
         path: `workers.${name}.min`,

@@ -306,6 +306,14 @@ export const ConfigSchema = strict(
       ),
       {},
     ),
+    /** More buckets the app's tasks use (results, say): created locally and by deploys like the pipelines' buckets. */
+    buckets: v.optional(
+      v.array(
+        v.pipe(v.string('expected a bucket name'), v.regex(BUCKET_NAME, 'expected a valid S3 bucket name')),
+        'expected a list of bucket names',
+      ),
+      [],
+    ),
     /** Where tasks run on AWS: an existing VPC's subnets and security groups. Omitted: infra creates a VPC. */
     network: v.optional(
       strict(

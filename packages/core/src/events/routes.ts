@@ -1,5 +1,7 @@
+import { resourceNames } from '../config/resource-names';
 import type { Config } from '../config/schema';
 import {
+  alarmStateChangePattern,
   type EventPattern,
   objectCreatedPattern,
   scheduledEventPattern,
@@ -11,7 +13,13 @@ import {
  * the local runtime into bus targets and timers. One list, so both agree.
  */
 
-export const HANDLER_NAMES = ['object-created', 'task-state-change', 'sweeper'] as const;
+export const HANDLER_NAMES = [
+  'object-created',
+  'task-state-change',
+  'sweeper',
+  'queue-alarm',
+  'scale-tick',
+] as const;
 export type HandlerName = (typeof HANDLER_NAMES)[number];
 
 export interface EventRoute {
@@ -32,11 +40,29 @@ export interface RouteContext {
   clusterArn: string;
   /** ARN of the EventBridge rule of a periodic route (for the scheduled-event pattern). */
   ruleArn(id: string): string;
+  /** The stage, for the names of the workers' depth alarms. */
+  stage: string;
 }
 
-/** The periodic handlers. */
-export function periodicRoutes(): PeriodicRoute[] {
-  return [{ id: 'sweeper', handler: 'sweeper', everySeconds: 60 }];
+const hasJobs = (config: Config) =>
+  Object.keys(config.pipelines).length > 0 || Object.keys(config.schedules).length > 0;
+const hasWorkers = (config: Config) => Object.keys(config.workers).length > 0;
+
+/** The handlers a config needs. */
+export function handlersOf(config: Config): HandlerName[] {
+  return [
+    ...(hasJobs(config) ? (['object-created', 'task-state-change', 'sweeper'] as const) : []),
+    ...(hasWorkers(config) && !hasJobs(config) ? (['task-state-change'] as const) : []),
+    ...(hasWorkers(config) ? (['queue-alarm', 'scale-tick'] as const) : []),
+  ];
+}
+
+/** The periodic handlers of a config. */
+export function periodicRoutes(config: Config): PeriodicRoute[] {
+  return [
+    ...(hasJobs(config) ? [{ id: 'sweeper', handler: 'sweeper' as const, everySeconds: 60 }] : []),
+    ...(hasWorkers(config) ? [{ id: 'scale-tick', handler: 'scale-tick' as const, everySeconds: 60 }] : []),
+  ];
 }
 
 /** The event routes of a config. */
@@ -52,12 +78,20 @@ export function eventRoutes(config: Config, context: RouteContext): EventRoute[]
       ...(pipeline.maxSize !== undefined ? { maxSize: pipeline.maxSize } : {}),
     }),
   }));
-  routes.push({
-    id: 'task-state-change',
-    handler: 'task-state-change',
-    pattern: taskStateChangePattern(context.clusterArn),
-  });
-  for (const periodic of periodicRoutes()) {
+  if (hasJobs(config) || hasWorkers(config)) {
+    // Job tasks move jobs; worker service tasks keep the ledger's view of each service current.
+    routes.push({
+      id: 'task-state-change',
+      handler: 'task-state-change',
+      pattern: taskStateChangePattern(context.clusterArn),
+    });
+  }
+  if (hasWorkers(config)) {
+    const names = resourceNames(config.app, context.stage);
+    const alarms = Object.keys(config.workers).map((worker) => names.depthAlarm(worker));
+    routes.push({ id: 'queue-alarms', handler: 'queue-alarm', pattern: alarmStateChangePattern(alarms) });
+  }
+  for (const periodic of periodicRoutes(config)) {
     routes.push({
       id: periodic.id,
       handler: periodic.handler,

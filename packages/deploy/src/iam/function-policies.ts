@@ -10,6 +10,8 @@ export interface FunctionPolicyContext {
   deadLetterQueue: string;
   /** The tasks jobs run (those of pipelines and schedules), with their role names. */
   launchable: readonly { family: string; taskRoleName: string; executionRoleName: string }[];
+  /** The worker services and their queues. */
+  workers: readonly { service: string; queue: string }[];
 }
 
 /**
@@ -92,6 +94,28 @@ export function functionPolicy(handler: HandlerName, c: FunctionPolicyContext): 
     Resource: [arn.queue(c.deadLetterQueue)],
   };
 
+  // Scaling: read the worker queues, read and set the worker services, read their tasks' protection.
+  const readQueues: PolicyStatement = {
+    Sid: 'ReadWorkerQueues',
+    Effect: 'Allow',
+    Action: ['sqs:GetQueueUrl', 'sqs:GetQueueAttributes'],
+    Resource: unique(c.workers.map((w) => arn.queue(w.queue))),
+  };
+  const scaleServices: PolicyStatement = {
+    Sid: 'ScaleWorkerServices',
+    Effect: 'Allow',
+    Action: ['ecs:DescribeServices', 'ecs:UpdateService'],
+    Resource: unique(c.workers.map((w) => arn.service(c.cluster, w.service))),
+    Condition: inCluster,
+  };
+  const readProtection: PolicyStatement = {
+    Sid: 'ReadTaskProtection',
+    Effect: 'Allow',
+    Action: ['ecs:GetTaskProtection'],
+    Resource: [arn.clusterTasks(c.cluster)],
+    Condition: inCluster,
+  };
+
   switch (handler) {
     case 'object-created':
     case 'task-state-change':
@@ -108,5 +132,8 @@ export function functionPolicy(handler: HandlerName, c: FunctionPolicyContext): 
         logs,
         deadLetters,
       ]);
+    case 'queue-alarm':
+    case 'scale-tick':
+      return policy([ledger, readQueues, scaleServices, listTasks, readProtection, logs, deadLetters]);
   }
 }

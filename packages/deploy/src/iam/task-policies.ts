@@ -9,9 +9,10 @@ export function imageRepository(prefix: string): string {
 
 /**
  * The task role: what the container's code may do. A pipeline's task may read the objects of its
- * pipelines (bucket and prefix, any version); anything else is what the config's `permissions` grant.
+ * pipelines (bucket and prefix, any version); a worker's task may consume its queue and protect
+ * itself from scale-in; anything else is what the config's `permissions` grant.
  */
-export function taskRolePolicy(config: Config, task: string, arn: Arns): PolicyDocument {
+export function taskRolePolicy(config: Config, task: string, arn: Arns, cluster: string): PolicyDocument {
   const pipelines = Object.values(config.pipelines).filter((p) => p.task === task);
   const readObjects: PolicyStatement = {
     Sid: 'ReadPipelineObjects',
@@ -19,6 +20,31 @@ export function taskRolePolicy(config: Config, task: string, arn: Arns): PolicyD
     Action: ['s3:GetObject', 's3:GetObjectVersion'],
     Resource: unique(pipelines.map((p) => arn.objects(p.bucket, p.prefix))),
   };
+  const queues = Object.values(config.workers)
+    .filter((w) => w.task === task)
+    .map((w) => w.queue);
+  const consumeQueue: PolicyStatement = {
+    Sid: 'ConsumeWorkerQueue',
+    Effect: 'Allow',
+    Action: [
+      'sqs:ReceiveMessage',
+      'sqs:DeleteMessage',
+      'sqs:ChangeMessageVisibility',
+      'sqs:GetQueueAttributes',
+    ],
+    Resource: unique(queues.map((q) => arn.queue(q))),
+  };
+  // A worker protects itself from scale-in through the ECS agent, which calls these with the task role.
+  const protectItself: PolicyStatement | undefined =
+    queues.length > 0
+      ? {
+          Sid: 'TaskScaleInProtection',
+          Effect: 'Allow',
+          Action: ['ecs:GetTaskProtection', 'ecs:UpdateTaskProtection'],
+          Resource: [arn.clusterTasks(cluster)],
+          Condition: { ArnEquals: { 'ecs:cluster': arn.cluster(cluster) } },
+        }
+      : undefined;
   const granted = (config.tasks[task]?.permissions ?? []).map(
     (permission, i): PolicyStatement => ({
       Sid: `Config${i}`,
@@ -27,7 +53,7 @@ export function taskRolePolicy(config: Config, task: string, arn: Arns): PolicyD
       Resource: [...permission.resources],
     }),
   );
-  return policy([readObjects, ...granted]);
+  return policy([readObjects, consumeQueue, protectItself, ...granted]);
 }
 
 /**

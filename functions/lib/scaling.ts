@@ -1,0 +1,95 @@
+import {
+  type DecisionRecord,
+  decideScale,
+  type HandlerDeps,
+  type WorkerConfig,
+  type WorkerPolicy,
+  workerPolicy,
+} from '@stevedore/core';
+
+/*
+ * One scaling step for a worker: observe the queue and the service, decide, record the decision in
+ * the ledger (only over the decision it was made from, so two deciders never both act), then set the
+ * service's desired count when it changes.
+ */
+
+export interface Worker {
+  name: string;
+  config: WorkerConfig;
+  service: string;
+  policy: WorkerPolicy;
+}
+
+/** The workers of the config, with their service names and policies. */
+export function workersOf(deps: Pick<HandlerDeps, 'config' | 'names'>): Worker[] {
+  return Object.entries(deps.config.workers).map(([name, config]) => ({
+    name,
+    config,
+    service: deps.names.service(name),
+    policy: workerPolicy(config),
+  }));
+}
+
+/** The first words of a reason: decisions of the same kind are not all kept as history. */
+function reasonKind(reason: string | undefined): string {
+  return (reason ?? '').split(/[:(,0-9]/)[0]?.trim() ?? '';
+}
+
+/** Observes, decides and acts for one worker; returns the decision, or undefined when another won. */
+export async function scaleWorker(
+  deps: HandlerDeps,
+  worker: Worker,
+  trigger: string,
+): Promise<DecisionRecord | undefined> {
+  const record = await deps.scaling.workerRecord(worker.name, worker.service);
+  const [depth, service] = await Promise.all([
+    deps.gauge.depth(worker.config.queue),
+    deps.scaler.describeService(worker.service),
+  ]);
+  if (!service) {
+    deps.logger.warn('worker service not found', { worker: worker.name, service: worker.service });
+    return undefined;
+  }
+  // The ledger's view of the service's tasks; ECS's own list when the two disagree (a lost event).
+  let tasks = Object.keys(record.tasks);
+  if (tasks.length !== service.running + service.pending)
+    tasks = await deps.scaler.serviceTasks(worker.service);
+  const protectedCount = tasks.length > 0 ? await deps.scaler.protectedTasks(tasks) : 0;
+
+  const at = deps.clock.now();
+  const observation = {
+    ...depth,
+    desired: service.desired,
+    running: service.running,
+    pending: service.pending,
+    protected: protectedCount,
+  };
+  const decision = decideScale(worker.policy, record.memory, { at, ...observation });
+  const decided: DecisionRecord = {
+    worker: worker.name,
+    service: worker.service,
+    at: at.toISOString(),
+    observation,
+    previous: service.desired,
+    desired: decision.desired,
+    change: decision.change,
+    reason: `${trigger}: ${decision.reason}`,
+  };
+  const history =
+    decision.change ||
+    reasonKind(decision.reason) !== reasonKind(record.lastDecision?.reason.replace(/^[a-z-]+: /, ''));
+  if (!(await deps.scaling.recordDecision(decided, decision.memory, record.version, history))) {
+    deps.logger.debug('another decision was recorded first', { worker: worker.name });
+    return undefined;
+  }
+  if (decision.change) {
+    await deps.scaler.setDesiredCount(worker.service, decision.desired);
+    deps.logger.info('scale', {
+      worker: worker.name,
+      from: service.desired,
+      to: decision.desired,
+      reason: decided.reason,
+    });
+  }
+  return decided;
+}

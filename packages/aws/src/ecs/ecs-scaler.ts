@@ -1,0 +1,94 @@
+import {
+  DescribeServicesCommand,
+  ECSClient,
+  GetTaskProtectionCommand,
+  ListTasksCommand,
+  UpdateServiceCommand,
+} from '@aws-sdk/client-ecs';
+import type { ServiceScaler, ServiceState } from '@stevedore/core';
+import { EcsError } from '../errors';
+
+const PROTECTION_LIMIT = 100;
+
+export interface EcsScalerOptions {
+  cluster: string;
+  /** Created from the environment when omitted (honours AWS_ENDPOINT_URL_ECS). */
+  client?: ECSClient;
+}
+
+/** Reads and sets worker services' counts, and their tasks' scale-in protection. */
+export class EcsScaler implements ServiceScaler {
+  private readonly client: ECSClient;
+  private readonly cluster: string;
+
+  constructor(options: EcsScalerOptions) {
+    this.client = options.client ?? new ECSClient({});
+    this.cluster = options.cluster;
+  }
+
+  async describeService(service: string): Promise<ServiceState | undefined> {
+    try {
+      const output = await this.client.send(
+        new DescribeServicesCommand({ cluster: this.cluster, services: [service] }),
+      );
+      const found = output.services?.[0];
+      if (!found || found.status === 'INACTIVE') return undefined;
+      return {
+        desired: found.desiredCount ?? 0,
+        running: found.runningCount ?? 0,
+        pending: found.pendingCount ?? 0,
+      };
+    } catch (error) {
+      throw new EcsError('DescribeServices', { cause: error });
+    }
+  }
+
+  async serviceTasks(service: string): Promise<string[]> {
+    const arns: string[] = [];
+    let nextToken: string | undefined;
+    try {
+      do {
+        const page = await this.client.send(
+          new ListTasksCommand({
+            cluster: this.cluster,
+            serviceName: service,
+            ...(nextToken ? { nextToken } : {}),
+          }),
+        );
+        arns.push(...(page.taskArns ?? []));
+        nextToken = page.nextToken;
+      } while (nextToken);
+    } catch (error) {
+      throw new EcsError('ListTasks', { cause: error });
+    }
+    return arns;
+  }
+
+  async protectedTasks(taskArns: readonly string[]): Promise<number> {
+    let count = 0;
+    for (let i = 0; i < taskArns.length; i += PROTECTION_LIMIT) {
+      try {
+        const output = await this.client.send(
+          new GetTaskProtectionCommand({
+            cluster: this.cluster,
+            tasks: taskArns.slice(i, i + PROTECTION_LIMIT),
+          }),
+        );
+        count += (output.protectedTasks ?? []).filter((t) => t.protectionEnabled).length;
+      } catch (error) {
+        throw new EcsError('GetTaskProtection', { cause: error });
+      }
+    }
+    return count;
+  }
+
+  async setDesiredCount(service: string, desired: number): Promise<void> {
+    try {
+      await this.client.send(
+        new UpdateServiceCommand({ cluster: this.cluster, service, desiredCount: desired }),
+      );
+    } catch (error) {
+      throw new EcsError('UpdateService', { cause: error });
+    }
+  }
+}

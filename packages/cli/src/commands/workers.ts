@@ -1,0 +1,162 @@
+import { parseArgs } from 'node:util';
+import { ECSClient } from '@aws-sdk/client-ecs';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { EcsScaler, SqsGauge } from '@stevedore/aws';
+import { type Config, type DecisionRecord, LOCAL_STAGE, resourceNames } from '@stevedore/core';
+import { CliError } from '../lib/cli-error';
+import { loadConfig } from '../lib/load-config';
+import { formatTime, renderTable } from '../lib/table';
+import { resolveTarget, TARGET_OPTIONS, TARGET_USAGE } from '../lib/target';
+
+export const WORKERS_USAGE = `stevedore workers [--json]
+stevedore workers history <name> [--limit <n>] [--json]
+
+  Each worker with its queue depth, in flight, desired, running and protected tasks, and the last
+  scaling decision with its reason; or one worker's decisions over time.
+
+${TARGET_USAGE}`;
+
+export interface WorkerStatus {
+  name: string;
+  queue: string;
+  queueUrl: string;
+  visible: number;
+  inFlight: number;
+  desired: number;
+  running: number;
+  protected: number;
+  lastDecision: DecisionRecord | null;
+}
+
+/** `stevedore workers ...` */
+export async function workers(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      ...TARGET_OPTIONS,
+      json: { type: 'boolean', default: false },
+      limit: { type: 'string', default: '50' },
+    },
+  });
+  const target = await resolveTarget(values);
+  const config = target.kind === 'aws' ? target.config : (await loadConfig(values.config)).config;
+  const names = target.kind === 'aws' ? target.names : resourceNames(config.app, LOCAL_STAGE);
+  const clients =
+    target.kind === 'local'
+      ? {
+          sqs: new SQSClient({
+            endpoint: target.endpoints.sqs,
+            region: target.endpoints.region,
+            credentials: LOCAL_KEYS,
+          }),
+          ecs: new ECSClient({
+            endpoint: target.endpoints.ecs,
+            region: target.endpoints.region,
+            credentials: LOCAL_KEYS,
+          }),
+        }
+      : { sqs: new SQSClient({}), ecs: new ECSClient({}) };
+  try {
+    if (positionals[0] === 'history')
+      return await history(target.ledger, config, names.service, positionals[1], values);
+    if (positionals.length > 0)
+      throw new CliError(`unknown workers command ${JSON.stringify(positionals[0])}\n\n${WORKERS_USAGE}`);
+
+    const queueUrls = target.kind === 'local' ? target.endpoints.queues : {};
+    const gauge = new SqsGauge({ client: clients.sqs, queueUrls });
+    const scaler = new EcsScaler({ cluster: names.cluster, client: clients.ecs });
+    const statuses: WorkerStatus[] = [];
+    for (const [name, worker] of Object.entries(config.workers)) {
+      const service = names.service(name);
+      const [depth, state, record] = await Promise.all([
+        gauge.depth(worker.queue),
+        scaler.describeService(service),
+        target.ledger.workerRecord(name, service),
+      ]);
+      const tasks = await scaler.serviceTasks(service);
+      statuses.push({
+        name,
+        queue: worker.queue,
+        queueUrl: queueUrls[worker.queue] ?? '',
+        visible: depth.visible,
+        inFlight: depth.inFlight,
+        desired: state?.desired ?? 0,
+        running: state?.running ?? 0,
+        protected: tasks.length > 0 ? await scaler.protectedTasks(tasks) : 0,
+        lastDecision: record.lastDecision ?? null,
+      });
+    }
+    if (values.json) {
+      process.stdout.write(`${JSON.stringify(statuses, null, 2)}\n`);
+      return 0;
+    }
+    if (statuses.length === 0) {
+      process.stdout.write('no workers in the config\n');
+      return 0;
+    }
+    process.stdout.write(
+      `${renderTable(statuses, [
+        { header: 'WORKER', cell: (s) => s.name },
+        { header: 'QUEUE', cell: (s) => s.queue },
+        { header: 'VISIBLE', cell: (s) => String(s.visible), right: true },
+        { header: 'IN FLIGHT', cell: (s) => String(s.inFlight), right: true },
+        { header: 'DESIRED', cell: (s) => String(s.desired), right: true },
+        { header: 'RUNNING', cell: (s) => String(s.running), right: true },
+        { header: 'PROTECTED', cell: (s) => String(s.protected), right: true },
+        { header: 'DECIDED', cell: (s) => formatTime(s.lastDecision?.at) },
+        { header: 'REASON', cell: (s) => s.lastDecision?.reason ?? '', max: 90 },
+      ])}\n`,
+    );
+    return 0;
+  } finally {
+    clients.sqs.destroy();
+    clients.ecs.destroy();
+    target.client.destroy();
+  }
+}
+
+const LOCAL_KEYS = { accessKeyId: 'stevedorelocal', secretAccessKey: 'stevedorelocal' };
+
+async function history(
+  ledger: { decisions: (service: string, q: { limit: number }) => Promise<{ decisions: DecisionRecord[] }> },
+  config: Config,
+  serviceOf: (worker: string) => string,
+  name: string | undefined,
+  values: { json: boolean; limit: string },
+): Promise<number> {
+  if (!name) throw new CliError('usage: stevedore workers history <name> [--json]');
+  if (!config.workers[name]) {
+    throw new CliError(
+      `no worker ${JSON.stringify(name)} (workers: ${Object.keys(config.workers).join(', ') || 'none'})`,
+    );
+  }
+  const limit = Number(values.limit);
+  if (!Number.isInteger(limit) || limit < 1)
+    throw new CliError(`--limit expects a positive integer, got ${values.limit}`);
+  const { decisions } = await ledger.decisions(serviceOf(name), { limit });
+  if (values.json) {
+    process.stdout.write(`${JSON.stringify(decisions, null, 2)}\n`);
+    return 0;
+  }
+  if (decisions.length === 0) {
+    process.stdout.write('no decisions yet\n');
+    return 0;
+  }
+  process.stdout.write(
+    `${renderTable([...decisions].reverse(), [
+      { header: 'TIME', cell: (d) => formatTime(d.at) },
+      { header: 'VISIBLE', cell: (d) => String(d.observation.visible), right: true },
+      { header: 'IN FLIGHT', cell: (d) => String(d.observation.inFlight), right: true },
+      { header: 'RUNNING', cell: (d) => String(d.observation.running), right: true },
+      { header: 'PROTECTED', cell: (d) => String(d.observation.protected), right: true },
+      {
+        header: 'DESIRED',
+        cell: (d) => (d.change ? `${d.previous} -> ${d.desired}` : String(d.desired)),
+        right: true,
+      },
+      { header: 'REASON', cell: (d) => d.reason, max: 100 },
+    ])}\n`,
+  );
+  return 0;
+}

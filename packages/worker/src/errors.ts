@@ -1,0 +1,68 @@
+/** Base class of every error @stevedore/worker raises. SDK and network errors travel as `cause`. */
+export class WorkerError extends Error {
+  override name = 'WorkerError';
+}
+
+/** The options of runWorker (or TaskProtection) are not usable; `key` names the option (a dotted path). */
+export class WorkerConfigError extends WorkerError {
+  override name = 'WorkerConfigError';
+  readonly key: string;
+
+  constructor(key: string, problem: string, options?: ErrorOptions) {
+    super(`${key}: ${problem}`, options);
+    this.key = key;
+  }
+}
+
+/**
+ * An SQS call failed in a way retrying cannot mend (a missing queue, denied access, bad parameters):
+ * runWorker rejects with it so the task exits non-zero and ECS shows the failure.
+ */
+export class QueueError extends WorkerError {
+  override name = 'QueueError';
+  readonly operation: string;
+  readonly queueUrl: string;
+
+  constructor(operation: string, queueUrl: string, options?: ErrorOptions) {
+    const cause = options?.cause instanceof Error ? `: ${options.cause.name}: ${options.cause.message}` : '';
+    super(`SQS ${operation} on ${queueUrl} failed${cause}`, options);
+    this.operation = operation;
+    this.queueUrl = queueUrl;
+  }
+}
+
+/**
+ * The ECS agent's task scale-in protection endpoint refused or did not answer. `code` is the agent's
+ * error code (`InvalidParameterException`, `ResourceNotFoundException`...) or the ECS failure reason
+ * (`TASK_NOT_VALID`, `MISSING`); `status` the HTTP status when there was an answer.
+ */
+export class TaskProtectionError extends WorkerError {
+  override name = 'TaskProtectionError';
+  readonly operation: 'enable' | 'disable' | 'get';
+  readonly code: string;
+  readonly status: number | undefined;
+
+  constructor(
+    operation: 'enable' | 'disable' | 'get',
+    code: string,
+    detail: string,
+    options?: ErrorOptions & { status?: number },
+  ) {
+    super(`task scale-in protection ${operation} failed: ${code}${detail ? `: ${detail}` : ''}`, options);
+    this.operation = operation;
+    this.code = code;
+    this.status = options?.status;
+  }
+}
+
+/** A message handler threw; reported through `onEvent` and the logger, never thrown by runWorker. */
+export class HandlerError extends WorkerError {
+  override name = 'HandlerError';
+  readonly messageId: string;
+
+  constructor(messageId: string, options?: ErrorOptions) {
+    const cause = options?.cause instanceof Error ? `: ${options.cause.name}: ${options.cause.message}` : '';
+    super(`handler failed on message ${messageId}${cause}`, options);
+    this.messageId = messageId;
+  }
+}
