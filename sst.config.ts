@@ -23,6 +23,7 @@ export default $config({
     const { functions } = await import('./infra/functions');
     const { rules } = await import('./infra/rules');
     const { workers } = await import('./infra/workers');
+    const { schedules } = await import('./infra/schedules');
 
     const plan = await loadPlan();
     const net = network();
@@ -33,6 +34,7 @@ export default $config({
     const services = workers(plan, ecsCluster, definitions, net);
     const lambdas = await functions(plan, net, deadLetters.arn);
     rules(plan, lambdas, deadLetters);
+    const scheduled = schedules(plan, lambdas, deadLetters);
 
     return {
       region: plan.scope.region,
@@ -43,6 +45,7 @@ export default $config({
       functions: lambdas.map((l) => l.fn.name),
       queues: services.map((s) => s.queue.url),
       services: services.map((s) => s.service.name),
+      schedules: scheduled.map((s) => s.name),
       deadLetterQueue: deadLetters.url,
     };
   },

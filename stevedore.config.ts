@@ -3,7 +3,8 @@ import { defineConfig } from '@stevedore/core';
 /**
  * The example app. `npm start` runs it on the local runtime; `npx sst deploy` deploys it.
  * Upload a .csv or .json under incoming/ to the stevedore-inbox bucket and a summary appears under summaries/;
- * send messages to the stevedore-work queue and the worker service scales from zero and back.
+ * send messages to the stevedore-work queue and the worker service scales from zero and back;
+ * every morning a report of the day's summaries lands under reports/ (`stevedore schedules run daily-report` now).
  */
 export default defineConfig({
   app: 'stevedore',
@@ -30,6 +31,20 @@ export default defineConfig({
       local: { command: ['node', '--import', 'tsx', 'examples/worker/main.ts'] },
       permissions: [
         { actions: ['s3:PutObject'], resources: ['arn:aws:s3:::stevedore-inbox/worker-results/*'] },
+      ],
+    },
+    report: {
+      image: { context: '.', dockerfile: 'examples/Dockerfile' },
+      command: ['node', 'examples/report/main.mjs'],
+      cpu: 256,
+      memory: 512,
+      architecture: 'arm64',
+      env: { REPORT_BUCKET: 'stevedore-inbox', SUMMARIES_PREFIX: 'summaries/', REPORTS_PREFIX: 'reports/' },
+      local: { command: ['node', '--import', 'tsx', 'examples/report/main.ts'] },
+      permissions: [
+        { actions: ['s3:ListBucket'], resources: ['arn:aws:s3:::stevedore-inbox'] },
+        { actions: ['s3:GetObject'], resources: ['arn:aws:s3:::stevedore-inbox/summaries/*'] },
+        { actions: ['s3:PutObject'], resources: ['arn:aws:s3:::stevedore-inbox/reports/*'] },
       ],
     },
     flaky: {
@@ -79,6 +94,17 @@ export default defineConfig({
       max: 10,
       messagesPerTask: 10,
       cooldown: { scaleInSeconds: 30 },
+    },
+  },
+  schedules: {
+    // Each morning at 06:00 Berlin time; a run still going when the next is due makes that one skip.
+    'daily-report': {
+      expression: 'cron(0 6 * * ? *)',
+      timezone: 'Europe/Berlin',
+      task: 'report',
+      timeout: 600,
+      overlap: 'skip',
+      retry: { attempts: 2 },
     },
   },
 });

@@ -2,6 +2,7 @@ import type { HandlerFactory, HandlerName } from '@stevedore/core';
 import { objectCreated } from './object-created';
 import { queueAlarm } from './queue-alarm';
 import { scaleTick } from './scale-tick';
+import { scheduleFired } from './schedule-fired';
 import { sweeper } from './sweeper';
 import { taskStateChange } from './task-state-change';
 
@@ -12,9 +13,12 @@ export const HANDLERS: Record<HandlerName, HandlerFactory> = {
   sweeper,
   'queue-alarm': queueAlarm,
   'scale-tick': (deps) => scaleTick(deps),
+  'schedule-fired': scheduleFired,
 };
 
 export { jsonLogger } from './lib/json-logger';
 export { scaleWorker, type Worker, workersOf } from './lib/scaling';
-export { type SweepReport, sweep } from './lib/sweep';
+export { type FireOptions, type FireOutcome, fireSchedule, recordMissedRuns } from './lib/schedule-runs';
+export { type SweepOptions, type SweepReport, sweep } from './lib/sweep';
 export { scaleTick, type TickOptions } from './scale-tick';
+export { sweeper } from './sweeper';

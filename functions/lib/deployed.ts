@@ -37,6 +37,7 @@ export async function awsDeps(): Promise<HandlerDeps> {
     names,
     ledger,
     scaling: ledger,
+    schedules: ledger,
     gauge: new SqsGauge(),
     scaler: new EcsScaler({ cluster }),
     launcher: new EcsLauncher({

@@ -168,6 +168,17 @@ export async function runEffects(deps: HandlerDeps, effects: readonly JobEffect[
       case 'StopTask':
         await deps.launcher.stopTask(effect.taskArn, effect.reason);
         break;
+      case 'JobFinished':
+        // A schedule's run ended: the next one may start (overlap skip/replace), and a success is remembered.
+        if (deps.config.schedules[effect.source]) {
+          await deps.schedules.finishRun(
+            effect.source,
+            effect.jobId,
+            effect.state,
+            deps.clock.now().toISOString(),
+          );
+        }
+        break;
       case 'Record':
         break; // recorded by applyEvent before effects run
     }

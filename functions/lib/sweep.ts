@@ -11,6 +11,7 @@ import {
 } from '@stevedore/core';
 import type { HandlerDeps } from './deps';
 import { applyEvent, launchJob, runEffects, type SourcePolicy, sourcePolicy } from './job-runner';
+import { recordMissedRuns } from './schedule-runs';
 
 /*
  * The sweeper repairs what events cannot: it stops attempts past their timeout, launches due retries
@@ -35,11 +36,14 @@ export interface SweepReport {
   launched: number;
   adopted: number;
   slotsFreed: number;
+  missed: number;
 }
 
 export interface SweepOptions {
   /** Stop starting new work after this long; the next sweep carries on. */
   budgetMs?: number;
+  /** Record schedule runs that never fired (off when the local runtime speeds schedules up). */
+  missedRuns?: boolean;
 }
 
 /** Long enough for a sweep, short enough that a crashed sweeper's lease frees soon. */
@@ -68,7 +72,15 @@ export async function sweep(deps: HandlerDeps, options: SweepOptions = {}): Prom
   }
   const budget: Budget = { until: started + (options.budgetMs ?? DEFAULT_BUDGET_MS), clock: deps.clock };
   try {
-    const report: SweepReport = { reconciled: 0, timedOut: 0, launched: 0, adopted: 0, slotsFreed: 0 };
+    const report: SweepReport = {
+      reconciled: 0,
+      timedOut: 0,
+      launched: 0,
+      adopted: 0,
+      slotsFreed: 0,
+      missed: 0,
+    };
+    if (options.missedRuns !== false) report.missed = await recordMissedRuns(deps);
     for (const source of jobSources(deps.config)) {
       if (spent(budget)) break;
       const found = sourcePolicy(deps, source.name);

@@ -2,7 +2,7 @@ import { ECSClient, ListTasksCommand, RunTaskCommand } from '@aws-sdk/client-ecs
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { isTerminal, type Job } from '@stevedore/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type DevProcess, eventually, processAlive, runCli, startDev } from '../support/dev-process';
+import { type DevProcess, eventually, jobsOf, processAlive, runCli, startDev } from '../support/dev-process';
 
 const CONFIG = 'test/e2e/configs/jobs.config.ts';
 const BUCKET = 'e2e-inbox';
@@ -14,17 +14,6 @@ async function upload(dev: DevProcess, key: string, body = 'x'): Promise<void> {
 async function read(dev: DevProcess, key: string): Promise<string> {
   const object = await dev.s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
   return (await object.Body?.transformToString('utf8')) ?? '';
-}
-
-async function jobsOf(dev: DevProcess, source: string): Promise<Job[]> {
-  const jobs: Job[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await dev.ledger.listJobs({ source, limit: 100, ...(cursor ? { cursor } : {}) });
-    jobs.push(...page.jobs);
-    cursor = page.cursor;
-  } while (cursor);
-  return jobs;
 }
 
 /** Waits until `count` jobs of the source exist and all are terminal. */

@@ -85,6 +85,7 @@ describe('the Lambda bundles', () => {
       'object-created',
       'queue-alarm',
       'scale-tick',
+      'schedule-fired',
       'sweeper',
       'task-state-change',
     ]);

@@ -8,6 +8,7 @@ import { ECSClient } from '@aws-sdk/client-ecs';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoLedger } from '@stevedore/aws';
+import type { Job } from '@stevedore/core';
 import type { EndpointsFile } from '@stevedore/local';
 
 /*
@@ -39,6 +40,8 @@ export interface DevOptions {
   stateDir?: string;
   env?: Record<string, string>;
   timeoutMs?: number;
+  /** More `stevedore dev` flags, such as ['--time-scale', '20']. */
+  args?: string[];
 }
 
 /** Runs a stevedore CLI command to completion. */
@@ -74,6 +77,7 @@ export async function startDev(options: DevOptions): Promise<DevProcess> {
     String(options.tickSeconds ?? 1),
   ];
   if (options.faults) args.push('--faults', options.faults);
+  if (options.args) args.push(...options.args);
   // Its own process group, like a command in a terminal: Ctrl-C (SIGINT) reaches the whole group.
   const child = spawn(process.execPath, [CLI, ...args], {
     cwd: REPO,
@@ -131,6 +135,18 @@ export async function startDev(options: DevOptions): Promise<DevProcess> {
       return code;
     },
   };
+}
+
+/** Every job of a pipeline or schedule in the dev runtime's ledger. */
+export async function jobsOf(dev: DevProcess, source: string): Promise<Job[]> {
+  const jobs: Job[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await dev.ledger.listJobs({ source, limit: 100, ...(cursor ? { cursor } : {}) });
+    jobs.push(...page.jobs);
+    cursor = page.cursor;
+  } while (cursor);
+  return jobs;
 }
 
 /** Polls until `check` returns a value (not undefined), or fails with the last state seen. */

@@ -80,8 +80,8 @@ export interface Harness {
 
 export interface JobWorld {
   ecs: LocalEcs;
-  /** Handler deps on a fresh ledger table, with their own clock. */
-  harness(): Promise<Harness>;
+  /** Handler deps on a fresh ledger table, with their own clock (and JOBS_CONFIG unless given one). */
+  harness(config?: Config): Promise<Harness>;
   /** A launcher whose ECS answers every RunTask with "no Fargate capacity". */
   refusingLauncher(): EcsLauncher;
   /** Tasks ECS started for a job: the ground truth of what ran. */
@@ -125,7 +125,7 @@ export async function startJobWorld(): Promise<JobWorld> {
 
   return {
     ecs: running.ecs,
-    async harness() {
+    async harness(config = JOBS_CONFIG) {
       let offsetMs = 0;
       const clock: OffsetClock = {
         now: () => new Date(Date.now() + offsetMs),
@@ -135,10 +135,11 @@ export async function startJobWorld(): Promise<JobWorld> {
       };
       const ledger = new DynamoLedger({ tableName: await freshLedgerTable(dynamo), client: dynamo, clock });
       const deps: HandlerDeps = {
-        config: JOBS_CONFIG,
+        config,
         names: NAMES,
         ledger,
         scaling: ledger,
+        schedules: ledger,
         // These jobs tests have no workers: nothing may touch a queue or a service.
         gauge: { depth: () => Promise.reject(new Error('no queues in the jobs harness')) },
         scaler: new EcsScaler({ cluster: NAMES.cluster, client: running.client }),

@@ -163,6 +163,42 @@ describe('names, references and reserved names', () => {
   });
 });
 
+describe('schedule expressions and time zones', () => {
+  it.each([
+    ['cron(0 3 * * * *)', /^schedules\.nightly\.expression$/, /\?/],
+    ['cron(61 3 * * ? *)', /^schedules\.nightly\.expression$/, /minute/i],
+    ['rate(0 minutes)', /^schedules\.nightly\.expression$/, /rate/],
+    ['every day', /^schedules\.nightly\.expression$/, /cron\(|rate\(|at\(/],
+  ])('rejects %s, naming the schedule', (expression, path, message) => {
+    const issues = validateConfig(configWith({ schedule: { expression } }));
+    expect(issues).toHaveLength(1);
+    expect(issues[0]?.path).toMatch(path);
+    expect(issues[0]?.message).toMatch(message);
+  });
+
+  it('rejects an unknown time zone, naming the schedule', () => {
+    const issues = validateConfig(configWith({ schedule: { timezone: 'Mars/Olympus_Mons' } }));
+    expect(issues).toHaveLength(1);
+    expect(issues[0]?.path).toBe('schedules.nightly.timezone');
+    expect(issues[0]?.message).toContain('Mars/Olympus_Mons');
+  });
+
+  it('accepts AWS dialect: ?, L, W, #, a year, and IANA zones', () => {
+    for (const expression of [
+      'cron(0 9 ? * MON-FRI *)',
+      'cron(0 18 L * ? *)',
+      'cron(0 8 15W * ? *)',
+      'cron(0 10 ? * 6#3 2027-2030)',
+      'rate(1 hour)',
+      'at(2030-01-01T00:00:00)',
+    ]) {
+      expect(validateConfig(configWith({ schedule: { expression, timezone: 'America/Sao_Paulo' } }))).toEqual(
+        [],
+      );
+    }
+  });
+});
+
 describe('workers, retry rules and ranges', () => {
   it('rejects a worker whose min exceeds its max, and accepts min equal to max', () => {
     expect(validateConfig(configWith({ worker: { min: 5, max: 2 } }))).toEqual([

@@ -1,5 +1,13 @@
 import { eventRoutes, parseConfig } from '@stevedore/core';
-import { containerDefinitions, deployPlan, type PolicyDocument, roleName } from '@stevedore/deploy';
+import {
+  containerDefinitions,
+  deployPlan,
+  type PolicyDocument,
+  roleName,
+  SCHEDULER_RETRY,
+  schedulerPolicy,
+  schedulerTrustPolicy,
+} from '@stevedore/deploy';
 import { describe, expect, it } from 'vitest';
 import exampleConfig from '../../stevedore.config';
 
@@ -27,6 +35,7 @@ describe('the deploy plan of the example config', () => {
     expect(plan.tasks.map((t) => t.family)).toEqual([
       'stevedore-prod-summarize',
       'stevedore-prod-worker',
+      'stevedore-prod-report',
       'stevedore-prod-flaky',
     ]);
     expect(plan.functions.map((f) => [f.name, f.entry])).toEqual([
@@ -35,7 +44,27 @@ describe('the deploy plan of the example config', () => {
       ['stevedore-prod-sweeper', 'functions/sweeper.handler'],
       ['stevedore-prod-queue-alarm', 'functions/queue-alarm.handler'],
       ['stevedore-prod-scale-tick', 'functions/scale-tick.handler'],
+      ['stevedore-prod-schedule-fired', 'functions/schedule-fired.handler'],
     ]);
+  });
+
+  it('gives each schedule an EventBridge Scheduler schedule that invokes schedule-fired with its name', () => {
+    expect(plan.schedules).toEqual([
+      {
+        name: 'daily-report',
+        scheduleName: 'stevedore-prod-daily-report',
+        expression: 'cron(0 6 * * ? *)',
+        timezone: 'Europe/Berlin',
+        enabled: true,
+        input: JSON.stringify({
+          schedule: 'daily-report',
+          scheduledTime: '<aws.scheduler.scheduled-time>',
+          executionId: '<aws.scheduler.execution-id>',
+          attempt: '<aws.scheduler.attempt-number>',
+        }),
+      },
+    ]);
+    expect(plan.schedulerRoleName).toBe('stevedore-prod-scheduler');
   });
 
   it('routes events with the very patterns the local bus matches, and runs the sweeper every minute', () => {
@@ -127,6 +156,7 @@ describe('least-privilege IAM of the example config', () => {
         Action: ['ecs:RunTask'],
         Resource: [
           `${A}:task-definition/stevedore-prod-flaky:*`,
+          `${A}:task-definition/stevedore-prod-report:*`,
           `${A}:task-definition/stevedore-prod-summarize:*`,
         ],
         Condition: { ArnEquals: { 'ecs:cluster': CLUSTER } },
@@ -145,6 +175,8 @@ describe('least-privilege IAM of the example config', () => {
         Resource: [
           ROLE('stevedore-prod-flaky-exec'),
           ROLE('stevedore-prod-flaky-task'),
+          ROLE('stevedore-prod-report-exec'),
+          ROLE('stevedore-prod-report-task'),
           ROLE('stevedore-prod-summarize-exec'),
           ROLE('stevedore-prod-summarize-task'),
         ],
@@ -173,6 +205,32 @@ describe('least-privilege IAM of the example config', () => {
         Resource: ['arn:aws:sqs:eu-west-1:123456789012:stevedore-prod-dead-letters'],
       },
     ]);
+  });
+
+  it('lets schedule-fired launch and stop exactly the job tasks, as object-created does', () => {
+    expect(policyOf('schedule-fired').Statement.filter((s) => s.Sid !== 'OwnLogs')).toEqual(
+      policyOf('object-created').Statement.filter((s) => s.Sid !== 'OwnLogs'),
+    );
+  });
+
+  it('lets EventBridge Scheduler, for this account only, invoke schedule-fired and dead-letter a firing', () => {
+    const fn = 'arn:aws:lambda:eu-west-1:123456789012:function:stevedore-prod-schedule-fired';
+    const dlq = 'arn:aws:sqs:eu-west-1:123456789012:stevedore-prod-dead-letters';
+
+    expect(schedulerPolicy(fn, dlq).Statement).toEqual([
+      { Sid: 'InvokeScheduleFired', Effect: 'Allow', Action: ['lambda:InvokeFunction'], Resource: [fn] },
+      { Sid: 'DeadLetters', Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: [dlq] },
+    ]);
+    expect(schedulerTrustPolicy('123456789012')).toMatchObject({
+      Statement: [
+        {
+          Principal: { Service: 'scheduler.amazonaws.com' },
+          Condition: { StringEquals: { 'aws:SourceAccount': '123456789012' } },
+        },
+      ],
+    });
+    // Scheduler retries a failed invocation, within the window missed-run detection waits out.
+    expect(SCHEDULER_RETRY.maximumEventAgeInSeconds).toBeLessThan(6 * 60);
   });
 
   it('gives only the sweeper the right to inspect and list tasks', () => {
@@ -312,6 +370,25 @@ describe('plan details', () => {
     expect(long.startsWith('axxxx')).toBe(true);
     expect(long).not.toBe(other);
     expect(roleName('app-dev', 'fn-sweeper')).toBe('app-dev-fn-sweeper');
+  });
+
+  it('keeps schedule names within Scheduler limits and distinct', () => {
+    const long = deployPlan(
+      parseConfig({
+        app: `a${'x'.repeat(29)}`,
+        tasks: { t: { image: 'x', cpu: 256, memory: 512 } },
+        schedules: {
+          [`${'n'.repeat(39)}1`]: { expression: 'rate(1 hour)', task: 't' },
+          [`${'n'.repeat(39)}2`]: { expression: 'rate(1 hour)', task: 't' },
+        },
+      }),
+      's'.repeat(20),
+      SCOPE,
+    );
+    const names = long.schedules.map((s) => s.scheduleName);
+
+    expect(names.every((n) => n.length <= 64)).toBe(true);
+    expect(new Set(names).size).toBe(2);
   });
 
   it('grants nothing to launch when a config has no pipelines nor schedules', () => {

@@ -114,6 +114,32 @@ describe('EventBus', () => {
     expect(new Set(got)).toEqual(new Set(Array.from({ length: 20 }, (_, i) => i + 1)));
   });
 
+  it('invokes a target directly, with no pattern; the duplicate fault repeats the invocation', async () => {
+    const got: unknown[] = [];
+    const target = {
+      name: 'schedule-fired',
+      pattern: { source: ['never'] },
+      handler: async (e: unknown) => void got.push(e),
+    };
+    const once = new EventBus({ deadLetterFile: deadLetters(), targets: [] });
+    const twice = new EventBus({
+      deadLetterFile: deadLetters(),
+      faults: { duplicate: 1, reorder: 0 },
+      random: () => 0.5,
+      targets: [],
+    });
+    const input = { schedule: 'nightly', scheduledTime: '2026-11-22T03:00:00.000Z' };
+
+    once.invoke(target, input);
+    await once.drain();
+    const afterOnce = got.length;
+    twice.invoke(target, input);
+    await twice.drain();
+
+    expect(afterOnce).toBe(1);
+    expect(got).toEqual([input, input, input]);
+  });
+
   it('abandons pending retries on close', async () => {
     let calls = 0;
     const bus = new EventBus({

@@ -137,7 +137,11 @@ describe('launch-failed', () => {
     expect(next).toMatchObject({ state: 'FAILED', attempt: 1, finishedAt: NOW.toISOString() });
     expect(next.reason).toBe(`RunTask refused (${failure.kind}): ${failure.reason}`);
     expect(next).not.toHaveProperty('notBefore');
-    expect(sideEffects(effects)).toEqual([RELEASE, { type: 'LaunchWaiting', source: SOURCE }]);
+    expect(sideEffects(effects)).toEqual([
+      RELEASE,
+      { type: 'LaunchWaiting', source: SOURCE },
+      { type: 'JobFinished', jobId: JOB_ID, source: SOURCE, state: 'FAILED' },
+    ]);
   });
 
   it('fails a capacity refusal that a rule sends to EXIT, but never a throttled one', () => {
@@ -251,7 +255,9 @@ describe('cancel', () => {
       finishedAt: NOW.toISOString(),
     });
     expect(next).not.toHaveProperty('notBefore');
-    expect(sideEffects(effects)).toEqual([]);
+    expect(sideEffects(effects)).toEqual([
+      { type: 'JobFinished', jobId: JOB_ID, source: SOURCE, state: 'CANCELLED' },
+    ]);
   });
 
   it('does not cancel a job with a task: that one is stopped with StopTask instead', () => {

@@ -30,6 +30,12 @@ const RULES: RetryInput = {
 const policy = policyOf(thumbnailsConfig(RULES));
 const RELEASE: JobEffect = { type: 'ReleaseSlot', source: SOURCE, holder: slotHolder(JOB_ID, 1) };
 const LAUNCH_WAITING: JobEffect = { type: 'LaunchWaiting', source: SOURCE };
+const finished = (state: 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'CANCELLED'): JobEffect => ({
+  type: 'JobFinished',
+  jobId: JOB_ID,
+  source: SOURCE,
+  state,
+});
 
 /** A launched attempt 1 and every event its task would emit, in order. */
 function launchedAttempt(script: Omit<TaskScript, 'jobId' | 'attempt' | 'taskArn'> = { exitCode: 0 }) {
@@ -181,7 +187,7 @@ describe('the STOPPED event', () => {
         expect(next).not.toHaveProperty('notBefore');
         if (expected.state === 'FAILED') expect(next.reason).toBe(`${failure} (${expected.decidedBy}: EXIT)`);
         else expect(next).not.toHaveProperty('reason');
-        expect(sideEffects(effects)).toEqual([RELEASE, LAUNCH_WAITING]);
+        expect(sideEffects(effects)).toEqual([RELEASE, LAUNCH_WAITING, finished(expected.state)]);
       }
     },
   );
@@ -224,7 +230,7 @@ describe('the STOPPED event', () => {
     const last = deliverOne(next, events.at(-1) ?? {}, retrying);
 
     expect(last.next).toMatchObject({ state, attempt: 1, reason: STOP_REASONS[why], taskStatus: 'STOPPED' });
-    expect(sideEffects(last.effects)).toEqual([RELEASE, LAUNCH_WAITING]);
+    expect(sideEffects(last.effects)).toEqual([RELEASE, LAUNCH_WAITING, finished(state)]);
   });
 });
 

@@ -4,6 +4,7 @@ import { DEV_USAGE, dev } from './commands/dev';
 import { IAM_USAGE, iam } from './commands/iam';
 import { JOBS_USAGE, jobs } from './commands/jobs';
 import { LOGS_USAGE, logs } from './commands/logs';
+import { SCHEDULES_USAGE, schedules } from './commands/schedules';
 import { VALIDATE_USAGE, validate } from './commands/validate';
 import { WORKERS_USAGE, workers } from './commands/workers';
 import { CliError } from './lib/cli-error';
@@ -20,6 +21,8 @@ ${LOGS_USAGE}
 
 ${WORKERS_USAGE}
 
+${SCHEDULES_USAGE}
+
 ${IAM_USAGE}`;
 
 const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
@@ -28,6 +31,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   jobs,
   logs,
   workers,
+  schedules,
   iam,
 };
 

@@ -152,8 +152,12 @@ export type {
   QueueDepth,
   QueueGauge,
   ScalingLedger,
+  ScheduleLedger,
+  ScheduleRun,
+  ScheduleState,
   ServiceScaler,
   ServiceState,
+  StartRunResult,
   TaskLauncher,
   WorkerRecord,
 } from './ports';
@@ -185,4 +189,4 @@ export {
   type RateUnit,
   type ScheduleExpression,
 } from './schedule/schedule-expression';
-export { checkTimezone } from './schedule/zoned-time';
+export { checkTimezone, formatInZone } from './schedule/zoned-time';

@@ -176,6 +176,43 @@ export interface ScalingLedger {
   recordServiceTask(service: string, taskArn: string, lastStatus: string, version: number): Promise<void>;
 }
 
+/** A run of a schedule, as the schedule's ledger item remembers it. */
+export interface ScheduleRun {
+  jobId: string;
+  scheduledTime: string;
+  at: string;
+}
+
+export interface ScheduleState {
+  /** The run the overlap policy (skip, replace) considers active. */
+  activeJob?: string;
+  lastRun?: ScheduleRun;
+  lastSuccess?: ScheduleRun;
+  /** Fire times up to this one have been checked for missed runs. */
+  checkedUntil?: string;
+}
+
+export type StartRunResult =
+  | { started: true }
+  | { started: false; duplicate: true }
+  | { started: false; duplicate?: undefined; activeJob?: string };
+
+/** The ledger's part for schedules: one item per schedule. */
+export interface ScheduleLedger {
+  scheduleState(schedule: string): Promise<ScheduleState>;
+  /**
+   * Makes `run` the schedule's active run and creates its job, together (one transaction), if no
+   * other run is active, or, with `replacing`, if that one is. Otherwise says which run is active,
+   * or that the job exists already (the same firing, delivered again).
+   */
+  startRun(schedule: string, run: ScheduleRun, job: Job, replacing?: string): Promise<StartRunResult>;
+  /** Records a run that started without a claim (overlap allow). */
+  recordRun(schedule: string, run: ScheduleRun): Promise<void>;
+  /** A run ended: it stops being active, and counts as the last success if it succeeded. */
+  finishRun(schedule: string, jobId: string, state: string, at: string): Promise<void>;
+  markChecked(schedule: string, until: string): Promise<void>;
+}
+
 /**
  * What every handler works with. On Lambda it is built once per container from the bundled config
  * and the environment; `stevedore dev` builds it against its local endpoints; tests hand in their own.
@@ -186,6 +223,7 @@ export interface HandlerDeps {
   ledger: JobLedger;
   launcher: TaskLauncher;
   scaling: ScalingLedger;
+  schedules: ScheduleLedger;
   gauge: QueueGauge;
   scaler: ServiceScaler;
   clock: Clock;

@@ -5,7 +5,12 @@ export {
   buildFunctions,
 } from './build-functions';
 export { type Arns, type AwsScope, arns, ecrRepositoryArn } from './iam/arns';
-export { type FunctionPolicyContext, functionPolicy } from './iam/function-policies';
+export {
+  type FunctionPolicyContext,
+  functionPolicy,
+  schedulerPolicy,
+  schedulerTrustPolicy,
+} from './iam/function-policies';
 export { type PolicyDocument, type PolicyStatement, trustPolicy } from './iam/policy';
 export { executionRolePolicy, imageRepository, taskRolePolicy } from './iam/task-policies';
 export { ledgerTableArgs } from './ledger-table';
@@ -16,6 +21,8 @@ export {
   type RuleSpec,
   rateExpression,
   roleName,
+  SCHEDULER_RETRY,
+  type ScheduleSpec,
   type TaskSpec,
   TICK,
   type WorkerSpec,

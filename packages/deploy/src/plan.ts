@@ -9,6 +9,7 @@ import {
   periodicRoutes,
   type ResourceNames,
   resourceNames,
+  scheduleTargetInput,
 } from '@stevedore/core';
 import { type Arns, type AwsScope, arns, ecrRepositoryArn } from './iam/arns';
 import { functionPolicy } from './iam/function-policies';
@@ -82,6 +83,17 @@ export interface WorkerSpec {
   visibilityTimeout: number;
 }
 
+export interface ScheduleSpec {
+  name: string;
+  /** The EventBridge Scheduler schedule's name. */
+  scheduleName: string;
+  expression: string;
+  timezone: string;
+  enabled: boolean;
+  /** The target input: Scheduler fills in the scheduled time, execution id and attempt. */
+  input: string;
+}
+
 export interface DeployPlan {
   app: string;
   stage: string;
@@ -93,6 +105,9 @@ export interface DeployPlan {
   deadLetterQueue: string;
   tasks: TaskSpec[];
   workers: WorkerSpec[];
+  schedules: ScheduleSpec[];
+  /** The role EventBridge Scheduler assumes, when there are schedules. */
+  schedulerRoleName: string;
   functions: FunctionSpec[];
   rules: RuleSpec[];
 }
@@ -110,12 +125,19 @@ const FUNCTION_SETTINGS: Record<
   'queue-alarm': { timeoutSeconds: 30, memoryMb: 512, asyncRetries: 1, maxEventAgeSeconds: 120 },
   // Six observations ten seconds apart per one-minute invocation.
   'scale-tick': { timeoutSeconds: 75, memoryMb: 512, asyncRetries: 0, maxEventAgeSeconds: 60 },
+  'schedule-fired': { timeoutSeconds: 60, memoryMb: 512, asyncRetries: 2, maxEventAgeSeconds: 3600 },
 };
+
+/** Scheduler retries a failed invocation this long before the dead-letter queue (see MISSED_GRACE_MS). */
+export const SCHEDULER_RETRY = { maximumRetryAttempts: 10, maximumEventAgeInSeconds: 300 } as const;
 
 /** The scale-tick observes this often within its one-minute invocation on AWS. */
 export const TICK = { observations: 6, intervalSeconds: 10 } as const;
 
-/** IAM role names are at most 64 characters: longer ones keep a readable start and a hash. */
+/**
+ * IAM roles, EventBridge rules and Scheduler schedules take names of at most 64 characters: longer
+ * ones keep a readable start and a hash, so two long names never collide by truncation.
+ */
 export function roleName(prefix: string, purpose: string): string {
   const name = `${prefix}-${purpose}`;
   if (name.length <= 64) return name;
@@ -222,7 +244,7 @@ export function deployPlan(config: Config, stage: string, scope: AwsScope): Depl
     };
   });
 
-  const ruleName = (id: string) => `${names.prefix}-${id}`.slice(0, 64);
+  const ruleName = (id: string) => roleName(names.prefix, id);
   const periodic = new Map(periodicRoutes(config).map((route) => [route.id, route]));
   const rules: RuleSpec[] =
     functions.length === 0
@@ -247,6 +269,15 @@ export function deployPlan(config: Config, stage: string, scope: AwsScope): Depl
     deadLetterQueue,
     tasks,
     workers,
+    schedules: Object.entries(config.schedules).map(([name, schedule]) => ({
+      name,
+      scheduleName: roleName(names.prefix, name),
+      expression: schedule.expression,
+      timezone: schedule.timezone,
+      enabled: schedule.enabled,
+      input: scheduleTargetInput(name),
+    })),
+    schedulerRoleName: roleName(names.prefix, 'scheduler'),
     functions,
     rules,
   };

@@ -29,6 +29,7 @@ import { type RunningDynamoDbLocal, startDynamoDbLocal } from './dynamodb-local'
 import { type LocalEcs, type LocalTaskDefinition, startLocalEcs } from './ecs';
 import type { Faults } from './faults';
 import { NO_FAULTS } from './faults';
+import { type ScheduleClock, startLocalScheduler } from './local-scheduler';
 import { type LocalS3Sqs, startLocalS3Sqs } from './storage';
 
 /*
@@ -56,6 +57,8 @@ export interface DevRuntimeOptions {
   tickMs?: number;
   /** Pause between task lifecycle steps. */
   stepDelayMs?: number;
+  /** How much faster than real time schedules run (a demo of a nightly job in seconds). */
+  timeScale?: number;
 }
 
 /** What `<state-dir>/endpoints.json` holds: everything a client needs to reach the local runtime. */
@@ -75,6 +78,8 @@ export interface EndpointsFile {
   stateDir: string;
   logDir: string;
   pid: number;
+  /** The clock schedules fire by (sped up with --time-scale), so the CLI shows their next times on it. */
+  scheduleClock: ScheduleClock;
 }
 
 export interface DevRuntime {
@@ -163,6 +168,7 @@ export async function startDevRuntime(options: DevRuntimeOptions): Promise<DevRu
       names,
       ledger,
       scaling: ledger,
+      schedules: ledger,
       gauge: new SqsGauge({ client: sqsClient, queueUrls: storage.queueUrls }),
       scaler: new EcsScaler({ cluster: names.cluster, client: ecsClient }),
       launcher: new EcsLauncher({ cluster: names.cluster, client: ecsClient }),
@@ -210,9 +216,26 @@ export async function startDevRuntime(options: DevRuntimeOptions): Promise<DevRu
       region: LOCAL_REGION,
       accountId: LOCAL_ACCOUNT,
     });
+    // EventBridge Scheduler: each schedule invokes the schedule-fired handler directly.
+    const scheduleTarget: BusTarget = {
+      name: 'schedule-fired',
+      pattern: {},
+      handler: options.handlers['schedule-fired'](deps),
+    };
+    const scheduler = startLocalScheduler({
+      schedules: Object.entries(config.schedules).map(([name, s]) => ({
+        name,
+        expression: s.expression,
+        timezone: s.timezone,
+        enabled: s.enabled,
+      })),
+      fire: (input) => runningBus.invoke(scheduleTarget, input),
+      ...(options.timeScale !== undefined ? { timeScale: options.timeScale } : {}),
+    });
     cleanup.push(async () => {
       for (const timer of timers) clearInterval(timer);
       stopAlarms();
+      scheduler.stop();
     });
 
     const endpoints: EndpointsFile = {
@@ -236,6 +259,7 @@ export async function startDevRuntime(options: DevRuntimeOptions): Promise<DevRu
       stateDir,
       logDir,
       pid: process.pid,
+      scheduleClock: scheduler.clock,
     };
     const endpointsPath = join(stateDir, 'endpoints.json');
     writeFileSync(endpointsPath, `${JSON.stringify(endpoints, null, 2)}\n`);

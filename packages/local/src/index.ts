@@ -44,6 +44,15 @@ export {
 } from './ecs';
 export { EcsApiError, JavaMissingError, LocalConfigError, LocalRuntimeError, PortInUseError } from './errors';
 export { type Faults, NO_FAULTS, parseFaults } from './faults';
+export {
+  type LocalSchedule,
+  type LocalScheduler,
+  type LocalSchedulerOptions,
+  type ScheduleClock,
+  type SchedulerInput,
+  scheduleClockNow,
+  startLocalScheduler,
+} from './local-scheduler';
 export { freePort, waitForHttp } from './net';
 export {
   type CreatedObject,

@@ -22,12 +22,17 @@ import {
   type OpenJobQuery,
   type ScalingLedger,
   type ScalingMemory,
+  type ScheduleLedger,
+  type ScheduleRun,
+  type ScheduleState,
+  type StartRunResult,
   type WorkerRecord,
 } from '@stevedore/core';
 import { LedgerError } from '../errors';
 import { ExpressionBuilder } from './expression';
 import { isExpired, itemToJob, jobToItem, patchToUpdate } from './job-item';
 import { ScalingItems } from './scaling-items';
+import { ScheduleItems } from './schedule-items';
 import { ALL_JOBS_PARTITION, INDEX, KEY, keys, TTL_ATTRIBUTE } from './table';
 
 export interface DynamoLedgerOptions {
@@ -47,12 +52,13 @@ const BATCH_GET_LIMIT = 100;
  * The job ledger on DynamoDB. Every state change is one conditional UpdateItem compiled from a
  * JobPatch: no read before the write, and a refused guard (stale or duplicate event) is a no-op.
  */
-export class DynamoLedger implements JobLedger, ScalingLedger {
+export class DynamoLedger implements JobLedger, ScalingLedger, ScheduleLedger {
   private readonly doc: DynamoDBDocumentClient;
   private readonly table: string;
   private readonly retentionDays: number;
   private readonly clock: Clock;
   private readonly scaling: ScalingItems;
+  private readonly schedules: ScheduleItems;
 
   constructor(options: DynamoLedgerOptions) {
     const client = options.client ?? new DynamoDBClient({});
@@ -63,6 +69,27 @@ export class DynamoLedger implements JobLedger, ScalingLedger {
     this.retentionDays = options.retentionDays ?? 90;
     this.clock = options.clock ?? { now: () => new Date() };
     this.scaling = new ScalingItems(this.doc, this.table, () => this.clock.now());
+    this.schedules = new ScheduleItems(this.doc, this.table, (job) => jobToItem(job, this.retentionDays));
+  }
+
+  scheduleState(schedule: string): Promise<ScheduleState> {
+    return this.schedules.scheduleState(schedule);
+  }
+
+  startRun(schedule: string, run: ScheduleRun, job: Job, replacing?: string): Promise<StartRunResult> {
+    return this.schedules.startRun(schedule, run, job, replacing);
+  }
+
+  recordRun(schedule: string, run: ScheduleRun): Promise<void> {
+    return this.schedules.recordRun(schedule, run);
+  }
+
+  finishRun(schedule: string, jobId: string, state: string, at: string): Promise<void> {
+    return this.schedules.finishRun(schedule, jobId, state, at);
+  }
+
+  markChecked(schedule: string, until: string): Promise<void> {
+    return this.schedules.markChecked(schedule, until);
   }
 
   workerRecord(worker: string, service: string): Promise<WorkerRecord> {

@@ -38,6 +38,7 @@ export const keys = {
   slots: (source: string) => ({ pk: `PIPE#${source}`, sk: 'SLOTS' }),
   lease: (name: string) => ({ pk: `LEASE#${name}`, sk: 'LEASE' }),
   serviceState: (service: string) => ({ pk: `SVC#${service}`, sk: 'STATE' }),
+  schedule: (name: string) => ({ pk: `SCHED#${name}`, sk: 'STATE' }),
   decision: (service: string, at: string, version: number) => ({
     pk: `SVC#${service}`,
     sk: `SCALE#${at}#${version}`,

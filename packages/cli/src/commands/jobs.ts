@@ -5,7 +5,7 @@ import { CliError } from '../lib/cli-error';
 import { formatDuration, formatTime, formatUsd, renderTable } from '../lib/table';
 import { resolveTarget, TARGET_OPTIONS, TARGET_USAGE } from '../lib/target';
 
-export const JOBS_USAGE = `stevedore jobs list [--pipeline <p>] [--status <s>] [--limit <n>] [--json]
+export const JOBS_USAGE = `stevedore jobs list [--pipeline <p> | --schedule <s>] [--status <s>] [--limit <n>] [--json]
 stevedore jobs show <jobId> [--json]
 stevedore jobs watch
 
@@ -41,11 +41,14 @@ async function list(argv: string[]): Promise<number> {
     options: {
       ...TARGET_OPTIONS,
       pipeline: { type: 'string' },
+      schedule: { type: 'string' },
       status: { type: 'string' },
       limit: { type: 'string', default: '25' },
       json: { type: 'boolean', default: false },
     },
   });
+  if (values.pipeline && values.schedule) throw new CliError('pass --pipeline or --schedule, not both');
+  const source = values.pipeline ?? values.schedule;
   const status = values.status?.toUpperCase();
   if (status !== undefined && !isJobState(status)) {
     throw new CliError(`--status expects one of ${JOB_STATES.join(', ')}, got ${values.status}`);
@@ -60,7 +63,7 @@ async function list(argv: string[]): Promise<number> {
   do {
     const page = await target.ledger.listJobs({
       limit: Math.min(100, limit - found.length),
-      ...(values.pipeline ? { source: values.pipeline } : {}),
+      ...(source ? { source } : {}),
       ...(status ? { state: status } : {}),
       ...(cursor ? { cursor } : {}),
     });

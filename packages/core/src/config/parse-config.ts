@@ -1,5 +1,8 @@
 import * as v from 'valibot';
 import { ConfigError, type ConfigIssue } from '../errors';
+import { ScheduleExpressionError } from '../schedule/errors';
+import { parseScheduleExpression } from '../schedule/schedule-expression';
+import { checkTimezone } from '../schedule/zoned-time';
 import { describeFargateMemory, isValidFargateSize } from './fargate';
 import { type Config, type ConfigInput, ConfigSchema } from './schema';
 
@@ -114,6 +117,17 @@ function crossCheck(config: Config): ConfigIssue[] {
   }
   for (const [name, schedule] of Object.entries(config.schedules)) {
     needTask(`schedules.${name}.task`, schedule.task);
+    for (const [key, check] of [
+      ['expression', () => parseScheduleExpression(schedule.expression)],
+      ['timezone', () => checkTimezone(schedule.timezone)],
+    ] as const) {
+      try {
+        check();
+      } catch (error) {
+        if (!(error instanceof ScheduleExpressionError)) throw error;
+        issues.push({ path: `schedules.${name}.${key}`, message: error.message });
+      }
+    }
     checkBackoff(issues, `schedules.${name}.retry.backoff`, schedule.retry.backoff);
     if (config.pipelines[name]) {
       // Job ids start with their source's name, so a pipeline and a schedule cannot share one.

@@ -19,6 +19,7 @@ export const HANDLER_NAMES = [
   'sweeper',
   'queue-alarm',
   'scale-tick',
+  'schedule-fired',
 ] as const;
 export type HandlerName = (typeof HANDLER_NAMES)[number];
 
@@ -54,6 +55,8 @@ export function handlersOf(config: Config): HandlerName[] {
     ...(hasJobs(config) ? (['object-created', 'task-state-change', 'sweeper'] as const) : []),
     ...(hasWorkers(config) && !hasJobs(config) ? (['task-state-change'] as const) : []),
     ...(hasWorkers(config) ? (['queue-alarm', 'scale-tick'] as const) : []),
+    // Invoked by EventBridge Scheduler directly (no rule), one schedule per config entry.
+    ...(Object.keys(config.schedules).length > 0 ? (['schedule-fired'] as const) : []),
   ];
 }
 

@@ -23,6 +23,8 @@ export const ScheduleFiredSchema = v.looseObject({
   scheduledTime: isoTime,
   executionId: v.optional(v.string()),
   attempt: v.optional(v.union([v.number(), v.pipe(v.string(), v.regex(/^\d+$/), v.transform(Number))])),
+  /** Set by `stevedore schedules run`: a person asked for this run, so it runs even while disabled. */
+  manual: v.optional(v.boolean('expected true or false')),
 });
 export type ScheduleFired = v.InferOutput<typeof ScheduleFiredSchema>;
 

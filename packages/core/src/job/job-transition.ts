@@ -1,6 +1,6 @@
 import type { Architecture, RetryConfig } from '../config/schema';
 import type { PriceTable } from './cost';
-import { type Job, type JobState, OPEN_STATES } from './job';
+import { type Job, type JobState, OPEN_STATES, type TerminalState } from './job';
 import { backoffSeconds, decideRetry, type FailureFacts, ruleMatches, stableRandom } from './retry';
 import { attemptRecordOf, type TaskOutcome, taskOutcome } from './task-outcome';
 import { attemptOf, type TaskSnapshot } from './task-snapshot';
@@ -92,7 +92,9 @@ export type JobEffect =
   /** An attempt ended or never started: give its concurrency slot back. */
   | { type: 'ReleaseSlot'; source: string; holder: string }
   /** A slot may be free: launch the source's oldest waiting job. */
-  | { type: 'LaunchWaiting'; source: string };
+  | { type: 'LaunchWaiting'; source: string }
+  /** The job reached a terminal state (a schedule's run may let the next one start). */
+  | { type: 'JobFinished'; jobId: string; source: string; state: TerminalState };
 
 export interface Decision {
   patch: JobPatch;
@@ -194,15 +196,14 @@ export function decide(
         policy,
       );
     case 'cancel':
-      return {
-        patch: {
-          guard: { attempt: event.attempt, states: ['SUBMITTED'], noTask: true },
-          set: { state: 'CANCELLED', reason: event.reason, finishedAt: at, updatedAt: at },
-          remove: ['notBefore'],
-          history: { at, state: 'CANCELLED', attempt: event.attempt, reason: event.reason },
-        },
-        effects: [],
-      };
+      return finish(
+        'CANCELLED',
+        event.reason,
+        { attempt: event.attempt, states: ['SUBMITTED'], noTask: true },
+        at,
+        { jobId, source },
+        [],
+      );
   }
 }
 
@@ -301,19 +302,20 @@ function endAttempt(
       };
     }
     const reason = `${outcome.reason} (${retry.decidedBy}: EXIT)`;
-    return finish('FAILED', reason, guard, attempt, at, settle);
+    return finish('FAILED', reason, guard, at, { jobId, source }, settle);
   }
-  if (outcome.kind === 'succeeded') return finish('SUCCEEDED', undefined, guard, attempt, at, settle);
+  if (outcome.kind === 'succeeded')
+    return finish('SUCCEEDED', undefined, guard, at, { jobId, source }, settle);
   const state = outcome.kind === 'timed-out' ? 'TIMED_OUT' : 'CANCELLED';
-  return finish(state, outcome.reason, guard, attempt, at, settle);
+  return finish(state, outcome.reason, guard, at, { jobId, source }, settle);
 }
 
 function finish(
-  state: JobState,
+  state: TerminalState,
   reason: string | undefined,
   guard: JobGuard,
-  attempt: number,
   at: string,
+  owner: { jobId: string; source: string },
   effects: JobEffect[],
 ): Decision {
   return {
@@ -321,9 +323,9 @@ function finish(
       guard,
       set: { state, finishedAt: at, updatedAt: at, ...(reason !== undefined ? { reason } : {}) },
       remove: reason === undefined ? ['notBefore', 'reason'] : ['notBefore'],
-      history: { at, state, attempt, ...(reason !== undefined ? { reason } : {}) },
+      history: { at, state, attempt: guard.attempt, ...(reason !== undefined ? { reason } : {}) },
     },
-    effects,
+    effects: [...effects, { type: 'JobFinished', jobId: owner.jobId, source: owner.source, state }],
   };
 }
 
@@ -349,7 +351,10 @@ function decideLaunchFailure(
     failure.kind === 'conflict' ||
     (failure.kind !== 'throttling' && rule?.action === 'EXIT');
   if (giveUp)
-    return finish('FAILED', reason, guard, attempt, at, [release, { type: 'LaunchWaiting', source }]);
+    return finish('FAILED', reason, guard, at, { jobId, source }, [
+      release,
+      { type: 'LaunchWaiting', source },
+    ]);
 
   const failures = event.launchFailures + 1;
   const delay = backoffSeconds(

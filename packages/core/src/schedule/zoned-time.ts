@@ -96,3 +96,13 @@ export function isRepeatedWallTime(instantMs: number, timezone: string): boolean
   }
   return false;
 }
+
+/** An instant as ISO 8601 in a time zone, with its offset: 2026-11-23T03:00:00+01:00. */
+export function formatInZone(instant: Date, timezone: string): string {
+  const wall = wallTimeOf(instant.getTime(), timezone);
+  const offsetMinutes = Math.round((wall - instant.getTime()) / 60_000);
+  const sign = offsetMinutes < 0 ? '-' : '+';
+  const abs = Math.abs(offsetMinutes);
+  const offset = `${sign}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
+  return `${new Date(wall).toISOString().slice(0, 19)}${offset}`;
+}

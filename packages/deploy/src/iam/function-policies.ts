@@ -119,6 +119,7 @@ export function functionPolicy(handler: HandlerName, c: FunctionPolicyContext): 
   switch (handler) {
     case 'object-created':
     case 'task-state-change':
+    case 'schedule-fired':
       return policy([ledger, runTask, tagOnLaunch, passRoles, stopTasks, logs, deadLetters]);
     case 'sweeper':
       return policy([
@@ -136,4 +137,38 @@ export function functionPolicy(handler: HandlerName, c: FunctionPolicyContext): 
     case 'scale-tick':
       return policy([ledger, readQueues, scaleServices, listTasks, readProtection, logs, deadLetters]);
   }
+}
+
+/**
+ * The role EventBridge Scheduler assumes to run the schedules: invoke the schedule-fired function,
+ * and put firings it could not deliver in the dead-letter queue.
+ */
+export function schedulerPolicy(functionArn: string, deadLetterQueueArn: string): PolicyDocument {
+  return policy([
+    {
+      Sid: 'InvokeScheduleFired',
+      Effect: 'Allow',
+      Action: ['lambda:InvokeFunction'],
+      Resource: [functionArn],
+    },
+    { Sid: 'DeadLetters', Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: [deadLetterQueueArn] },
+  ]);
+}
+
+/**
+ * Who may assume the scheduler role: EventBridge Scheduler, and only for schedules of this account
+ * (the confused-deputy guard AWS recommends for Scheduler execution roles).
+ */
+export function schedulerTrustPolicy(account: string): Record<string, unknown> {
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Effect: 'Allow',
+        Principal: { Service: 'scheduler.amazonaws.com' },
+        Action: 'sts:AssumeRole',
+        Condition: { StringEquals: { 'aws:SourceAccount': account } },
+      },
+    ],
+  };
 }

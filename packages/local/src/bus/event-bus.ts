@@ -88,6 +88,23 @@ export class EventBus {
     }
   }
 
+  /**
+   * Invokes one target directly, as EventBridge Scheduler invokes its target (no rule, no pattern),
+   * with the same retries and dead-letter file.
+   */
+  invoke(target: BusTarget, event: unknown): void {
+    if (this.closed) return;
+    this.stats.published += 1;
+    // Scheduler delivers at least once too: the duplicate fault repeats an invocation, a little later.
+    const { faults, random } = this.options;
+    const copies = random() < faults.duplicate ? 2 : 1;
+    for (let copy = 0; copy < copies; copy++) {
+      const delay =
+        copy > 0 ? REORDER_DELAY_MS[0] + random() * (REORDER_DELAY_MS[1] - REORDER_DELAY_MS[0]) : 0;
+      this.track(this.later(delay).then(() => this.deliver(target, event)));
+    }
+  }
+
   /** Resolves when every delivery so far has finished (succeeded or dead-lettered). */
   async drain(): Promise<void> {
     while (this.pending.size > 0) await Promise.allSettled([...this.pending]);

@@ -1,0 +1,207 @@
+import {
+  fireTimesBetween,
+  type HandlerDeps,
+  isTerminal,
+  type Job,
+  newJob,
+  type ScheduleRun,
+  STOP_REASONS,
+  scheduledJobId,
+} from '@stevedore/core';
+import { applyEvent, launchJob, runEffects, sourcePolicy } from './job-runner';
+
+/*
+ * A schedule fires: its run becomes a job (id from schedule and scheduled time, so a redelivered
+ * firing is the same run), the overlap policy decides with one conditional write on the schedule's
+ * ledger item, and the job launches through the same launcher, retries and timeouts as S3 jobs.
+ */
+
+export type FireOutcome = 'started' | 'replaced' | 'skipped' | 'duplicate' | 'disabled' | 'unknown';
+
+export interface FireOptions {
+  /** Started by a person (`stevedore schedules run`): runs even while the schedule is disabled. */
+  manual?: boolean;
+}
+
+/** Starts (or skips) the run of `schedule` for `scheduledTime`. */
+export async function fireSchedule(
+  deps: HandlerDeps,
+  schedule: string,
+  scheduledTime: Date,
+  options: FireOptions = {},
+): Promise<{ outcome: FireOutcome; jobId?: string }> {
+  const config = deps.config.schedules[schedule];
+  const found = sourcePolicy(deps, schedule);
+  if (!config || !found) {
+    deps.logger.error('schedule not in the config', { schedule });
+    return { outcome: 'unknown' };
+  }
+  if (!config.enabled && !options.manual) return { outcome: 'disabled' };
+  const time = scheduledTime.toISOString();
+  const jobId = scheduledJobId(schedule, time);
+  const now = deps.clock.now();
+
+  if (await deps.ledger.getJob(jobId)) return duplicate(deps, jobId);
+  const run: ScheduleRun = { jobId, scheduledTime: time, at: now.toISOString() };
+  const job = newJob(
+    {
+      jobId,
+      kind: 'schedule',
+      source: schedule,
+      task: found.source.taskName,
+      maxAttempts: found.source.retry.attempts,
+      timeoutSeconds: found.source.timeoutSeconds,
+      input: { STEVEDORE_SCHEDULE: schedule, STEVEDORE_SCHEDULED_TIME: time },
+    },
+    now,
+  );
+
+  let outcome: FireOutcome = 'started';
+  if (config.overlap === 'allow') {
+    const { created } = await deps.ledger.createJob(job);
+    if (!created) return duplicate(deps, jobId);
+    await deps.schedules.recordRun(schedule, run);
+  } else {
+    let result = await deps.schedules.startRun(schedule, run, job);
+    if (!result.started && !result.duplicate && result.activeJob) {
+      const activeJob = result.activeJob;
+      const active = await deps.ledger.getJob(activeJob);
+      // A claim whose job has ended (its release was lost) or expired from the ledger is taken over.
+      const stillActive = active !== undefined && !isTerminal(active.state);
+      if (stillActive && config.overlap === 'skip') {
+        await recordSkipped(deps, job, activeJob);
+        return { outcome: 'skipped', jobId };
+      }
+      if (stillActive) {
+        await stopRun(deps, active, schedule);
+        outcome = 'replaced';
+      }
+      result = await deps.schedules.startRun(schedule, run, job, activeJob);
+    }
+    if (!result.started) {
+      if (result.duplicate) return duplicate(deps, jobId);
+      // Another firing started a run between our two writes: that one goes ahead.
+      const other = result.activeJob ?? 'another run';
+      deps.logger.warn('another firing took the schedule meanwhile', { schedule, jobId, active: other });
+      await recordSkipped(deps, job, other);
+      return { outcome: 'skipped', jobId };
+    }
+  }
+  deps.logger.info('transition', {
+    jobId,
+    source: schedule,
+    state: job.state,
+    attempt: 1,
+    reason: `scheduled for ${time}`,
+  });
+  await launchJob(deps, job);
+  return { outcome, jobId };
+}
+
+/**
+ * The same firing again (Scheduler delivers at least once): the run exists. Launching again only
+ * repairs a launch that died midway; RunTask's client token makes it the same task.
+ */
+async function duplicate(deps: HandlerDeps, jobId: string): Promise<{ outcome: FireOutcome; jobId: string }> {
+  const existing = await deps.ledger.getJob(jobId);
+  if (existing) await launchJob(deps, existing);
+  return { outcome: 'duplicate', jobId };
+}
+
+/** The skipped run is recorded as a job of its own, CANCELLED, saying which run it gave way to. */
+async function recordSkipped(deps: HandlerDeps, job: Job, activeJob: string) {
+  const at = deps.clock.now().toISOString();
+  const reason = `skipped: run ${activeJob} is still active (overlap: skip)`;
+  await deps.ledger.createJob({
+    ...job,
+    state: 'CANCELLED',
+    reason,
+    finishedAt: at,
+    history: [...job.history, { at, state: 'CANCELLED', attempt: 1, reason }],
+  });
+  deps.logger.info('transition', {
+    jobId: job.jobId,
+    source: job.source,
+    state: 'CANCELLED',
+    attempt: 1,
+    reason,
+  });
+}
+
+/** Replace: the previous run is stopped (or cancelled before it had a task); its job ends CANCELLED. */
+async function stopRun(deps: HandlerDeps, active: Job, schedule: string) {
+  if (active.taskArn) {
+    await deps.launcher.stopTask(active.taskArn, STOP_REASONS.replaced);
+    return;
+  }
+  const found = sourcePolicy(deps, schedule);
+  if (!found) return;
+  const { decision } = await applyEvent(deps, active.jobId, found, {
+    type: 'cancel',
+    attempt: active.attempt,
+    reason: STOP_REASONS.replaced,
+  });
+  if (decision) await runEffects(deps, decision.effects);
+}
+
+/** Wait this long past a fire time before calling it missed: Scheduler retries for up to 5 minutes. */
+export const MISSED_GRACE_MS = 6 * 60_000;
+
+/**
+ * Runs that should have happened and did not (the scheduler failed, or nothing was deployed to
+ * receive them) are recorded as FAILED jobs saying so. Checking starts when the sweeper first sees
+ * a schedule: history before that is not second-guessed.
+ */
+export async function recordMissedRuns(deps: HandlerDeps): Promise<number> {
+  const now = deps.clock.now().getTime();
+  const until = new Date(now - MISSED_GRACE_MS);
+  let missed = 0;
+  for (const [name, schedule] of Object.entries(deps.config.schedules)) {
+    if (!schedule.enabled) continue;
+    const state = await deps.schedules.scheduleState(name);
+    if (!state.checkedUntil) {
+      await deps.schedules.markChecked(name, new Date(now).toISOString());
+      continue;
+    }
+    const expected = fireTimesBetween(schedule.expression, {
+      from: new Date(state.checkedUntil),
+      to: until,
+      timezone: schedule.timezone,
+      limit: 100,
+    });
+    const found = sourcePolicy(deps, name);
+    for (const time of expected) {
+      const jobId = scheduledJobId(name, time.toISOString());
+      if (!found || (await deps.ledger.getJob(jobId))) continue;
+      const at = new Date(now).toISOString();
+      const reason = `missed: no firing arrived for ${time.toISOString()}`;
+      const job = newJob(
+        {
+          jobId,
+          kind: 'schedule',
+          source: name,
+          task: found.source.taskName,
+          maxAttempts: found.source.retry.attempts,
+          timeoutSeconds: found.source.timeoutSeconds,
+          input: { STEVEDORE_SCHEDULE: name, STEVEDORE_SCHEDULED_TIME: time.toISOString() },
+        },
+        new Date(now),
+      );
+      const { created } = await deps.ledger.createJob({
+        ...job,
+        state: 'FAILED',
+        reason,
+        finishedAt: at,
+        history: [...job.history, { at, state: 'FAILED', attempt: 1, reason }],
+      });
+      if (created) {
+        missed += 1;
+        deps.logger.warn('schedule run missed', { schedule: name, scheduledTime: time.toISOString(), jobId });
+      }
+    }
+    // When the limit cut the list short, the next sweep carries on from the last one checked.
+    const checked = expected.length >= 100 ? (expected.at(-1) ?? until) : until;
+    await deps.schedules.markChecked(name, checked.toISOString());
+  }
+  return missed;
+}

@@ -1,0 +1,27 @@
+import { parseScheduleFired } from '@stevedore/core';
+import { deployed } from './lib/deployed';
+import type { Handler, HandlerDeps } from './lib/deps';
+import { parseOrReject } from './lib/malformed';
+import { fireSchedule } from './lib/schedule-runs';
+
+/**
+ * EventBridge Scheduler's invocation of a schedule (the target input carries the schedule's name
+ * and <aws.scheduler.scheduled-time>): one run, under the schedule's overlap policy.
+ */
+export function scheduleFired(deps: HandlerDeps): Handler {
+  return async (event) => {
+    const parsed = parseOrReject(deps, 'schedule-fired', () => parseScheduleFired(event));
+    if (!parsed) return;
+    const { outcome, jobId } = await fireSchedule(deps, parsed.schedule, new Date(parsed.scheduledTime), {
+      manual: parsed.manual === true,
+    });
+    deps.logger.debug('schedule fired', {
+      schedule: parsed.schedule,
+      scheduledTime: parsed.scheduledTime,
+      outcome,
+      jobId,
+    });
+  };
+}
+
+export const handler = deployed(scheduleFired);

@@ -1,0 +1,205 @@
+import { randomUUID } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import { ECSClient } from '@aws-sdk/client-ecs';
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { EcsLauncher, EcsScaler, SqsGauge, systemClock } from '@stevedore/aws';
+import {
+  type Config,
+  formatInZone,
+  type HandlerDeps,
+  LOCAL_STAGE,
+  nextFireTimes,
+  resourceNames,
+} from '@stevedore/core';
+import { fireSchedule } from '@stevedore/functions';
+import { scheduleClockNow } from '@stevedore/local';
+import { CliError } from '../lib/cli-error';
+import { devLogger } from '../lib/dev-logger';
+import { loadConfig } from '../lib/load-config';
+import { formatTime, renderTable } from '../lib/table';
+import { resolveTarget, TARGET_OPTIONS, TARGET_USAGE, type Target } from '../lib/target';
+
+export const SCHEDULES_USAGE = `stevedore schedules [--json]
+stevedore schedules run <name>
+
+  Each schedule with its next three fire times (in its time zone), its last run and last success;
+  or start a run now, under the schedule's overlap policy.
+
+${TARGET_USAGE}`;
+
+export interface ScheduleStatus {
+  name: string;
+  expression: string;
+  timezone: string;
+  overlap: string;
+  enabled: boolean;
+  next: string[];
+  lastRun: { jobId: string; scheduledTime: string; state: string } | null;
+  lastSuccess: { jobId: string; scheduledTime: string; at: string } | null;
+}
+
+const LOCAL_KEYS = { accessKeyId: 'stevedorelocal', secretAccessKey: 'stevedorelocal' };
+
+/** `stevedore schedules ...` */
+export async function schedules(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { ...TARGET_OPTIONS, json: { type: 'boolean', default: false } },
+  });
+  const target = await resolveTarget(values);
+  const config = target.kind === 'aws' ? target.config : (await loadConfig(values.config)).config;
+  try {
+    if (positionals[0] === 'run') return await runNow(target, config, positionals[1], values.stage);
+    if (positionals.length > 0)
+      throw new CliError(`unknown schedules command ${JSON.stringify(positionals[0])}\n\n${SCHEDULES_USAGE}`);
+    // A local runtime started with --time-scale fires on its own, faster clock.
+    const now =
+      target.kind === 'local' && target.endpoints.scheduleClock
+        ? scheduleClockNow(target.endpoints.scheduleClock)
+        : new Date();
+    const statuses = await Promise.all(
+      Object.keys(config.schedules).map((name) => status(target, config, name, now)),
+    );
+    if (values.json) {
+      process.stdout.write(`${JSON.stringify(statuses, null, 2)}\n`);
+      return 0;
+    }
+    if (statuses.length === 0) {
+      process.stdout.write('no schedules in the config\n');
+      return 0;
+    }
+    process.stdout.write(
+      `${renderTable(statuses, [
+        { header: 'SCHEDULE', cell: (s) => (s.enabled ? s.name : `${s.name} (disabled)`) },
+        { header: 'EXPRESSION', cell: (s) => `${s.expression} ${s.timezone}` },
+        { header: 'OVERLAP', cell: (s) => s.overlap },
+        { header: 'NEXT', cell: (s) => nextCell(s.next) },
+        {
+          header: 'LAST RUN',
+          cell: (s) => (s.lastRun ? `${s.lastRun.state} ${formatTime(s.lastRun.scheduledTime)}` : ''),
+        },
+        { header: 'LAST SUCCESS', cell: (s) => formatTime(s.lastSuccess?.scheduledTime) },
+      ])}\n`,
+    );
+    return 0;
+  } finally {
+    target.client.destroy();
+  }
+}
+
+async function status(target: Target, config: Config, name: string, now: Date): Promise<ScheduleStatus> {
+  const schedule = config.schedules[name];
+  if (!schedule) throw new CliError(`no schedule ${name}`);
+  const state = await target.ledger.scheduleState(name);
+  const lastJob = state.lastRun ? await target.ledger.getJob(state.lastRun.jobId) : undefined;
+  return {
+    name,
+    expression: schedule.expression,
+    timezone: schedule.timezone,
+    overlap: schedule.overlap,
+    enabled: schedule.enabled,
+    next: schedule.enabled
+      ? nextFireTimes(schedule.expression, { after: now, count: 3, timezone: schedule.timezone }).map((t) =>
+          formatInZone(t, schedule.timezone),
+        )
+      : [],
+    lastRun: state.lastRun
+      ? {
+          jobId: state.lastRun.jobId,
+          scheduledTime: state.lastRun.scheduledTime,
+          state: lastJob?.state ?? 'UNKNOWN',
+        }
+      : null,
+    lastSuccess: state.lastSuccess ?? null,
+  };
+}
+
+/**
+ * The next fire times, short: the first in full (date, time, offset), the others as times, with
+ * their date when it changes: `2026-03-29 01:00 +01:00, 03:00 +02:00, 03-30 03:00`.
+ */
+export function nextCell(times: readonly string[]): string {
+  let previous: { date: string; offset: string } | undefined;
+  return times
+    .map((time) => {
+      const [, date = '', clock = '', offset = ''] =
+        /^(\d{4}-\d\d-\d\d)T(\d\d:\d\d)(?::\d\d)?(.*)$/.exec(time) ?? [];
+      const parts =
+        previous === undefined
+          ? [date, clock, offset]
+          : [date === previous.date ? '' : date.slice(5), clock, offset === previous.offset ? '' : offset];
+      previous = { date, offset };
+      return parts.filter(Boolean).join(' ');
+    })
+    .join(', ');
+}
+
+/** Starts a run now. Locally, the schedule-fired logic runs right here against the local endpoints; on AWS the deployed function is invoked. */
+async function runNow(
+  target: Target,
+  config: Config,
+  name: string | undefined,
+  stage: string | undefined,
+): Promise<number> {
+  if (!name) throw new CliError('usage: stevedore schedules run <name>');
+  if (!config.schedules[name]) {
+    throw new CliError(
+      `no schedule ${JSON.stringify(name)} (schedules: ${Object.keys(config.schedules).join(', ') || 'none'})`,
+    );
+  }
+  const scheduledTime = new Date();
+  if (target.kind === 'aws') {
+    const lambda = new LambdaClient({});
+    try {
+      const result = await lambda.send(
+        new InvokeCommand({
+          FunctionName: target.names.functionName('schedule-fired'),
+          Payload: Buffer.from(
+            JSON.stringify({
+              schedule: name,
+              scheduledTime: scheduledTime.toISOString(),
+              executionId: `manual-${randomUUID()}`,
+              attempt: 1,
+              manual: true,
+            }),
+          ),
+        }),
+      );
+      if (result.FunctionError)
+        throw new CliError(`schedule-fired failed: ${Buffer.from(result.Payload ?? []).toString()}`);
+    } finally {
+      lambda.destroy();
+    }
+    process.stdout.write(
+      `started a run of ${name} for ${scheduledTime.toISOString()} (see stevedore jobs list --schedule ${name} --stage ${stage})\n`,
+    );
+    return 0;
+  }
+  const e = target.endpoints;
+  const ecs = new ECSClient({ endpoint: e.ecs, region: e.region, credentials: LOCAL_KEYS });
+  const sqs = new SQSClient({ endpoint: e.sqs, region: e.region, credentials: LOCAL_KEYS });
+  const names = resourceNames(config.app, LOCAL_STAGE);
+  const deps: HandlerDeps = {
+    config,
+    names,
+    ledger: target.ledger,
+    scaling: target.ledger,
+    schedules: target.ledger,
+    launcher: new EcsLauncher({ cluster: names.cluster, client: ecs }),
+    gauge: new SqsGauge({ client: sqs, queueUrls: e.queues }),
+    scaler: new EcsScaler({ cluster: names.cluster, client: ecs }),
+    clock: systemClock,
+    // The running `stevedore dev` prints the run's transitions; here only problems are worth a line.
+    logger: { ...devLogger(), info: () => {}, debug: () => {} },
+  };
+  try {
+    const { outcome, jobId } = await fireSchedule(deps, name, scheduledTime, { manual: true });
+    process.stdout.write(`${name}: ${outcome}${jobId ? ` (job ${jobId})` : ''}\n`);
+    return outcome === 'unknown' ? 1 : 0;
+  } finally {
+    ecs.destroy();
+    sqs.destroy();
+  }
+}
