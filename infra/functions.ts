@@ -1,6 +1,6 @@
 import { join } from 'node:path';
+import { resourceId } from '@stevedore/core';
 import { buildFunctions, type DeployPlan, trustPolicy } from '@stevedore/deploy';
-import { pascal } from './tasks';
 
 export interface FunctionNetwork {
   subnets: $util.Input<$util.Input<string>[]>;
@@ -20,7 +20,7 @@ export async function functions(
 ) {
   const built = await buildFunctions({ root: process.cwd(), handlers: plan.functions.map((f) => f.handler) });
   return plan.functions.map((spec) => {
-    const id = pascal(spec.handler);
+    const id = resourceId(spec.handler);
     const role = new aws.iam.Role(`${id}Role`, {
       name: spec.roleName,
       assumeRolePolicy: JSON.stringify(trustPolicy('lambda.amazonaws.com')),

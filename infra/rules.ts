@@ -1,5 +1,5 @@
+import { resourceId } from '@stevedore/core';
 import type { DeployPlan } from '@stevedore/deploy';
-import { pascal } from './tasks';
 
 /**
  * EventBridge rules from the routes in packages/core (the same patterns the local bus matches): one
@@ -14,7 +14,7 @@ export function rules(
   const created = plan.rules.map((rule) => {
     const target = targets.find((t) => t.spec.handler === rule.handler);
     if (!target) throw new Error(`no function for ${rule.handler}`);
-    const id = pascal(rule.name.slice(plan.names.prefix.length + 1));
+    const id = resourceId(rule.name.slice(plan.names.prefix.length + 1));
     const eventRule = new aws.cloudwatch.EventRule(`${id}Rule`, {
       name: rule.name,
       ...(rule.pattern ? { eventPattern: rule.pattern } : { scheduleExpression: rule.schedule }),

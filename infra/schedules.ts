@@ -1,5 +1,5 @@
+import { resourceId } from '@stevedore/core';
 import { type DeployPlan, SCHEDULER_RETRY, schedulerPolicy, schedulerTrustPolicy } from '@stevedore/deploy';
-import { pascal } from './tasks';
 
 /**
  * One EventBridge Scheduler schedule per configured schedule, with its time zone, no flexible
@@ -26,7 +26,7 @@ export function schedules(
   });
   return plan.schedules.map(
     (schedule) =>
-      new aws.scheduler.Schedule(`${pascal(schedule.name)}Schedule`, {
+      new aws.scheduler.Schedule(`${resourceId(schedule.name)}Schedule`, {
         name: schedule.scheduleName,
         scheduleExpression: schedule.expression,
         scheduleExpressionTimezone: schedule.timezone,

@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { resourceId } from '@stevedore/core';
 import { containerDefinitions, type DeployPlan, imageRepository, trustPolicy } from '@stevedore/deploy';
 
 /**
@@ -16,7 +17,7 @@ export function tasks(plan: DeployPlan) {
     : undefined;
 
   return plan.tasks.map((task) => {
-    const id = pascal(task.name);
+    const id = resourceId(task.name);
     const logGroup = new aws.cloudwatch.LogGroup(`${id}Logs`, {
       name: task.logGroup,
       retentionInDays: task.logRetentionDays,
@@ -81,13 +82,4 @@ export function tasks(plan: DeployPlan) {
     });
     return { task, definition, taskRole, executionRole, logGroup };
   });
-}
-
-/** `summarize-csv` -> `SummarizeCsv`, for Pulumi resource names. */
-export function pascal(name: string): string {
-  return name
-    .split(/[^A-Za-z0-9]+/)
-    .filter(Boolean)
-    .map((part) => part[0]?.toUpperCase() + part.slice(1))
-    .join('');
 }

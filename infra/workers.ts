@@ -1,6 +1,6 @@
+import { resourceId } from '@stevedore/core';
 import type { DeployPlan } from '@stevedore/deploy';
 import type { FunctionNetwork } from './functions';
-import { pascal } from './tasks';
 
 /**
  * Per worker: its queue, an ECS service whose desired count Stevedore owns (so deploys leave it
@@ -13,7 +13,7 @@ export function workers(
   network: FunctionNetwork,
 ) {
   return plan.workers.map((worker) => {
-    const id = pascal(worker.name);
+    const id = resourceId(worker.name);
     const definition = definitions.find((d) => d.task.name === worker.task)?.definition;
     if (!definition) throw new Error(`no task definition for worker ${worker.name}`);
     const queue = new aws.sqs.Queue(`${id}Queue`, {

@@ -161,6 +161,20 @@ describe('names, references and reserved names', () => {
       { path: 'schedules.thumbnails', message: 'the name is already used by pipelines.thumbnails' },
     ]);
   });
+
+  it('rejects two names of a section that would name the same AWS resources', () => {
+    const input = { ...configWith(), schedules: { 'daily-report': SCHEDULE, daily_report: SCHEDULE } };
+
+    expect(validateConfig(input)).toEqual([
+      {
+        path: 'schedules.daily_report',
+        message:
+          'names the same AWS resources as schedules.daily-report (both become DailyReport); rename one',
+      },
+    ]);
+    // Across sections the resources differ (a task's role, a worker's queue), so the same name is fine.
+    expect(validateConfig({ ...configWith(), schedules: { resize: SCHEDULE } })).toEqual([]);
+  });
 });
 
 describe('schedule expressions and time zones', () => {

@@ -7,7 +7,13 @@ export {
 export { type JobSource, jobPolicy, jobSource, jobSources } from './config/job-sources';
 export { defineConfig, parseConfig, validateConfig } from './config/parse-config';
 export { type CreatedObject, matchingPipelines, pipelineMatches } from './config/pipeline-match';
-export { LOCAL_STAGE, LOG_STREAM_PREFIX, type ResourceNames, resourceNames } from './config/resource-names';
+export {
+  LOCAL_STAGE,
+  LOG_STREAM_PREFIX,
+  type ResourceNames,
+  resourceId,
+  resourceNames,
+} from './config/resource-names';
 export {
   ARCHITECTURES,
   type Architecture,

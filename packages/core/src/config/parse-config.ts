@@ -4,6 +4,7 @@ import { ScheduleExpressionError } from '../schedule/errors';
 import { parseScheduleExpression } from '../schedule/schedule-expression';
 import { checkTimezone } from '../schedule/zoned-time';
 import { describeFargateMemory, isValidFargateSize } from './fargate';
+import { resourceId } from './resource-names';
 import { type Config, type ConfigInput, ConfigSchema } from './schema';
 
 /**
@@ -134,7 +135,25 @@ function crossCheck(config: Config): ConfigIssue[] {
       issues.push({ path: `schedules.${name}`, message: `the name is already used by pipelines.${name}` });
     }
   }
+  for (const section of ['tasks', 'pipelines', 'workers', 'schedules'] as const) {
+    checkResourceIds(issues, section, Object.keys(config[section]));
+  }
   return issues;
+}
+
+/** Infra names resources by `resourceId(name)`; two names of one section must not share one. */
+function checkResourceIds(issues: ConfigIssue[], section: string, names: string[]) {
+  const byId = new Map<string, string>();
+  for (const name of names) {
+    const id = resourceId(name);
+    const other = byId.get(id);
+    if (other !== undefined) {
+      issues.push({
+        path: `${section}.${name}`,
+        message: `names the same AWS resources as ${section}.${other} (both become ${id}); rename one`,
+      });
+    } else byId.set(id, name);
+  }
 }
 
 function checkBackoff(

@@ -48,3 +48,16 @@ export function resourceNames(app: string, stage: string): ResourceNames {
 
 /** The stage name `stevedore dev` uses. */
 export const LOCAL_STAGE = 'local';
+
+/**
+ * `summarize-csv` -> `SummarizeCsv`: the id a configured name gets in infra's resource names (Pulumi
+ * URNs). Names that differ only in `-`, `_` or the case of a first letter share one id, so the config
+ * check refuses them at load instead of at deploy.
+ */
+export function resourceId(name: string): string {
+  return name
+    .split(/[^A-Za-z0-9]+/)
+    .filter(Boolean)
+    .map((part) => part[0]?.toUpperCase() + part.slice(1))
+    .join('');
+}
