@@ -39,7 +39,7 @@ export default $config({
     return {
       region: plan.scope.region,
       table: table.name,
-      cluster: ecsCluster.name,
+      cluster: ecsCluster.cluster.name,
       buckets: buckets.map((b) => b.name),
       taskDefinitions: definitions.map((d) => d.definition.family),
       functions: lambdas.map((l) => l.fn.name),

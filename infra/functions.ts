@@ -35,6 +35,9 @@ export async function functions(
     const fn = new sst.aws.Function(
       id,
       {
+        // The top-level name (not a transform) also names SST's log group, `/aws/lambda/<name>`: the
+        // group the function's role may write to.
+        name: spec.name,
         bundle: bundle.dir,
         handler: 'index.handler',
         runtime: 'nodejs22.x',
@@ -49,7 +52,6 @@ export async function functions(
           STEVEDORE_SECURITY_GROUPS: $resolve([network.securityGroups]).apply(([groups]) => groups.join(',')),
           STEVEDORE_ASSIGN_PUBLIC_IP: String(network.assignPublicIp),
         },
-        transform: { function: { name: spec.name } },
       },
       { dependsOn: [policy] },
     );

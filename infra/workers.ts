@@ -8,7 +8,7 @@ import type { FunctionNetwork } from './functions';
  */
 export function workers(
   plan: DeployPlan,
-  cluster: aws.ecs.Cluster,
+  { cluster, capacity }: { cluster: aws.ecs.Cluster; capacity: aws.ecs.ClusterCapacityProviders },
   definitions: { task: { name: string }; definition: aws.ecs.TaskDefinition }[],
   network: FunctionNetwork,
 ) {
@@ -41,7 +41,7 @@ export function workers(
         enableEcsManagedTags: true,
       },
       // Stevedore sets the count from the queue; a deploy must not reset it.
-      { ignoreChanges: ['desiredCount'] },
+      { ignoreChanges: ['desiredCount'], dependsOn: [capacity] },
     );
     // ALARM as soon as one message is visible; its transitions wake the queue-alarm function.
     const alarm = new aws.cloudwatch.MetricAlarm(`${id}DepthAlarm`, {

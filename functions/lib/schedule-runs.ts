@@ -4,6 +4,7 @@ import {
   isTerminal,
   type Job,
   newJob,
+  parseScheduleExpression,
   type ScheduleRun,
   STOP_REASONS,
   scheduledJobId,
@@ -38,6 +39,11 @@ export async function fireSchedule(
   }
   if (!config.enabled && !options.manual) return { outcome: 'disabled' };
   const time = scheduledTime.toISOString();
+  // A rate schedule's runs fall where AWS started it, so its missed-run checks begin at its first
+  // firing (see recordMissedRuns). A manual run's time is off the grid and does not count.
+  if (!options.manual && parseScheduleExpression(config.expression).kind === 'rate') {
+    await deps.schedules.startChecking(schedule, time);
+  }
   const jobId = scheduledJobId(schedule, time);
   const now = deps.clock.now();
 
@@ -149,8 +155,10 @@ export const MISSED_GRACE_MS = 6 * 60_000;
 
 /**
  * Runs that should have happened and did not (the scheduler failed, or nothing was deployed to
- * receive them) are recorded as FAILED jobs saying so. Checking starts when the sweeper first sees
- * a schedule: history before that is not second-guessed.
+ * receive them) are recorded as FAILED jobs saying so, and become the schedule's last run. History
+ * before checking began is not second-guessed: for cron and at() schedules checking begins when the
+ * sweeper first sees them; for rate schedules, at their first firing, since AWS starts a rate schedule
+ * at the start date its deploy set (infra/schedules.ts), which the sweeper does not know.
  */
 export async function recordMissedRuns(deps: HandlerDeps): Promise<number> {
   const now = deps.clock.now().getTime();
@@ -160,7 +168,9 @@ export async function recordMissedRuns(deps: HandlerDeps): Promise<number> {
     if (!schedule.enabled) continue;
     const state = await deps.schedules.scheduleState(name);
     if (!state.checkedUntil) {
-      await deps.schedules.markChecked(name, new Date(now).toISOString());
+      if (parseScheduleExpression(schedule.expression).kind !== 'rate') {
+        await deps.schedules.markChecked(name, new Date(now).toISOString());
+      }
       continue;
     }
     const expected = fireTimesBetween(schedule.expression, {
@@ -196,6 +206,7 @@ export async function recordMissedRuns(deps: HandlerDeps): Promise<number> {
       });
       if (created) {
         missed += 1;
+        await deps.schedules.recordRun(name, { jobId, scheduledTime: time.toISOString(), at });
         deps.logger.warn('schedule run missed', { schedule: name, scheduledTime: time.toISOString(), jobId });
       }
     }

@@ -29,6 +29,7 @@ const CONFIG = parseConfig({
     replacing: { expression: 'rate(5 minutes)', task: 'sleep', overlap: 'replace' },
     allowing: { expression: 'rate(5 minutes)', task: 'sleep', overlap: 'allow' },
     paused: { expression: 'cron(0 6 * * ? *)', timezone: 'Europe/Berlin', task: 'succeed', enabled: false },
+    fively: { expression: 'cron(0/5 * * * ? *)', task: 'succeed' },
   },
 });
 
@@ -242,28 +243,52 @@ describe('disabled schedules', () => {
 describe('missed runs', () => {
   it('records fire times that passed with no run as FAILED jobs, once, from when checking began', async () => {
     await fresh();
-    // Only the enabled five-minute schedules matter here; nothing fired before checking began.
+    // The cron schedule is checked from now on; rate schedules only from their first firing, as AWS
+    // starts them at a start date the sweeper does not know.
     expect(await recordMissedRuns(deps)).toBe(0);
     const startedAt = h.clock.now().getTime();
-    // Twenty minutes pass; one of the four fire times of `quick` did run.
+    // Twenty minutes pass; one of the four fire times of `fively` and of `quick` did run.
     h.clock.advance(20 * 60_000 + MISSED_GRACE_MS);
     const firstDue = (Math.floor(startedAt / 300_000) + 1) * 300_000;
-    const fired = await fireSchedule(deps, 'quick', new Date(firstDue + 300_000));
-    await deliverThrough(fired.jobId ?? '', 'STOPPED');
+    const at = (n: number) => new Date(firstDue + n * 300_000);
+    for (const name of ['fively', 'quick']) {
+      const fired = await fireSchedule(deps, name, at(1));
+      await deliverThrough(fired.jobId ?? '', 'STOPPED');
+    }
 
     const missed = await recordMissedRuns(deps);
     const again = await recordMissedRuns(deps);
 
-    // skipping, replacing, allowing: 4 each; quick: 3 (one ran).
-    expect(missed).toBe(15);
+    // fively: 3 of its 4 fire times (one ran); quick: the 2 after its first firing; the other rate
+    // schedules never fired, so nothing is judged.
+    expect(missed).toBe(5);
     expect(again).toBe(0);
-    const missedJob = await jobOf(deps, scheduledJobId('quick', new Date(firstDue).toISOString()));
+    const missedJob = await jobOf(deps, scheduledJobId('fively', at(0).toISOString()));
     expect(missedJob).toMatchObject({
       state: 'FAILED',
       kind: 'schedule',
-      reason: `missed: no firing arrived for ${new Date(firstDue).toISOString()}`,
+      reason: `missed: no firing arrived for ${at(0).toISOString()}`,
     });
     expect(world.tasksOf(missedJob.jobId)).toEqual([]);
-    expect((await jobOf(deps, fired.jobId ?? '')).state).toBe('SUCCEEDED');
+    expect((await jobOf(deps, scheduledJobId('fively', at(1).toISOString()))).state).toBe('SUCCEEDED');
+    expect(await deps.ledger.getJob(scheduledJobId('quick', at(0).toISOString()))).toBeUndefined();
+    expect((await jobOf(deps, scheduledJobId('quick', at(2).toISOString()))).state).toBe('FAILED');
+    expect(await deps.ledger.getJob(scheduledJobId('skipping', at(0).toISOString()))).toBeUndefined();
+    // The latest missed run is the schedule's last run, so `stevedore schedules` shows it failed.
+    expect((await deps.schedules.scheduleState('quick')).lastRun?.jobId).toBe(
+      scheduledJobId('quick', at(3).toISOString()),
+    );
+  });
+
+  it('a manual run does not start the checks of a rate schedule', async () => {
+    await fresh();
+    const manual = await fireSchedule(deps, 'quick', new Date(h.clock.now().getTime() + 12_345), {
+      manual: true,
+    });
+    await deliverThrough(manual.jobId ?? '', 'STOPPED');
+    h.clock.advance(30 * 60_000);
+
+    expect(await recordMissedRuns(deps)).toBe(0);
+    expect((await deps.schedules.scheduleState('quick')).checkedUntil).toBeUndefined();
   });
 });

@@ -206,11 +206,14 @@ export interface ScheduleLedger {
    * or that the job exists already (the same firing, delivered again).
    */
   startRun(schedule: string, run: ScheduleRun, job: Job, replacing?: string): Promise<StartRunResult>;
-  /** Records a run that started without a claim (overlap allow). */
+  /** Makes `run` the last run unless a later one is recorded: runs without a claim (overlap allow), missed runs. */
   recordRun(schedule: string, run: ScheduleRun): Promise<void>;
   /** A run ended: it stops being active, and counts as the last success if it succeeded. */
   finishRun(schedule: string, jobId: string, state: string, at: string): Promise<void>;
+  /** Fire times up to `until` have been checked for missed runs (never moves back). */
   markChecked(schedule: string, until: string): Promise<void>;
+  /** Missed-run checks begin at `from`, unless they have begun already. */
+  startChecking(schedule: string, from: string): Promise<void>;
 }
 
 /**

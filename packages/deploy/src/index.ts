@@ -20,6 +20,7 @@ export {
   type FunctionSpec,
   type RuleSpec,
   rateExpression,
+  rateStartDate,
   roleName,
   SCHEDULER_RETRY,
   type ScheduleSpec,

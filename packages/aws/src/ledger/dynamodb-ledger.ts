@@ -92,6 +92,10 @@ export class DynamoLedger implements JobLedger, ScalingLedger, ScheduleLedger {
     return this.schedules.markChecked(schedule, until);
   }
 
+  startChecking(schedule: string, from: string): Promise<void> {
+    return this.schedules.startChecking(schedule, from);
+  }
+
   workerRecord(worker: string, service: string): Promise<WorkerRecord> {
     return this.scaling.workerRecord(worker, service);
   }

@@ -157,6 +157,22 @@ export class ScheduleItems {
     }
   }
 
+  async startChecking(schedule: string, from: string): Promise<void> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: keys.schedule(schedule),
+          UpdateExpression: 'SET #checked = if_not_exists(#checked, :from)',
+          ExpressionAttributeNames: { '#checked': 'checkedUntil' },
+          ExpressionAttributeValues: { ':from': from },
+        }),
+      );
+    } catch (error) {
+      throw new LedgerError('startChecking', schedule, { cause: error });
+    }
+  }
+
   /** Sets a run attribute unless it already holds a later scheduled time (out-of-order writers). */
   private async setIfNewer(
     schedule: string,
