@@ -104,6 +104,18 @@ describe('runTask', () => {
     ['invalid', 400, 'InvalidParameterException', 'Task definition does not exist'],
     ['invalid', 400, 'ClientException', 'Unable to assume the service linked role'],
     ['invalid', 400, 'AccessDeniedException', 'not authorized to perform ecs:RunTask'],
+    [
+      'invalid',
+      400,
+      'InvalidParameterException',
+      'The specified capacity provider strategy cannot contain a capacity provider that is not associated with the cluster.',
+    ],
+    [
+      'capacity',
+      400,
+      'InvalidParameterException',
+      'Capacity is unavailable at this time. Please try again later.',
+    ],
     ['conflict', 400, 'ConflictException', 'The clientToken is already in use with different parameters'],
     ['unknown', 500, 'ServerException', 'Service unavailable'],
   ] as const)(

@@ -1,4 +1,11 @@
-import { isOverdue, type Job, type LaunchFailure, slotHolder, transition } from '@stevedore/core';
+import {
+  isOverdue,
+  type Job,
+  type LaunchFailure,
+  MAX_LAUNCH_REFUSALS,
+  slotHolder,
+  transition,
+} from '@stevedore/core';
 import { describe, expect, it } from 'vitest';
 import { newTaskArn, taskLifecycle } from '../support/ecs-events';
 import {
@@ -123,6 +130,24 @@ describe('launch-failed', () => {
       expect(wait).toBeGreaterThanOrEqual((caps[i] ?? 0) / 2);
       expect(wait).toBeLessThanOrEqual(caps[i] ?? 0);
     });
+  });
+
+  it('gives up after MAX_LAUNCH_REFUSALS capacity refusals in a row, but never on throttling', () => {
+    let refused = submittedJob(policy);
+    let throttled = submittedJob(policy);
+    for (let i = 1; i < MAX_LAUNCH_REFUSALS; i++) {
+      refused = refuse(refused, CAPACITY).next;
+      throttled = refuse(throttled, THROTTLING).next;
+    }
+    expect(refused.state).toBe('SUBMITTED');
+
+    const last = refuse(refused, CAPACITY);
+    expect(last.next.state).toBe('FAILED');
+    expect(last.next.reason).toBe(
+      `RunTask refused (capacity): ${CAPACITY.reason} (${MAX_LAUNCH_REFUSALS} refusals in a row)`,
+    );
+    expect(sideEffects(last.effects)).toContainEqual({ type: 'LaunchWaiting', source: SOURCE });
+    expect(refuse(throttled, THROTTLING).next.state).toBe('SUBMITTED');
   });
 
   it.each([

@@ -118,6 +118,7 @@ export {
   type JobPatch,
   type JobPolicy,
   type LaunchFailure,
+  MAX_LAUNCH_REFUSALS,
   type RemovableField,
   slotHolder,
   type Transition,

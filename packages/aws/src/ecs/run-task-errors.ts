@@ -6,7 +6,9 @@ import { RunTaskError, type RunTaskErrorKind } from '../errors';
  * become a RunTaskError whose kind the state machine acts on. Capacity and throttling are worth
  * waiting for; a bad request or a conflicting clientToken is not.
  */
-const CAPACITY = /capacity|RESOURCE:|insufficient/i;
+// "Capacity is unavailable at this time", "RESOURCE:MEMORY", "insufficient ...". Not "capacity
+// provider": that is a bad strategy, a request error.
+const CAPACITY = /capacity(?! provider)|RESOURCE:|insufficient/i;
 
 const INVALID_EXCEPTIONS = new Set([
   'ClientException',
@@ -44,10 +46,11 @@ export function exceptionToError(error: unknown): RunTaskError {
     kind = 'throttling';
   } else if (name === 'ConflictException') {
     kind = 'conflict';
+  } else if (INVALID_EXCEPTIONS.has(name) && !/capacity is unavailable/i.test(message)) {
+    // A request error names what is wrong, which may mention capacity; waiting will not fix it.
+    kind = 'invalid';
   } else if (CAPACITY.test(message)) {
     kind = 'capacity';
-  } else if (INVALID_EXCEPTIONS.has(name)) {
-    kind = 'invalid';
   }
   return new RunTaskError(kind, `${name}: ${message}`, { cause: error });
 }

@@ -115,6 +115,12 @@ export function slotHolder(jobId: string, attempt: number): string {
 /** Capacity refusals and throttling wait this long at first, doubling up to the cap. */
 const LAUNCH_BACKOFF = { initialSeconds: 5, maxSeconds: 30, multiplier: 2 } as const;
 
+/**
+ * Refusals in a row (capacity or unknown; about an hour at the backoff's cap) after which a launch
+ * gives up: a job must not wait unseen forever on a refusal that is not going away.
+ */
+export const MAX_LAUNCH_REFUSALS = 120;
+
 /** The job after `event`, and what to do about it. Stale, duplicate and foreign events change nothing. */
 export function transition(job: Job, event: JobEvent, now: Date, policy: JobPolicy): Transition {
   const decision = decide(job.jobId, job.source, event, now, policy);
@@ -346,17 +352,23 @@ function decideLaunchFailure(
   // wait unless a rule (on stopCode or reason: a launch has no exit code) says EXIT; throttling is
   // our own pace, so it always waits.
   const rule = policy.retry.rules.find((r) => r.onExitCode === undefined && ruleMatches(r, facts));
+  const failures = event.launchFailures + 1;
+  const exhausted = failure.kind !== 'throttling' && failures >= MAX_LAUNCH_REFUSALS;
   const giveUp =
     failure.kind === 'invalid' ||
     failure.kind === 'conflict' ||
-    (failure.kind !== 'throttling' && rule?.action === 'EXIT');
+    (failure.kind !== 'throttling' && rule?.action === 'EXIT') ||
+    exhausted;
   if (giveUp)
-    return finish('FAILED', reason, guard, at, { jobId, source }, [
-      release,
-      { type: 'LaunchWaiting', source },
-    ]);
+    return finish(
+      'FAILED',
+      exhausted ? `${reason} (${failures} refusals in a row)` : reason,
+      guard,
+      at,
+      { jobId, source },
+      [release, { type: 'LaunchWaiting', source }],
+    );
 
-  const failures = event.launchFailures + 1;
   const delay = backoffSeconds(
     LAUNCH_BACKOFF,
     failures,
