@@ -22,6 +22,8 @@ const CONFIG = parseConfig({
   tasks: {
     succeed: { image: 'example/succeed', cpu: 256, memory: 512 },
     sleep: { image: 'example/sleep', cpu: 256, memory: 512 },
+    // Not registered with the ECS endpoint: RunTask refuses it as an invalid request.
+    ghost: { image: 'example/ghost', cpu: 256, memory: 512 },
   },
   schedules: {
     skipping: { expression: 'rate(5 minutes)', task: 'sleep', overlap: 'skip' },
@@ -30,6 +32,7 @@ const CONFIG = parseConfig({
     allowing: { expression: 'rate(5 minutes)', task: 'sleep', overlap: 'allow' },
     paused: { expression: 'cron(0 6 * * ? *)', timezone: 'Europe/Berlin', task: 'succeed', enabled: false },
     fively: { expression: 'cron(0/5 * * * ? *)', task: 'succeed' },
+    broken: { expression: 'rate(5 minutes)', task: 'ghost', overlap: 'skip' },
   },
 });
 
@@ -223,6 +226,20 @@ describe('redelivered and interrupted firings', () => {
     expect(next.outcome).toBe('started');
     expect((await deps.schedules.scheduleState('quick')).activeJob).toBe(next.jobId);
     await deliverThrough(next.jobId ?? '', 'STOPPED');
+  });
+});
+
+describe('refused runs', () => {
+  it('a run RunTask refuses as invalid ends FAILED and frees the schedule for the next firing', async () => {
+    await fresh();
+    const refused = await fireSchedule(deps, 'broken', fireTime(0));
+
+    expect(await jobOf(deps, refused.jobId ?? '')).toMatchObject({
+      state: 'FAILED',
+      reason: expect.stringContaining('RunTask refused (invalid)'),
+    });
+    expect((await deps.schedules.scheduleState('broken')).activeJob).toBeUndefined();
+    expect((await fireSchedule(deps, 'broken', fireTime(1))).outcome).toBe('started');
   });
 });
 
