@@ -159,10 +159,19 @@ describe('queue-driven workers on stevedore dev', () => {
     await dev.sqs.send(
       new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: JSON.stringify({ id: 'blip' }) }),
     );
-    // Someone else takes it at once: the queue holds it for a moment only.
-    const { Messages } = await dev.sqs.send(
-      new ReceiveMessageCommand({ QueueUrl: queueUrl, WaitTimeSeconds: 1 }),
+    // Stevedore sees the message (the depth alarm's fast path or the tick) and holds at zero...
+    const held = await eventually(
+      async () => {
+        const { lastDecision } = await dev.ledger.workerRecord('quiet', 'e2ew-local-quiet');
+        return lastDecision?.observation.visible === 1 ? lastDecision : undefined;
+      },
+      15_000,
+      'an observation of the blip',
     );
+    expect(held).toMatchObject({ desired: 0, change: false });
+    expect(held.reason).toMatch(/stay at zero until activation \([12] of 3 observations\)/);
+    // ...then someone else takes it, long before a third observation (ticks are 5 s apart).
+    const { Messages } = await dev.sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl }));
     for (const message of Messages ?? []) {
       await dev.sqs.send(
         new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: message.ReceiptHandle }),
@@ -174,5 +183,8 @@ describe('queue-driven workers on stevedore dev', () => {
 
     expect(await service('quiet')).toEqual({ desired: 0, running: 0 });
     expect(await tasksEverStarted('quiet')).toBe(0);
+    expect((await dev.ledger.workerRecord('quiet', 'e2ew-local-quiet')).lastDecision?.reason).toMatch(
+      /: idle: /,
+    );
   }, 60_000);
 });

@@ -57,6 +57,18 @@ function run(policy: WorkerPolicy, steps: readonly Step[], start = 0) {
 }
 
 describe('decideScale over scripted observation sequences', () => {
+  it('at zero, messages in flight elsewhere do not bypass the activation rule', () => {
+    const decisions = run(policyOf(), [
+      { t: 0, visible: 1 },
+      { t: 1, visible: 0, inFlight: 1 },
+      { t: 5, visible: 0 },
+      { t: 10, visible: 1, inFlight: 1 },
+      { t: 15, visible: 1 },
+    ]);
+
+    expect(decisions.map((d) => d.desired)).toEqual([0, 0, 0, 0, 1]);
+  });
+
   it('ramp up: leaves zero on the second observation, then scales out at once up to max', () => {
     const decisions = run(policyOf(), [
       { t: 0, visible: 5 },
@@ -248,7 +260,8 @@ describe('decideScale over scripted observation sequences', () => {
             const holding = Math.min(step.protected ?? 0, running);
             expect(decision.desired).toBeGreaterThanOrEqual(min);
             expect(decision.desired).toBeLessThanOrEqual(12);
-            if ((step.inFlight ?? 0) > 0)
+            // Messages in flight keep a task once there are tasks (at zero, someone else holds them).
+            if ((step.inFlight ?? 0) > 0 && running > 0)
               expect(decision.desired).toBeGreaterThanOrEqual(Math.max(1, holding));
           });
         },

@@ -23,6 +23,15 @@ export default defineConfig({
       messagesPerTask: 10,
       cooldown: { scaleInSeconds: 5 },
     },
-    quiet: { queue: 'e2e-quiet', task: 'quiet', min: 0, max: 2, messagesPerTask: 10 },
+    // Three observations to leave zero: the blip test sees the blip once or twice, then deletes it,
+    // with a tick (5 s) to spare before a third.
+    quiet: {
+      queue: 'e2e-quiet',
+      task: 'quiet',
+      min: 0,
+      max: 2,
+      messagesPerTask: 10,
+      activation: { observations: 3 },
+    },
   },
 });

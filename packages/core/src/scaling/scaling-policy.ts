@@ -96,8 +96,11 @@ export function decideScale(policy: WorkerPolicy, memory: ScalingMemory, obs: Ob
   const backlog = obs.visible + obs.inFlight;
   const current = obs.desired;
   const clamp = (n: number) => Math.min(policy.max, Math.max(policy.min, n));
-  // Tasks holding messages stay; and while anything is in flight, at least one task stays.
-  const floor = Math.min(policy.max, Math.max(obs.protected, obs.inFlight > 0 ? 1 : 0));
+  // Tasks holding messages stay; and while anything is in flight, at least one task stays. At zero
+  // with no task running, what is in flight is held by someone else: it is no reason to leave zero
+  // (if it comes back, it is visible, and the activation rule decides).
+  const ours = current > 0 || obs.running > 0;
+  const floor = Math.min(policy.max, Math.max(obs.protected, ours && obs.inFlight > 0 ? 1 : 0));
   const target = Math.max(clamp(Math.ceil(backlog / policy.messagesPerTask)), floor);
   const inputs = `${obs.visible} visible + ${obs.inFlight} in flight = ${backlog} (${policy.messagesPerTask} per task), ${obs.running} running, ${obs.protected} protected`;
   const result = (desired: number, reason: string, next: ScalingMemory): ScalingDecision => ({
