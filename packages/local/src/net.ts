@@ -1,6 +1,6 @@
 import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { LocalRuntimeError } from './errors';
+import { LocalRuntimeError, PortInUseError } from './errors';
 
 /** A port that was free a moment ago on 127.0.0.1. */
 export function freePort(): Promise<number> {
@@ -12,6 +12,21 @@ export function freePort(): Promise<number> {
       const port = typeof address === 'object' && address ? address.port : 0;
       server.close(() => resolve(port));
     });
+  });
+}
+
+/**
+ * Rejects with PortInUseError when something listens on 127.0.0.1:`port`. For servers that do not
+ * report a taken port themselves: DynamoDB Local binds all interfaces, so another program on the
+ * loopback port would answer our readiness check in its place.
+ */
+export function assertPortFree(port: number, what: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      reject(error.code === 'EADDRINUSE' ? new PortInUseError(what, port, { cause: error }) : error),
+    );
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve()));
   });
 }
 
