@@ -1,8 +1,18 @@
+import { spawn } from 'node:child_process';
 import { ECSClient, ListTasksCommand, RunTaskCommand } from '@aws-sdk/client-ecs';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { isTerminal, type Job } from '@stevedore/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type DevProcess, eventually, jobsOf, processAlive, runCli, startDev } from '../support/dev-process';
+import {
+  CLI,
+  type DevProcess,
+  eventually,
+  jobsOf,
+  processAlive,
+  REPO,
+  runCli,
+  startDev,
+} from '../support/dev-process';
 
 const CONFIG = 'test/e2e/configs/jobs.config.ts';
 const BUCKET = 'e2e-inbox';
@@ -98,6 +108,50 @@ describe('S3 jobs on stevedore dev', () => {
     const shown = await runCli(['jobs', 'show', one.jobId, '--state-dir', dev.stateDir]);
     expect(shown.stdout).toContain('EssentialContainerExited');
     expect(shown.stdout).toContain(one.attempts['1']?.taskArn ?? 'no task');
+  });
+
+  it('jobs watch prints each transition of a job once, as it happens, and stops on Ctrl-C', async () => {
+    const watcher = spawn(
+      process.execPath,
+      [CLI, 'jobs', 'watch', '--state-dir', dev.stateDir, '--interval', '0.2'],
+      { cwd: REPO },
+    );
+    let out = '';
+    watcher.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    const exited = new Promise<number | null>((resolve) => watcher.on('exit', resolve));
+    try {
+      await eventually(async () => (out.includes('watching') ? true : undefined), 30_000, 'watch to start');
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      await upload(dev, 'echo/watched.txt');
+      const job = await eventually(
+        async () =>
+          (await jobsOf(dev, 'echo')).find(
+            (j) => j.input.S3_KEY === 'echo/watched.txt' && isTerminal(j.state),
+          ),
+        60_000,
+        'the watched job to finish',
+      );
+      const lines = await eventually(
+        async () => {
+          const mine = out.split('\n').filter((line) => line.includes(job.jobId));
+          return mine.some((line) => / SUCCEEDED /.test(line)) ? mine : undefined;
+        },
+        10_000,
+        'watch to print SUCCEEDED',
+      );
+
+      // One line per history entry, in order, nothing twice. (Were the job created before watch's first
+      // poll, which shows only where each job stands, its first entries would be missing: hence a tail.)
+      const states = lines.map((line) => line.split(/\s+/)[2]);
+      expect(states).toEqual(job.history.slice(-lines.length).map((h) => h.state));
+      expect(states).toContain('RUNNING');
+      expect(states.at(-1)).toBe('SUCCEEDED');
+    } finally {
+      watcher.kill('SIGINT');
+    }
+    expect(await exited).toBe(0);
   });
 
   it('holds the pipeline concurrency cap at every instant', async () => {

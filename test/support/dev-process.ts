@@ -17,7 +17,7 @@ import type { EndpointsFile } from '@stevedore/local';
  */
 
 export const REPO = resolve(import.meta.dirname, '..', '..');
-const CLI = join(REPO, 'packages', 'cli', 'bin', 'stevedore.js');
+export const CLI = join(REPO, 'packages', 'cli', 'bin', 'stevedore.js');
 const CREDENTIALS = { accessKeyId: 'e2e', secretAccessKey: 'e2e' };
 
 export interface DevProcess {

@@ -1,6 +1,14 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import { type AttemptRecord, isJobState, JOB_STATES, type Job, jobCost, taskIdOf } from '@stevedore/core';
+import {
+  type AttemptRecord,
+  isJobState,
+  isTerminal,
+  JOB_STATES,
+  type Job,
+  jobCost,
+  taskIdOf,
+} from '@stevedore/core';
 import { CliError } from '../lib/cli-error';
 import { formatDuration, formatTime, formatUsd, renderTable } from '../lib/table';
 import { resolveTarget, TARGET_OPTIONS, TARGET_USAGE } from '../lib/target';
@@ -161,7 +169,11 @@ async function show(argv: string[]): Promise<number> {
   return 0;
 }
 
-/** Polls the newest jobs and prints each history entry once, as it is recorded. */
+/**
+ * Polls the newest jobs and prints each history entry once, as it is recorded. A job seen open that
+ * newer jobs push off the first page is read on its own until it ends, so a long or retrying job's
+ * transitions still show during a burst.
+ */
 async function watch(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
@@ -175,9 +187,17 @@ async function watch(argv: string[]): Promise<number> {
     stop = true;
   });
   process.stdout.write('watching job transitions (Ctrl-C to stop)\n');
+  const open = new Set<string>();
   while (!stop) {
     const page = await target.ledger.listJobs({ limit: 100 });
-    for (const job of [...page.jobs].reverse()) {
+    const onPage = new Set(page.jobs.map((job) => job.jobId));
+    const offPage = await Promise.all(
+      [...open].filter((id) => !onPage.has(id)).map((id) => target.ledger.getJob(id)),
+    );
+    const jobs = [...offPage.filter((job): job is Job => job !== undefined), ...[...page.jobs].reverse()];
+    for (const job of jobs) {
+      if (isTerminal(job.state)) open.delete(job.jobId);
+      else open.add(job.jobId);
       const from = seen.get(job.jobId) ?? 0;
       // On the first poll, show only where each job stands, not its whole past.
       const entries = first ? job.history.slice(-1) : job.history.slice(from);
