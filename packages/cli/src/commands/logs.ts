@@ -2,7 +2,6 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { jobSource } from '@stevedore/core';
 import { CliError } from '../lib/cli-error';
 import { resolveTarget, TARGET_OPTIONS, TARGET_USAGE } from '../lib/target';
 import { attemptTaskId } from './jobs';
@@ -41,15 +40,17 @@ export async function logs(argv: string[]): Promise<number> {
     process.stdout.write(readFileSync(file));
     return 0;
   }
-  const source = jobSource(target.config, job.source);
-  if (!source) throw new CliError(`job ${jobId} belongs to ${job.source}, which is not in the config`);
+  // The task the job ran (recorded on it), not the one its source names today: a config change since
+  // must not send us to another log group. The container name comes from that task's definition.
+  const task = target.config.tasks[job.task];
+  if (!task) throw new CliError(`job ${jobId} ran task ${job.task}, which is not in the config`);
   const client = new CloudWatchLogsClient({});
   let nextToken: string | undefined;
   for (;;) {
     const page = await client.send(
       new GetLogEventsCommand({
-        logGroupName: target.names.logGroup(source.taskName),
-        logStreamName: target.names.logStream(source.task.containerName, taskId),
+        logGroupName: target.names.logGroup(job.task),
+        logStreamName: target.names.logStream(task.containerName, taskId),
         startFromHead: true,
         ...(nextToken ? { nextToken } : {}),
       }),
