@@ -13,7 +13,7 @@ export const ObjectCreatedSchema = envelope(
         v.minLength(1, 'expected a non-empty key'),
         v.maxLength(1024, 'expected a key of at most 1024 bytes'),
       ),
-      size: v.optional(v.pipe(v.number('expected the size in bytes'), v.integer(), v.minValue(0)), 0),
+      size: v.pipe(v.number('expected the size in bytes'), v.integer(), v.minValue(0)),
       etag: v.optional(v.string()),
       'version-id': v.optional(v.string()),
       sequencer: v.pipe(
