@@ -28,6 +28,7 @@ import {
   SendMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
+import { SqsGauge } from '@stevedore/aws';
 import { parseObjectCreated } from '@stevedore/core';
 import { LocalConfigError, type LocalS3Sqs, PortInUseError, startLocalS3Sqs } from '@stevedore/local';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -395,6 +396,21 @@ describe('SQS', () => {
 
     expect([created.QueueUrl, found.QueueUrl]).toEqual([url(), url()]);
     expect(Attributes?.QueueArn).toBe(`arn:aws:sqs:${REGION}:${ACCOUNT}:${QUEUE}`);
+  });
+
+  it("SqsGauge finds a queue's URL by name (as on AWS) and reads its depth", async () => {
+    const sqs = sqsClient();
+    const gauge = new SqsGauge({ client: sqs });
+    await sqs.send(new SendMessageCommand({ QueueUrl: url(), MessageBody: 'gauge' }));
+    try {
+      expect(await gauge.queueUrl(QUEUE)).toBe(url());
+      expect(await gauge.depth(QUEUE)).toMatchObject({ visible: 1, inFlight: 0 });
+      await expect(gauge.depth('no-such-queue')).rejects.toThrow(/no-such-queue/);
+    } finally {
+      const { Messages } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: url() }));
+      for (const m of Messages ?? [])
+        await sqs.send(new DeleteMessageCommand({ QueueUrl: url(), ReceiptHandle: m.ReceiptHandle }));
+    }
   });
 
   it('sends, long-polls, hides, re-shows and deletes messages, and counts them', async () => {

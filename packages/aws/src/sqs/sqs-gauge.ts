@@ -57,6 +57,15 @@ export class SqsGauge implements QueueGauge {
     }
   }
 
+  /** The queue's URL: known, or looked up once with GetQueueUrl. */
+  async queueUrl(queue: string): Promise<string> {
+    try {
+      return await this.url(queue);
+    } catch (error) {
+      throw new QueueGaugeError(queue, { cause: error });
+    }
+  }
+
   private async url(queue: string): Promise<string> {
     const known = this.urls.get(queue);
     if (known) return known;

@@ -78,7 +78,8 @@ export async function workers(argv: string[]): Promise<number> {
       statuses.push({
         name,
         queue: worker.queue,
-        queueUrl: queueUrls[worker.queue] ?? '',
+        // Known locally from endpoints.json; on AWS, looked up (the depth read above did it once).
+        queueUrl: await gauge.queueUrl(worker.queue),
         visible: depth.visible,
         inFlight: depth.inFlight,
         desired: state?.desired ?? 0,
