@@ -1,13 +1,19 @@
 import { parseArgs } from 'node:util';
-import { type DeployPlan, deployPlan, type PolicyDocument } from '@stevedore/deploy';
+import {
+  type DeployPlan,
+  deployPlan,
+  type PolicyDocument,
+  schedulerPolicy,
+  schedulerTrustPolicy,
+} from '@stevedore/deploy';
 import { CliError } from '../lib/cli-error';
 import { DEFAULT_CONFIG, loadConfig } from '../lib/load-config';
 import { renderTable } from '../lib/table';
 
 export const IAM_USAGE = `stevedore iam [--config <path>] [--stage <stage>] [--account <id>] [--region <region>] [--json]
 
-  Prints the IAM policy of every function and task role a deploy of the config creates, so a
-  reviewer can read what it grants. Without --account and --region, ARNs show <account> and <region>.`;
+  Prints the IAM policy of every function and task role a deploy of the config creates, and of the
+  role EventBridge Scheduler assumes (with who may assume it), so a reviewer can read what it grants. Without --account and --region, ARNs show <account> and <region>.`;
 
 /** The policies of a plan, as `stevedore iam --json` prints them. */
 export function iamReport(plan: DeployPlan) {
@@ -19,6 +25,18 @@ export function iamReport(plan: DeployPlan) {
       taskRole: { role: t.taskRoleName, policy: t.taskRolePolicy },
       executionRole: { role: t.executionRoleName, policy: t.executionRolePolicy },
     })),
+    scheduler: schedulerReport(plan),
+  };
+}
+
+/** The scheduler role, when there are schedules: it may only invoke schedule-fired and dead-letter. */
+function schedulerReport(plan: DeployPlan) {
+  const target = plan.functions.find((f) => f.handler === 'schedule-fired');
+  if (plan.schedules.length === 0 || !target) return null;
+  return {
+    role: plan.schedulerRoleName,
+    policy: schedulerPolicy(plan.arns.lambda(target.name), plan.arns.queue(plan.deadLetterQueue)),
+    trustPolicy: schedulerTrustPolicy(plan.scope.account),
   };
 }
 
@@ -61,6 +79,12 @@ export async function iam(argv: string[]): Promise<number> {
       { title: `task ${t.task}: execution role ${t.executionRole.role}`, policy: t.executionRole.policy },
     ]),
   ];
+  if (report.scheduler) {
+    roles.push({
+      title: `EventBridge Scheduler (role ${report.scheduler.role}; only scheduler.amazonaws.com for account ${plan.scope.account} may assume it)`,
+      policy: report.scheduler.policy,
+    });
+  }
   for (const role of roles) process.stdout.write(`${role.title}\n${renderPolicy(role.policy)}\n\n`);
   return 0;
 }
