@@ -162,6 +162,29 @@ describe('names, references and reserved names', () => {
     ]);
   });
 
+  it('reports the cross-checks too when the schema fails, over what is left of the config', () => {
+    const input = {
+      tasks: { t: { image: 'x', cpu: 256, memory: 4096 } },
+      pipelines: { thumbnails: { bucket: 'e2e-inbox', task: 'nope', retry: { attempts: 0 } } },
+      pipeliness: {},
+    };
+
+    expect(validateConfig(input)).toEqual([
+      { path: 'pipelines.thumbnails.retry.attempts', message: 'expected an integer from 1 to 10, got 0' },
+      { path: 'pipeliness', message: 'unknown key' },
+      { path: 'tasks.t.memory', message: 'with cpu 256, memory must be 512, 1024 or 2048, got 4096' },
+      { path: 'pipelines.thumbnails.task', message: 'unknown task "nope" (tasks: t)' },
+    ]);
+  });
+
+  it('does not call a task unknown because its own values were bad', () => {
+    const input = { tasks: { resize: { ...TASK, image: 42 } }, pipelines: { thumbnails: PIPELINE } };
+
+    expect(validateConfig(input)).toEqual([
+      { path: 'tasks.resize.image', message: expect.stringMatching(/got 42$/) },
+    ]);
+  });
+
   it('rejects two names of a section that would name the same AWS resources', () => {
     const input = { ...configWith(), schedules: { 'daily-report': SCHEDULE, daily_report: SCHEDULE } };
 

@@ -18,10 +18,61 @@ export function defineConfig(config: ConfigInput): ConfigInput {
 /** Validates a config and fills its defaults; throws a ConfigError that lists every problem with its path. */
 export function parseConfig(input: unknown): Config {
   const result = v.safeParse(ConfigSchema, input, { abortPipeEarly: true });
-  if (!result.success) throw new ConfigError(result.issues.map(toConfigIssue));
+  if (!result.success) {
+    const issues = result.issues.map(toConfigIssue);
+    throw new ConfigError([...issues, ...crossCheckDespite(input, issues)]);
+  }
   const issues = crossCheck(result.output);
   if (issues.length > 0) throw new ConfigError(issues);
   return result.output;
+}
+
+/**
+ * The cross-checks of a config that failed its schema, so one `validate` shows every problem: each
+ * bad value is taken out (its default applies, or, if it has none, its whole entry goes) and what is
+ * left is checked. Problems about what was taken out are not reported twice.
+ */
+function crossCheckDespite(input: unknown, schemaIssues: ConfigIssue[]): ConfigIssue[] {
+  let salvaged: unknown;
+  try {
+    salvaged = structuredClone(input);
+  } catch {
+    return [];
+  }
+  const removed = new Set<string>();
+  const remove = (path: string) => {
+    const keys = path.split('.');
+    const last = keys.pop();
+    let node: unknown = salvaged;
+    for (const key of keys)
+      node = typeof node === 'object' && node !== null ? (node as Record<string, unknown>)[key] : undefined;
+    if (last === undefined || typeof node !== 'object' || node === null) return;
+    delete (node as Record<string, unknown>)[last];
+    removed.add(path);
+  };
+  // An entry of a named section is `section.name`; anything else, its top-level key.
+  const entryOf = (path: string) => {
+    const [first = '', second] = path.split('.');
+    return ['tasks', 'pipelines', 'workers', 'schedules'].includes(first) && second
+      ? `${first}.${second}`
+      : first;
+  };
+  let issues = schemaIssues;
+  for (const takeOut of [(path: string) => path, entryOf]) {
+    for (const issue of issues) if (issue.path) remove(takeOut(issue.path));
+    const again = v.safeParse(ConfigSchema, salvaged, { abortPipeEarly: true });
+    if (again.success) {
+      const within = (path: string) => [...removed].some((r) => path === r || path.startsWith(`${r}.`));
+      // A task taken out is not unknown: its references are fine.
+      const takenOut = (message: string) => {
+        const name = /^unknown task "(.*?)"/.exec(message)?.[1];
+        return name !== undefined && removed.has(`tasks.${name}`);
+      };
+      return crossCheck(again.output).filter((issue) => !within(issue.path) && !takenOut(issue.message));
+    }
+    issues = again.issues.map(toConfigIssue);
+  }
+  return [];
 }
 
 /** Every problem of a config, or [] when it is valid. For `stevedore validate`. */
