@@ -5,6 +5,7 @@ import {
   type Job,
   type JobSource,
   jobSources,
+  type OpenJobQuery,
   STOP_REASONS,
   slotHolder,
   type TaskSnapshot,
@@ -19,7 +20,10 @@ import { recordMissedRuns } from './schedule-runs';
  * RunTask and the ledger write is caught up.
  */
 
-/** Open jobs read per source and sweep; the rest wait for the next sweep. */
+/**
+ * Jobs with a task, and due waiting jobs, read per source and sweep (each). Past that, active jobs
+ * are read from a random point, so every one is reached over a few sweeps.
+ */
 const MAX_OPEN_JOBS = 2000;
 /** A due job with no recorded task for this long may have been launched by a handler that died. */
 const ADOPT_AFTER_MS = 60_000;
@@ -44,6 +48,8 @@ export interface SweepOptions {
   budgetMs?: number;
   /** Record schedule runs that never fired (off when the local runtime speeds schedules up). */
   missedRuns?: boolean;
+  /** Active jobs, and due waiting jobs, read per source (default MAX_OPEN_JOBS; tests lower it). */
+  maxOpenJobs?: number;
 }
 
 /** Long enough for a sweep, short enough that a crashed sweeper's lease frees soon. */
@@ -85,7 +91,7 @@ export async function sweep(deps: HandlerDeps, options: SweepOptions = {}): Prom
       if (spent(budget)) break;
       const found = sourcePolicy(deps, source.name);
       if (!found) continue;
-      const open = await openJobs(deps, source.name);
+      const open = await openJobs(deps, source.name, options.maxOpenJobs ?? MAX_OPEN_JOBS);
       await reconcileActive(deps, found, open, report);
       const holders =
         source.concurrency !== undefined ? await deps.ledger.slotHolders(source.name) : undefined;
@@ -100,15 +106,33 @@ export async function sweep(deps: HandlerDeps, options: SweepOptions = {}): Prom
   }
 }
 
-async function openJobs(deps: HandlerDeps, source: string): Promise<Job[]> {
-  const jobs: Job[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await deps.ledger.openJobs(source, { limit: 100, ...(cursor ? { cursor } : {}) });
-    jobs.push(...page.jobs);
-    cursor = page.cursor;
-  } while (cursor && jobs.length < MAX_OPEN_JOBS);
-  return jobs;
+/**
+ * The source's jobs with a task and its waiting jobs that are due, read apart: in the ledger's index
+ * active jobs sort before waiting ones, so one bounded read would never reach waiting jobs behind
+ * thousands of running ones.
+ */
+async function openJobs(deps: HandlerDeps, source: string, maxJobs: number): Promise<Job[]> {
+  const read = async (query: OpenJobQuery, max: number) => {
+    const jobs: Job[] = [];
+    let cursor: string | undefined;
+    do {
+      const limit = Math.min(100, max - jobs.length);
+      const page = await deps.ledger.openJobs(source, { ...query, limit, ...(cursor ? { cursor } : {}) });
+      jobs.push(...page.jobs);
+      cursor = page.cursor;
+    } while (cursor && jobs.length < max);
+    return jobs;
+  };
+  // Job ids are `<source>-<hex>`: start at a random one and wrap around.
+  const pivot = `${source}-${Math.random().toString(16).slice(2, 12)}`;
+  const active = await read({ active: { from: pivot } }, maxJobs);
+  if (active.length < maxJobs) {
+    const seen = new Set(active.map((job) => job.jobId));
+    const before = await read({ active: { through: pivot } }, maxJobs - active.length);
+    active.push(...before.filter((job) => !seen.has(job.jobId)));
+  }
+  const waiting = await read({ dueBy: deps.clock.now() }, maxJobs);
+  return [...active, ...waiting];
 }
 
 /** Jobs with a task: catch up on missed events from DescribeTasks, and stop attempts past their timeout. */

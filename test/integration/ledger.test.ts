@@ -291,6 +291,25 @@ describe('listing', () => {
     );
   });
 
+  it('lists the open jobs that have a task by job id, between inclusive bounds', async () => {
+    const launched = [7, 8, 10, 11].map((i) => (created[i] as Job).jobId).sort();
+    const [first, second, third] = launched as [string, string, string, string];
+    for (const jobId of launched) {
+      await applyEvent(listLedger, jobId, { type: 'launched', attempt: 1, taskArn: newTaskArn() }, at(50));
+    }
+    const ids = async (active: { from?: string; through?: string }) =>
+      (await listLedger.openJobs('thumbnails', { active, limit: 100 })).jobs.map((j) => j.jobId);
+
+    expect(await ids({})).toEqual(launched);
+    expect(await ids({ from: second })).toEqual(launched.slice(1));
+    expect(await ids({ through: second })).toEqual(launched.slice(0, 2));
+    expect(await ids({ from: second, through: third })).toEqual(launched.slice(1, 3));
+    // The waiting ones are not among them, and still listed by due time.
+    const due = await listLedger.openJobs('thumbnails', { dueBy: at(30), limit: 100 });
+    expect(due.jobs.map((j) => j.jobId)).not.toContain(first);
+    expect(due.jobs).toHaveLength(18 - launched.length);
+  });
+
   it('hides finished jobs whose retention has passed', async () => {
     const later = new DynamoLedger({ tableName: listTable, client, clock: { now: () => at(2 * 86400) } });
     const finished = created[0] as Job;

@@ -200,6 +200,32 @@ describe('sweep launches due jobs', () => {
   });
 });
 
+describe('sweep reads running and waiting jobs apart', () => {
+  it('launches a due job behind more running jobs than a sweep reads, and reaches every running one', async () => {
+    const { deps, clock } = await world.harness();
+    const running: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      const { jobId } = await submit(deps, 'quick');
+      await launchJob(deps, await jobOf(deps, jobId));
+      running.push(jobId);
+      // Its task finishes; the ledger does not hear of it.
+      await world.eventWith(await taskOf(deps, jobId), 'STOPPED');
+    }
+    const waiting = await submit(deps, 'quick');
+    clock.advance(21_000);
+
+    const first = await sweep(deps, { maxOpenJobs: 2 });
+    const second = await sweep(deps, { maxOpenJobs: 2 });
+
+    expect(first).toMatchObject({ launched: 1, reconciled: 2 });
+    expect((await jobOf(deps, waiting.jobId)).state).toBe('STARTING');
+    // The two reconciled jobs left the open ones, so the next sweep reads the other two.
+    expect(second).toMatchObject({ launched: 0, reconciled: 2 });
+    for (const jobId of running) expect((await jobOf(deps, jobId)).state).toBe('SUCCEEDED');
+    await world.eventWith(await taskOf(deps, waiting.jobId), 'STOPPED');
+  });
+});
+
 describe('sweep enforces timeouts', () => {
   it('stops an attempt past its timeout; its events make the job TIMED_OUT and the process is gone', async () => {
     const { deps, clock, handler } = await world.harness();

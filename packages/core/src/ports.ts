@@ -40,6 +40,8 @@ export interface JobPage {
 export interface OpenJobQuery {
   /** Only SUBMITTED jobs due by this time, oldest due first. */
   dueBy?: Date;
+  /** Only jobs with a task, by job id: from `from` up to `through` (both inclusive, open when absent). */
+  active?: { from?: string; through?: string };
   limit?: number;
   cursor?: string;
 }

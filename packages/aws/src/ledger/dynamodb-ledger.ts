@@ -194,8 +194,16 @@ export class DynamoLedger implements JobLedger, ScalingLedger, ScheduleLedger {
       limit: query.limit,
       cursor: query.cursor,
       filter: (job: Job) => !isTerminal(job.state),
-      // '~' sorts after every character of an ISO time, so this takes every job due by then.
+      // '~' sorts after every character of an ISO time or a job id, so the bounds take every job up to them.
       ...(query.dueBy ? { sortBetween: ['W#', `W#${query.dueBy.toISOString()}~`] as const } : {}),
+      ...(query.active
+        ? {
+            sortBetween: [
+              keys.active(query.active.from ?? ''),
+              query.active.through === undefined ? keys.active('~') : keys.active(query.active.through),
+            ] as const,
+          }
+        : {}),
     });
   }
 
