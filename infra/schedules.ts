@@ -1,11 +1,5 @@
 import { resourceId } from '@stevedore/core';
-import {
-  type DeployPlan,
-  rateStartDate,
-  SCHEDULER_RETRY,
-  schedulerPolicy,
-  schedulerTrustPolicy,
-} from '@stevedore/deploy';
+import { type DeployPlan, SCHEDULER_RETRY, schedulerPolicy, schedulerTrustPolicy } from '@stevedore/deploy';
 
 /**
  * One EventBridge Scheduler schedule per configured schedule, with its time zone, no flexible
@@ -30,15 +24,12 @@ export function schedules(
       JSON.stringify(schedulerPolicy(fn, dlq)),
     ),
   });
-  // Each deploy sets rate schedules' start date afresh: the next time on their grid.
-  const now = new Date();
   return plan.schedules.map(
     (schedule) =>
       new aws.scheduler.Schedule(`${resourceId(schedule.name)}Schedule`, {
         name: schedule.scheduleName,
         scheduleExpression: schedule.expression,
         scheduleExpressionTimezone: schedule.timezone,
-        startDate: rateStartDate(schedule.expression, now),
         flexibleTimeWindow: { mode: 'OFF' },
         state: schedule.enabled ? 'ENABLED' : 'DISABLED',
         target: {

@@ -4,6 +4,7 @@ import {
   isTerminal,
   type Job,
   newJob,
+  onRateGrid,
   parseScheduleExpression,
   type ScheduleRun,
   STOP_REASONS,
@@ -39,10 +40,8 @@ export async function fireSchedule(
   }
   if (!config.enabled && !options.manual) return { outcome: 'disabled' };
   const time = scheduledTime.toISOString();
-  // A rate schedule's runs fall where AWS started it, so its missed-run checks begin at its first
-  // firing (see recordMissedRuns). A manual run's time is off the grid and does not count.
   if (!options.manual && parseScheduleExpression(config.expression).kind === 'rate') {
-    await deps.schedules.startChecking(schedule, time);
+    await learnRateGrid(deps, schedule, config.expression, scheduledTime);
   }
   const jobId = scheduledJobId(schedule, time);
   const now = deps.clock.now();
@@ -150,34 +149,62 @@ async function stopRun(deps: HandlerDeps, active: Job, schedule: string) {
   if (decision) await runEffects(deps, decision.effects);
 }
 
+/**
+ * Scheduler starts a rate schedule when it is created (or updated), so its grid is where that
+ * happened: a firing off the grid we know (or the first one, or one after the config changed the
+ * expression) anchors the grid and restarts missed-run checks from it. A manual run is off any grid
+ * and does not count.
+ */
+async function learnRateGrid(deps: HandlerDeps, schedule: string, expression: string, time: Date) {
+  const state = await deps.schedules.scheduleState(schedule);
+  const known =
+    state.anchor !== undefined &&
+    state.checkedExpression === expression &&
+    onRateGrid(expression, time, new Date(state.anchor));
+  if (known) return;
+  const at = time.toISOString();
+  await deps.schedules.restartChecks(schedule, { from: at, expression, anchor: at });
+  deps.logger.info('rate schedule grid', { schedule, anchor: at });
+}
+
 /** Wait this long past a fire time before calling it missed: Scheduler retries for up to 5 minutes. */
 export const MISSED_GRACE_MS = 6 * 60_000;
 
 /**
  * Runs that should have happened and did not (the scheduler failed, or nothing was deployed to
  * receive them) are recorded as FAILED jobs saying so, and become the schedule's last run. History
- * before checking began is not second-guessed: for cron and at() schedules checking begins when the
- * sweeper first sees them; for rate schedules, at their first firing, since AWS starts a rate schedule
- * at the start date its deploy set (infra/schedules.ts), which the sweeper does not know.
+ * before checking began is not second-guessed: for cron and at() schedules checking (re)starts when
+ * the sweeper first sees them or their expression changed; for rate schedules, at a firing, which
+ * tells where AWS put their grid (learnRateGrid). A disabled schedule's time is not checked.
  */
 export async function recordMissedRuns(deps: HandlerDeps): Promise<number> {
   const now = deps.clock.now().getTime();
   const until = new Date(now - MISSED_GRACE_MS);
   let missed = 0;
   for (const [name, schedule] of Object.entries(deps.config.schedules)) {
-    if (!schedule.enabled) continue;
     const state = await deps.schedules.scheduleState(name);
-    if (!state.checkedUntil) {
-      if (parseScheduleExpression(schedule.expression).kind !== 'rate') {
-        await deps.schedules.markChecked(name, new Date(now).toISOString());
+    if (!schedule.enabled) {
+      // While paused nothing is missed: checks carry on from whenever it is enabled again.
+      if (state.checkedUntil) await deps.schedules.markChecked(name, new Date(now).toISOString());
+      continue;
+    }
+    const rate = parseScheduleExpression(schedule.expression).kind === 'rate';
+    if (!state.checkedUntil || state.checkedExpression !== schedule.expression) {
+      if (!rate) {
+        await deps.schedules.restartChecks(name, {
+          from: new Date(now).toISOString(),
+          expression: schedule.expression,
+        });
       }
       continue;
     }
+    if (rate && !state.anchor) continue;
     const expected = fireTimesBetween(schedule.expression, {
       from: new Date(state.checkedUntil),
       to: until,
       timezone: schedule.timezone,
       limit: 100,
+      ...(rate && state.anchor ? { startAt: new Date(state.anchor) } : {}),
     });
     const found = sourcePolicy(deps, name);
     for (const time of expected) {

@@ -17,7 +17,7 @@ import { type Harness, type JobWorld, jobOf, startJobWorld, taskOf } from '../su
  * events reach the ledger only when a test delivers them.
  */
 
-const CONFIG = parseConfig({
+const INPUT = {
   app: 'sweeptest',
   tasks: {
     succeed: { image: 'example/succeed', cpu: 256, memory: 512 },
@@ -34,7 +34,15 @@ const CONFIG = parseConfig({
     fively: { expression: 'cron(0/5 * * * ? *)', task: 'succeed' },
     broken: { expression: 'rate(5 minutes)', task: 'ghost', overlap: 'skip' },
   },
-});
+} as const;
+const CONFIG = parseConfig(INPUT);
+
+/** The config with `fively` changed (the rest as is). */
+const withFively = (fively: Record<string, unknown>) =>
+  parseConfig({
+    ...INPUT,
+    schedules: { ...INPUT.schedules, fively: { ...INPUT.schedules.fively, ...fively } },
+  });
 
 /*
  * Job ids derive from schedule and fire time, and every test shares one ECS endpoint (where RunTask's
@@ -295,6 +303,58 @@ describe('missed runs', () => {
     expect((await deps.schedules.scheduleState('quick')).lastRun?.jobId).toBe(
       scheduledJobId('quick', at(3).toISOString()),
     );
+  });
+
+  it("learns a rate schedule's grid from its firings, and a firing off that grid re-anchors it", async () => {
+    await fresh();
+    const start = h.clock.now().getTime();
+    const a = new Date(Math.floor(start / 300_000) * 300_000 + 300_000);
+    // Scheduler was updated 150 s after the first firing: its grid moved.
+    const b = new Date(a.getTime() + 150_000);
+    for (const time of [a, b]) {
+      const fired = await fireSchedule(deps, 'quick', time);
+      await deliverThrough(fired.jobId ?? '', 'STOPPED');
+    }
+    h.clock.advance(a.getTime() - start + 13 * 60_000 + MISSED_GRACE_MS);
+
+    const missed = await recordMissedRuns(deps);
+
+    // b + 5 and b + 10 minutes were missed; a + 5 minutes is no longer a fire time.
+    expect(missed).toBe(2);
+    const at = (from: Date, minutes: number) =>
+      scheduledJobId('quick', new Date(from.getTime() + minutes * 60_000).toISOString());
+    expect((await jobOf(deps, at(b, 5))).state).toBe('FAILED');
+    expect((await jobOf(deps, at(b, 10))).state).toBe('FAILED');
+    expect(await deps.ledger.getJob(at(a, 5))).toBeUndefined();
+    expect((await deps.schedules.scheduleState('quick')).anchor).toBe(b.toISOString());
+  });
+
+  it('misses nothing while a schedule is disabled, and starts checks over when its expression changes', async () => {
+    await fresh();
+    expect(await recordMissedRuns(deps)).toBe(0);
+    // Paused for an hour, then enabled again.
+    h.clock.advance(60 * 60_000);
+    expect(await recordMissedRuns({ ...deps, config: withFively({ enabled: false }) })).toBe(0);
+    h.clock.advance(10 * 60_000 + MISSED_GRACE_MS);
+
+    // The two five-minute times since it was enabled again were missed, none of the paused hour's.
+    expect(await recordMissedRuns(deps)).toBe(2);
+
+    // Then every ten minutes instead: checks start over, on the new expression.
+    const changed = { ...deps, config: withFively({ expression: 'cron(0/10 * * * ? *)' }) };
+    expect(await recordMissedRuns(changed)).toBe(0);
+    const restartedAt = h.clock.now().getTime();
+    h.clock.advance(20 * 60_000 + MISSED_GRACE_MS);
+    expect(await recordMissedRuns(changed)).toBe(2);
+    const { jobs } = await deps.ledger.listJobs({ source: 'fively', limit: 100 });
+    const times = jobs
+      .map((job) => Date.parse(job.input.STEVEDORE_SCHEDULED_TIME ?? ''))
+      .sort((x, y) => x - y);
+    expect(times).toHaveLength(4);
+    for (const time of times.slice(2)) {
+      expect(time).toBeGreaterThan(restartedAt);
+      expect(new Date(time).getUTCMinutes() % 10).toBe(0);
+    }
   });
 
   it('a manual run does not start the checks of a rate schedule', async () => {

@@ -3,7 +3,6 @@ import {
   containerDefinitions,
   deployPlan,
   type PolicyDocument,
-  rateStartDate,
   roleName,
   SCHEDULER_RETRY,
   schedulerPolicy,
@@ -429,22 +428,5 @@ describe('plan details', () => {
       private: ['arn:aws:ecr:eu-west-1:111122223333:repository/team/app'],
       public: undefined,
     });
-  });
-});
-
-describe('start dates of rate schedules', () => {
-  const now = new Date('2026-11-22T10:02:30.500Z');
-
-  it('puts a rate schedule on its grid: the first grid time at least five minutes away', () => {
-    expect(rateStartDate('rate(5 minutes)', now)).toBe('2026-11-22T10:10:00Z');
-    expect(rateStartDate('rate(1 minute)', now)).toBe('2026-11-22T10:08:00Z');
-    expect(rateStartDate('rate(1 day)', now)).toBe('2026-11-23T00:00:00Z');
-    // Exactly on the grid at the lead: that time itself.
-    expect(rateStartDate('rate(5 minutes)', new Date('2026-11-22T10:00:00Z'))).toBe('2026-11-22T10:05:00Z');
-  });
-
-  it('leaves cron and at() schedules without one', () => {
-    expect(rateStartDate('cron(0 6 * * ? *)', now)).toBeUndefined();
-    expect(rateStartDate('at(2027-01-01T00:00:00)', now)).toBeUndefined();
   });
 });

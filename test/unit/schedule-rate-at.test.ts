@@ -3,6 +3,7 @@ import {
   fireTimesBetween,
   formatScheduleExpression,
   nextFireTimes,
+  onRateGrid,
   parseScheduleExpression,
   ScheduleExpressionError,
 } from '@stevedore/core';
@@ -129,6 +130,22 @@ describe('rate expressions', () => {
       nextFireTimes({ kind: 'rate', value: 0, unit: 'minute' }, { after: new Date(0), count: 1 }),
     );
     expect(message).toBe('rate(0 minutes): value: must be a positive whole number, got 0');
+  });
+});
+
+describe('rate grids', () => {
+  const anchor = new Date('2026-11-22T10:02:37Z');
+
+  it('tells whether a time is a fire time of a rate counted from an anchor, before or after it', () => {
+    expect(onRateGrid('rate(5 minutes)', new Date('2026-11-22T10:12:37Z'), anchor)).toBe(true);
+    expect(onRateGrid('rate(5 minutes)', new Date('2026-11-22T09:57:37Z'), anchor)).toBe(true);
+    expect(onRateGrid('rate(5 minutes)', new Date('2026-11-22T10:10:00Z'), anchor)).toBe(false);
+    expect(onRateGrid('rate(1 day)', new Date('2026-11-25T10:02:37Z'), anchor)).toBe(true);
+    expect(onRateGrid('rate(1 day)', new Date('2026-11-25T10:02:38Z'), anchor)).toBe(false);
+  });
+
+  it('holds for every time of a cron or at() expression (they have no anchor)', () => {
+    expect(onRateGrid('cron(0 6 * * ? *)', new Date('2026-11-22T10:10:00Z'), anchor)).toBe(true);
   });
 });
 

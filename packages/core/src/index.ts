@@ -185,6 +185,7 @@ export {
   fireTimesBetween,
   type NextFireTimesOptions,
   nextFireTimes,
+  onRateGrid,
 } from './schedule/fire-times';
 export {
   type AtExpression,

@@ -192,6 +192,10 @@ export interface ScheduleState {
   lastSuccess?: ScheduleRun;
   /** Fire times up to this one have been checked for missed runs. */
   checkedUntil?: string;
+  /** The expression those checks were made for: when the config changes it, checks start over. */
+  checkedExpression?: string;
+  /** A rate schedule's grid: the fire time its other fire times are counted from (learnt from a firing). */
+  anchor?: string;
 }
 
 export type StartRunResult =
@@ -214,8 +218,11 @@ export interface ScheduleLedger {
   finishRun(schedule: string, jobId: string, state: string, at: string): Promise<void>;
   /** Fire times up to `until` have been checked for missed runs (never moves back). */
   markChecked(schedule: string, until: string): Promise<void>;
-  /** Missed-run checks begin at `from`, unless they have begun already. */
-  startChecking(schedule: string, from: string): Promise<void>;
+  /** Missed-run checks (re)start at `from`, for `expression`, on a rate grid through `anchor` if given. */
+  restartChecks(
+    schedule: string,
+    checks: { from: string; expression: string; anchor?: string },
+  ): Promise<void>;
 }
 
 /**

@@ -20,7 +20,6 @@ export {
   type FunctionSpec,
   type RuleSpec,
   rateExpression,
-  rateStartDate,
   roleName,
   SCHEDULER_RETRY,
   type ScheduleSpec,

@@ -6,8 +6,6 @@ import {
   handlersOf,
   type ImageConfig,
   jobSources,
-  nextFireTimes,
-  parseScheduleExpression,
   periodicRoutes,
   type ResourceNames,
   resourceNames,
@@ -133,20 +131,6 @@ const FUNCTION_SETTINGS: Record<
 
 /** Scheduler retries a failed invocation this long before the dead-letter queue (see MISSED_GRACE_MS). */
 export const SCHEDULER_RETRY = { maximumRetryAttempts: 10, maximumEventAgeInSeconds: 300 } as const;
-
-/**
- * Scheduler starts a rate schedule with no start date the moment it is created, and every later run
- * an interval after that; Stevedore (the local scheduler, `stevedore schedules`, the sweeper's missed
- * runs) puts rate runs on the interval's grid from the Unix epoch. A start date on that grid makes AWS
- * agree: the first grid time at least `lead` after `now`, since Scheduler refuses start dates more than
- * five minutes past and a deploy takes a while. Cron and at() schedules need none.
- */
-export function rateStartDate(expression: string, now: Date, leadMs = 5 * 60_000): string | undefined {
-  if (parseScheduleExpression(expression).kind !== 'rate') return undefined;
-  const [first] = nextFireTimes(expression, { after: new Date(now.getTime() + leadMs - 1), count: 1 });
-  // Scheduler's format: whole seconds, `Z`.
-  return first?.toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
 
 /** The scale-tick observes this often within its one-minute invocation on AWS. */
 export const TICK = { observations: 6, intervalSeconds: 10 } as const;

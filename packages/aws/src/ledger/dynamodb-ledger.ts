@@ -92,8 +92,11 @@ export class DynamoLedger implements JobLedger, ScalingLedger, ScheduleLedger {
     return this.schedules.markChecked(schedule, until);
   }
 
-  startChecking(schedule: string, from: string): Promise<void> {
-    return this.schedules.startChecking(schedule, from);
+  restartChecks(
+    schedule: string,
+    checks: { from: string; expression: string; anchor?: string },
+  ): Promise<void> {
+    return this.schedules.restartChecks(schedule, checks);
   }
 
   workerRecord(worker: string, service: string): Promise<WorkerRecord> {

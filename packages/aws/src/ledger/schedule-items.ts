@@ -33,12 +33,15 @@ export class ScheduleItems {
         new GetCommand({ TableName: this.table, Key: keys.schedule(schedule), ConsistentRead: true }),
       );
       if (!Item) return {};
-      const { activeJob, lastRun, lastSuccess, checkedUntil } = Item as ScheduleState;
+      const { activeJob, lastRun, lastSuccess, checkedUntil, checkedExpression, anchor } =
+        Item as ScheduleState;
       return {
         ...(activeJob ? { activeJob } : {}),
         ...(lastRun ? { lastRun } : {}),
         ...(lastSuccess ? { lastSuccess } : {}),
         ...(checkedUntil ? { checkedUntil } : {}),
+        ...(checkedExpression ? { checkedExpression } : {}),
+        ...(anchor ? { anchor } : {}),
       };
     } catch (error) {
       throw new LedgerError('scheduleState', schedule, { cause: error });
@@ -157,19 +160,31 @@ export class ScheduleItems {
     }
   }
 
-  async startChecking(schedule: string, from: string): Promise<void> {
+  async restartChecks(
+    schedule: string,
+    checks: { from: string; expression: string; anchor?: string },
+  ): Promise<void> {
+    const set = 'SET #checked = :from, #expression = :expression';
     try {
       await this.doc.send(
         new UpdateCommand({
           TableName: this.table,
           Key: keys.schedule(schedule),
-          UpdateExpression: 'SET #checked = if_not_exists(#checked, :from)',
-          ExpressionAttributeNames: { '#checked': 'checkedUntil' },
-          ExpressionAttributeValues: { ':from': from },
+          UpdateExpression: checks.anchor ? `${set}, #anchor = :anchor` : `${set} REMOVE #anchor`,
+          ExpressionAttributeNames: {
+            '#checked': 'checkedUntil',
+            '#expression': 'checkedExpression',
+            '#anchor': 'anchor',
+          },
+          ExpressionAttributeValues: {
+            ':from': checks.from,
+            ':expression': checks.expression,
+            ...(checks.anchor ? { ':anchor': checks.anchor } : {}),
+          },
         }),
       );
     } catch (error) {
-      throw new LedgerError('startChecking', schedule, { cause: error });
+      throw new LedgerError('restartChecks', schedule, { cause: error });
     }
   }
 

@@ -100,10 +100,16 @@ async function status(target: Target, config: Config, name: string, now: Date): 
     timezone: schedule.timezone,
     overlap: schedule.overlap,
     enabled: schedule.enabled,
+    // A rate schedule's times count from its grid as learnt from its firings (the epoch before any).
     next: schedule.enabled
-      ? nextFireTimes(schedule.expression, { after: now, count: 3, timezone: schedule.timezone }).map((t) =>
-          formatInZone(t, schedule.timezone),
-        )
+      ? nextFireTimes(schedule.expression, {
+          after: now,
+          count: 3,
+          timezone: schedule.timezone,
+          ...(state.anchor && state.checkedExpression === schedule.expression
+            ? { startAt: new Date(state.anchor) }
+            : {}),
+        }).map((t) => formatInZone(t, schedule.timezone))
       : [],
     lastRun: state.lastRun
       ? {

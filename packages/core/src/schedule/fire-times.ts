@@ -148,6 +148,17 @@ function cronTimes(expression: CronExpression, after: number, timezone: string):
   })();
 }
 
+/**
+ * True when `time` is a fire time of the rate expression counted from `anchor` (a fire time itself).
+ * Cron and at() expressions have no anchor: always true.
+ */
+export function onRateGrid(expression: ScheduleExpression | string, time: Date, anchor: Date): boolean {
+  const parsed = typeof expression === 'string' ? parseScheduleExpression(expression) : expression;
+  if (parsed.kind !== 'rate') return true;
+  const period = parsed.value * UNIT_MS[parsed.unit];
+  return (((instantOf('time', time) - instantOf('anchor', anchor)) % period) + period) % period === 0;
+}
+
 function* rateTimes(expression: RateExpression, after: number, start: number): Generator<number> {
   const period = expression.value * UNIT_MS[expression.unit];
   const first = after < start ? 0 : Math.floor((after - start) / period) + 1;
