@@ -1,5 +1,5 @@
 import { parseTaskStateChange, STOP_REASONS, snapshotOfDetail } from '@stevedore/core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { applyEvent, launchJob } from '../../functions/lib/job-runner';
 import { sweep } from '../../functions/lib/sweep';
 import {
@@ -213,13 +213,19 @@ describe('sweep reads running and waiting jobs apart', () => {
     }
     const waiting = await submit(deps, 'quick');
     clock.advance(21_000);
+    // The sweep reads running jobs from a random point: make it just before the third job id, so it
+    // reads the third and fourth (a sweeper always starting at the first would read the other two).
+    const ids = [...running].sort();
+    const hex = (ids[2] as string).slice(-20, -10);
+    const random = vi.spyOn(Math, 'random').mockReturnValue(Number.parseInt(hex, 16) / 2 ** 40);
 
-    const first = await sweep(deps, { maxOpenJobs: 2 });
+    const first = await sweep(deps, { maxOpenJobs: 2 }).finally(() => random.mockRestore());
 
     expect(first).toMatchObject({ launched: 1, reconciled: 2 });
     expect((await jobOf(deps, waiting.jobId)).state).toBe('STARTING');
-    // Reconciled jobs leave the open ones; each sweep reads two of the rest from a random point (the
-    // job just launched among them), so a few more sweeps reach the other two.
+    const states = await Promise.all(ids.map(async (id) => (await jobOf(deps, id)).state));
+    expect(states).toEqual(['STARTING', 'STARTING', 'SUCCEEDED', 'SUCCEEDED']);
+    // Reconciled jobs leave the open ones; later sweeps, from random points, reach the other two.
     let reconciled = first?.reconciled ?? 0;
     for (let sweeps = 1; reconciled < running.length && sweeps < 30; sweeps++) {
       reconciled += (await sweep(deps, { maxOpenJobs: 2 }))?.reconciled ?? 0;

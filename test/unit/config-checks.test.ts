@@ -177,6 +177,14 @@ describe('names, references and reserved names', () => {
     ]);
   });
 
+  it('does not judge a value against the default of a bad neighbour', () => {
+    const input = configWith({ pipeline: { retry: { backoff: { initialSeconds: -1, maxSeconds: 2 } } } });
+
+    expect(validateConfig(input).map((issue) => issue.path)).toEqual([
+      'pipelines.thumbnails.retry.backoff.initialSeconds',
+    ]);
+  });
+
   it('does not call a task unknown because its own values were bad', () => {
     const input = { tasks: { resize: { ...TASK, image: 42 } }, pipelines: { thumbnails: PIPELINE } };
 

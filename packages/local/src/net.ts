@@ -20,14 +20,17 @@ export function freePort(): Promise<number> {
  * report a taken port themselves: DynamoDB Local binds all interfaces, so another program on the
  * loopback port would answer our readiness check in its place.
  */
-export function assertPortFree(port: number, what: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', (error: NodeJS.ErrnoException) =>
-      reject(error.code === 'EADDRINUSE' ? new PortInUseError(what, port, { cause: error }) : error),
-    );
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve()));
-  });
+export async function assertPortFree(port: number, what: string): Promise<void> {
+  // Both: on macOS a loopback bind succeeds beside a program that holds the port on every interface.
+  for (const host of ['127.0.0.1', '0.0.0.0']) {
+    await new Promise<void>((resolve, reject) => {
+      const server = createServer();
+      server.once('error', (error: NodeJS.ErrnoException) =>
+        reject(error.code === 'EADDRINUSE' ? new PortInUseError(what, port, { cause: error }) : error),
+      );
+      server.listen(port, host, () => server.close(() => resolve()));
+    });
+  }
 }
 
 /** Resolves once `url` answers HTTP at all (any status). */

@@ -191,10 +191,18 @@ async function watch(argv: string[]): Promise<number> {
   while (!stop) {
     const page = await target.ledger.listJobs({ limit: 100 });
     const onPage = new Set(page.jobs.map((job) => job.jobId));
-    const offPage = await Promise.all(
-      [...open].filter((id) => !onPage.has(id)).map((id) => target.ledger.getJob(id)),
-    );
-    const jobs = [...offPage.filter((job): job is Job => job !== undefined), ...[...page.jobs].reverse()];
+    const offPage: Job[] = [];
+    const followed = [...open].filter((id) => !onPage.has(id));
+    // A few reads at a time: during a burst thousands of jobs may be open.
+    for (let i = 0; i < followed.length; i += 25) {
+      const chunk = followed.slice(i, i + 25);
+      const read = await Promise.all(chunk.map((id) => target.ledger.getJob(id)));
+      read.forEach((job, j) => {
+        if (job) offPage.push(job);
+        else open.delete(chunk[j] as string); // expired or gone: stop following it
+      });
+    }
+    const jobs = [...offPage, ...[...page.jobs].reverse()];
     for (const job of jobs) {
       if (isTerminal(job.state)) open.delete(job.jobId);
       else open.add(job.jobId);

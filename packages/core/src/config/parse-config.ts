@@ -62,7 +62,10 @@ function crossCheckDespite(input: unknown, schemaIssues: ConfigIssue[]): ConfigI
     for (const issue of issues) if (issue.path) remove(takeOut(issue.path));
     const again = v.safeParse(ConfigSchema, salvaged, { abortPipeEarly: true });
     if (again.success) {
-      const within = (path: string) => [...removed].some((r) => path === r || path.startsWith(`${r}.`));
+      // A value taken out inside an entry leaves a default its neighbours are checked against
+      // (backoff.maxSeconds against a default initialSeconds): nothing in that object is reported.
+      const scopes = [...removed].map((r) => (r.split('.').length >= 3 ? r.slice(0, r.lastIndexOf('.')) : r));
+      const within = (path: string) => scopes.some((r) => path === r || path.startsWith(`${r}.`));
       // A task taken out is not unknown: its references are fine.
       const takenOut = (message: string) => {
         const name = /^unknown task "(.*?)"/.exec(message)?.[1];

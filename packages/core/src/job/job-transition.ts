@@ -116,8 +116,9 @@ export function slotHolder(jobId: string, attempt: number): string {
 const LAUNCH_BACKOFF = { initialSeconds: 5, maxSeconds: 30, multiplier: 2 } as const;
 
 /**
- * Refusals in a row (capacity or unknown; about an hour at the backoff's cap) after which a launch
- * gives up: a job must not wait unseen forever on a refusal that is not going away.
+ * Refusals in a row after which a capacity or unknown refusal gives up (throttling never does, but
+ * counts toward the row): a job must not wait unseen forever on a refusal that is not going away. On
+ * AWS the sweeper relaunches a refused job about once a minute, so this is some two hours.
  */
 export const MAX_LAUNCH_REFUSALS = 120;
 
