@@ -16,6 +16,7 @@ import {
   UpdateServiceCommand,
   UpdateTaskProtectionCommand,
 } from '@aws-sdk/client-ecs';
+import { TASK_STATUSES } from '@stevedore/core';
 import {
   CAPACITY_UNAVAILABLE,
   EcsThrottle,
@@ -188,17 +189,6 @@ async function runOne(h: Harness, input: Omit<RunTaskCommandInput, 'cluster'>): 
   return arn;
 }
 
-const LIFECYCLE = [
-  'PROVISIONING',
-  'PENDING',
-  'ACTIVATING',
-  'RUNNING',
-  'DEACTIVATING',
-  'STOPPING',
-  'DEPROVISIONING',
-  'STOPPED',
-];
-
 afterAll(() => closeAndCheck(harnesses.splice(0)));
 
 describe('local ECS endpoint, tasks', () => {
@@ -228,7 +218,7 @@ describe('local ECS endpoint, tasks', () => {
     expect(started).toMatchObject({ lastStatus: 'PROVISIONING', desiredStatus: 'RUNNING', version: 1 });
     expect(taskArn).toMatch(/^arn:aws:ecs:us-east-1:111122223333:task\/stevedore-local\/[0-9a-f]{32}$/);
     const events = eventsOf(h, taskArn);
-    expect(events.map((e) => e.detail.lastStatus)).toEqual(LIFECYCLE);
+    expect(events.map((e) => e.detail.lastStatus)).toEqual([...TASK_STATUSES]);
     expect(events.map((e) => e.detail.version)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
     for (const event of events) {
       expect(event).toMatchObject({
@@ -425,7 +415,11 @@ describe('local ECS endpoint, tasks', () => {
     });
     expect(output.task?.stoppingAt).toBeInstanceOf(Date);
     expect(stopEvent?.detail).toMatchObject({ lastStatus: 'RUNNING', desiredStatus: 'STOPPED', version: 5 });
-    expect(statusesOf(h, taskArn)).toEqual([...LIFECYCLE.slice(0, 4), 'RUNNING', ...LIFECYCLE.slice(4)]);
+    expect(statusesOf(h, taskArn)).toEqual([
+      ...TASK_STATUSES.slice(0, 4),
+      'RUNNING',
+      ...TASK_STATUSES.slice(4),
+    ]);
     expect(last.detail).toMatchObject({
       stopCode: 'UserInitiated',
       stoppedReason: 'job cancelled',

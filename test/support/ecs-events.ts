@@ -1,3 +1,4 @@
+import { TASK_STATUSES } from '@stevedore/core';
 import { loadEvent } from './fixtures';
 
 /*
@@ -22,17 +23,6 @@ export interface TaskScript {
   containerName?: string;
 }
 
-const LIFECYCLE = [
-  'PROVISIONING',
-  'PENDING',
-  'ACTIVATING',
-  'RUNNING',
-  'DEACTIVATING',
-  'STOPPING',
-  'DEPROVISIONING',
-  'STOPPED',
-] as const;
-
 let taskCounter = 0;
 
 /** A fresh task ARN in the fixture's cluster. */
@@ -46,12 +36,12 @@ export function taskLifecycle(script: TaskScript): Record<string, unknown>[] {
   const taskArn = script.taskArn ?? newTaskArn();
   const start = script.start ?? new Date('2026-01-01T00:00:00.000Z');
   const at = (step: number) => new Date(start.getTime() + step * 5000).toISOString();
-  const steps = script.failedToStart ? (['PROVISIONING', 'PENDING', 'STOPPED'] as const) : LIFECYCLE;
+  const steps = script.failedToStart ? (['PROVISIONING', 'PENDING', 'STOPPED'] as const) : TASK_STATUSES;
   return steps.map((status, index) => {
     const event = loadEvent('ecs', 'task-state-change-deprovisioning');
     const detail = event.detail as Record<string, unknown>;
     const container = (detail.containers as Record<string, unknown>[])[0] as Record<string, unknown>;
-    const stepOf = (s: string) => LIFECYCLE.indexOf(s as (typeof LIFECYCLE)[number]);
+    const stepOf = (s: string) => TASK_STATUSES.indexOf(s as (typeof TASK_STATUSES)[number]);
     const reached = (s: string) => (script.failedToStart ? false : stepOf(status) >= stepOf(s));
     const stopped = status === 'STOPPED';
     const stopping = reached('DEACTIVATING') || stopped;

@@ -37,8 +37,6 @@ export {
   STOP_CODES,
   type StopCode,
   startLocalEcs,
-  TASK_STATUSES,
-  type TaskStatus,
   type ThrottleRequest,
   TokenBucket,
 } from './ecs';

@@ -18,6 +18,4 @@ export {
   type LocalTaskView,
   STOP_CODES,
   type StopCode,
-  TASK_STATUSES,
-  type TaskStatus,
 } from './types';

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
+import type { TaskStatus } from '@stevedore/core';
 import { LocalRuntimeError } from '../errors';
 import { type SpawnOutcome, signalGroup, spawnContainer } from './container-process';
 import {
@@ -21,7 +22,6 @@ import {
   type Tag,
   type TaskOverrides,
   type TaskRecord,
-  type TaskStatus,
 } from './types';
 
 /*

@@ -1,4 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
+import type { TaskStatus } from '@stevedore/core';
 
 /*
  * The public shapes of the local ECS endpoint, and the records it keeps per task and per service.
@@ -86,19 +87,6 @@ export interface LocalEcs {
   /** Stops every task (SIGTERM, then SIGKILL after min(stopTimeout, 5 s)) and closes the server. */
   close(): Promise<void>;
 }
-
-/** The Fargate task lifecycle, in order. */
-export const TASK_STATUSES = [
-  'PROVISIONING',
-  'PENDING',
-  'ACTIVATING',
-  'RUNNING',
-  'DEACTIVATING',
-  'STOPPING',
-  'DEPROVISIONING',
-  'STOPPED',
-] as const;
-export type TaskStatus = (typeof TASK_STATUSES)[number];
 
 export const STOP_CODES = {
   essentialContainerExited: 'EssentialContainerExited',
