@@ -11,6 +11,7 @@ import {
   type JobSource,
   jobPolicy,
   jobSource,
+  type LaunchRequest,
   STOP_REASONS,
   slotHolder,
 } from '@stevedore/core';
@@ -65,13 +66,18 @@ export async function applyEvent(
 
 export type LaunchOutcome = 'launched' | 'not-due' | 'no-slot' | 'refused' | 'not-launchable' | 'stale';
 
-/** The environment a job's task receives: the source's env, the job's input, and who it is. */
-export function launchEnv(job: Job, source: JobSource): Record<string, string> {
+/**
+ * The RunTask request of the job's current attempt. Its environment: the source's env, the job's
+ * input, and who it is.
+ */
+export function launchRequest(deps: HandlerDeps, job: Job, source: JobSource): LaunchRequest {
   return {
-    ...source.env,
-    ...job.input,
-    STEVEDORE_JOB_ID: job.jobId,
-    STEVEDORE_ATTEMPT: String(job.attempt),
+    jobId: job.jobId,
+    attempt: job.attempt,
+    taskDefinition: deps.names.taskFamily(source.taskName),
+    containerName: source.task.containerName,
+    env: { ...source.env, ...job.input, STEVEDORE_JOB_ID: job.jobId, STEVEDORE_ATTEMPT: String(job.attempt) },
+    capacityProvider: source.task.capacity,
   };
 }
 
@@ -100,14 +106,7 @@ export async function launchJob(deps: HandlerDeps, job: Job): Promise<LaunchOutc
   let taskArn: string;
   let lastStatus: string | undefined;
   try {
-    ({ taskArn, lastStatus } = await deps.launcher.runTask({
-      jobId: job.jobId,
-      attempt: job.attempt,
-      taskDefinition: deps.names.taskFamily(source.taskName),
-      containerName: source.task.containerName,
-      env: launchEnv(job, source),
-      capacityProvider: source.task.capacity,
-    }));
+    ({ taskArn, lastStatus } = await deps.launcher.runTask(launchRequest(deps, job, source)));
   } catch (error) {
     if (!(error instanceof RunTaskError)) throw error;
     const failed: JobEvent = {

@@ -6,8 +6,8 @@ import {
   isAlive,
   type JobWorld,
   jobOf,
-  launchRequest,
   policyOf,
+  requestOf,
   startJobWorld,
   submit,
   taskOf,
@@ -129,7 +129,7 @@ describe('sweep repairs a crash between RunTask and the ledger write', () => {
   it('adopts the task after 60 s instead of starting a second one', async () => {
     const { deps, clock } = await world.harness();
     const job = await submit(deps, 'quick');
-    const { taskArn } = await deps.launcher.runTask(launchRequest(deps, job));
+    const { taskArn } = await deps.launcher.runTask(requestOf(deps, job));
     await world.eventWith(taskArn, 'STOPPED');
     clock.advance(61_000);
 
@@ -143,7 +143,7 @@ describe('sweep repairs a crash between RunTask and the ledger write', () => {
   it('relaunching before then reuses the clientToken: the same task, still only one', async () => {
     const { deps, clock } = await world.harness();
     const job = await submit(deps, 'quick');
-    const { taskArn } = await deps.launcher.runTask(launchRequest(deps, job));
+    const { taskArn } = await deps.launcher.runTask(requestOf(deps, job));
 
     const relaunch = await sweep(deps);
     const recorded = await jobOf(deps, job.jobId);

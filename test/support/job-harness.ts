@@ -16,7 +16,7 @@ import {
   s3JobId,
 } from '@stevedore/core';
 import { type LocalEcs, type LocalTaskDefinition, type LocalTaskView, startLocalEcs } from '@stevedore/local';
-import { launchEnv, type SourcePolicy, sourcePolicy } from '../../functions/lib/job-runner';
+import { launchRequest, type SourcePolicy, sourcePolicy } from '../../functions/lib/job-runner';
 import { taskStateChange } from '../../functions/task-state-change';
 import { freshLedgerTable, LOCAL_CREDENTIALS, localDynamoClient } from './dynamodb';
 
@@ -211,16 +211,8 @@ export async function submit(deps: HandlerDeps, pipeline: string, notBefore?: Da
 }
 
 /** The RunTask request launchJob sends for the job's current attempt. */
-export function launchRequest(deps: HandlerDeps, job: Job): LaunchRequest {
-  const { source } = policyOf(deps, job.source);
-  return {
-    jobId: job.jobId,
-    attempt: job.attempt,
-    taskDefinition: deps.names.taskFamily(source.taskName),
-    containerName: source.task.containerName,
-    env: launchEnv(job, source),
-    capacityProvider: source.task.capacity,
-  };
+export function requestOf(deps: HandlerDeps, job: Job): LaunchRequest {
+  return launchRequest(deps, job, policyOf(deps, job.source).source);
 }
 
 export async function jobOf(deps: HandlerDeps, jobId: string): Promise<Job> {
