@@ -27,6 +27,10 @@ const numberIn = (min: number, max: number) =>
 const text = (what = 'a non-empty string') =>
   v.pipe(v.string(`expected ${what}`), v.minLength(1, `expected ${what}`));
 
+/** A list of at least one non-empty string, with messages naming what the items are. */
+const nonEmptyList = (item: string, plural: string, one: string) =>
+  v.pipe(v.array(text(item), `expected a list of ${plural}`), v.minLength(1, `expected at least one ${one}`));
+
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const envMap = v.record(
   v.pipe(
@@ -105,14 +109,8 @@ export const TaskSchema = strict(
       v.array(
         strict(
           {
-            actions: v.pipe(
-              v.array(text('an IAM action'), 'expected a list of actions'),
-              v.minLength(1, 'expected at least one action'),
-            ),
-            resources: v.pipe(
-              v.array(text('an ARN'), 'expected a list of ARNs'),
-              v.minLength(1, 'expected at least one resource'),
-            ),
+            actions: nonEmptyList('an IAM action', 'actions', 'action'),
+            resources: nonEmptyList('an ARN', 'ARNs', 'resource'),
           },
           'an object with actions and resources',
         ),
@@ -319,14 +317,8 @@ export const ConfigSchema = strict(
       strict(
         {
           vpcId: text('a VPC id'),
-          subnets: v.pipe(
-            v.array(text('a subnet id'), 'expected a list of subnet ids'),
-            v.minLength(1, 'expected at least one subnet'),
-          ),
-          securityGroups: v.pipe(
-            v.array(text('a security group id'), 'expected a list of security group ids'),
-            v.minLength(1, 'expected at least one security group'),
-          ),
+          subnets: nonEmptyList('a subnet id', 'subnet ids', 'subnet'),
+          securityGroups: nonEmptyList('a security group id', 'security group ids', 'security group'),
           assignPublicIp: v.optional(v.boolean('expected true or false'), false),
         },
         'an object with vpcId, subnets, securityGroups and optional assignPublicIp',
