@@ -159,6 +159,16 @@ describe('stopTask, describeTasks, listTasks', () => {
     expect(ecs.calls).toHaveLength(2);
   });
 
+  it('does not take a missing cluster for a stopped task', async () => {
+    ecs.answer('StopTask', () => ({
+      status: 400,
+      error: 'ClusterNotFoundException',
+      message: 'Cluster not found.',
+    }));
+
+    await expect(launcher.stopTask(TASK_ARN, 'why')).rejects.toThrow(/StopTask/);
+  });
+
   it('describes in chunks of 100 and reports MISSING tasks', async () => {
     const arns = Array.from(
       { length: 150 },

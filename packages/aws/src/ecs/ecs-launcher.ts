@@ -136,8 +136,13 @@ export class EcsLauncher implements TaskLauncher {
         }),
       );
     } catch (error) {
-      // A task ECS no longer knows is as stopped as it gets.
-      if (error instanceof Error && /not found|MISSING/i.test(error.message)) return;
+      // A task ECS no longer knows is as stopped as it gets. (Not a missing cluster: that is an error.)
+      if (
+        error instanceof Error &&
+        error.name === 'InvalidParameterException' &&
+        /referenced task was not found/i.test(error.message)
+      )
+        return;
       throw new EcsError('StopTask', { cause: error });
     }
   }

@@ -101,8 +101,13 @@ export class ScalingItems {
       else await this.doc.send(new UpdateCommand(state.Update));
       return true;
     } catch (error) {
-      if (error instanceof TransactionCanceledException || error instanceof ConditionalCheckFailedException)
-        return false;
+      // Another decision was recorded since `version`: lost the race. Anything else (throttling, a
+      // conflicting transaction) is an error, so the caller is retried and the decision not lost.
+      const lostRace =
+        error instanceof ConditionalCheckFailedException ||
+        (error instanceof TransactionCanceledException &&
+          error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed');
+      if (lostRace) return false;
       throw new LedgerError('recordDecision', record.service, { cause: error });
     }
   }
@@ -150,23 +155,26 @@ export class ScalingItems {
           Key: keys.serviceState(service),
           UpdateExpression: `SET ${path} = ${x.value({ status: lastStatus, version, at: this.now().toISOString() })}`,
           ConditionExpression: `attribute_not_exists(${path}) OR ${path}.${x.name('version')} < ${x.value(version)}`,
+          // A stop is when old entries are pruned: the write hands back the map to prune, no read.
+          ...(lastStatus === 'STOPPED' ? { ReturnValues: 'ALL_NEW' as const } : {}),
           ...x.attributes(),
         }),
       );
     };
+    let written: Record<string, unknown> | undefined;
     try {
       try {
-        await update();
+        written = (await update()).Attributes;
       } catch (error) {
         if (!isMissingMap(error)) throw error;
         await this.createState(service);
-        await update();
+        written = (await update()).Attributes;
       }
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return; // an older or duplicate event
       throw new LedgerError('recordServiceTask', service, { cause: error });
     }
-    if (lastStatus === 'STOPPED') await this.pruneStopped(service);
+    if (written) await this.pruneStopped(service, (written.tasks ?? {}) as Record<string, TaskEntry>);
   }
 
   private async createState(service: string): Promise<void> {
@@ -195,12 +203,9 @@ export class ScalingItems {
   }
 
   /** Drops STOPPED entries older than an hour, keeping the item small. */
-  private async pruneStopped(service: string): Promise<void> {
-    const { Item } = await this.doc.send(
-      new GetCommand({ TableName: this.table, Key: keys.serviceState(service) }),
-    );
+  private async pruneStopped(service: string, entries: Record<string, TaskEntry>): Promise<void> {
     const cutoff = this.now().getTime() - STOPPED_KEEP_MS;
-    const old = Object.entries((Item?.tasks ?? {}) as Record<string, TaskEntry>).filter(
+    const old = Object.entries(entries).filter(
       ([, entry]) => entry.status === 'STOPPED' && Date.parse(entry.at) < cutoff,
     );
     if (old.length === 0) return;
