@@ -3,7 +3,7 @@ import { ConfigError, type ConfigIssue } from '../errors';
 import { ScheduleExpressionError } from '../schedule/errors';
 import { parseScheduleExpression } from '../schedule/schedule-expression';
 import { checkTimezone } from '../schedule/zoned-time';
-import { describeFargateMemory, isValidFargateSize } from './fargate';
+import { describeFargateMemory, FARGATE_CPU_VALUES, isValidFargateSize } from './fargate';
 import { resourceId } from './resource-names';
 import { type Config, type ConfigInput, ConfigSchema } from './schema';
 
@@ -66,12 +66,11 @@ function crossCheckDespite(input: unknown, schemaIssues: ConfigIssue[]): ConfigI
       // (backoff.maxSeconds against a default initialSeconds): nothing in that object is reported.
       const scopes = [...removed].map((r) => (r.split('.').length >= 3 ? r.slice(0, r.lastIndexOf('.')) : r));
       const within = (path: string) => scopes.some((r) => path === r || path.startsWith(`${r}.`));
-      // A task taken out is not unknown: its references are fine.
-      const takenOut = (message: string) => {
-        const name = /^unknown task "(.*?)"/.exec(message)?.[1];
-        return name !== undefined && removed.has(`tasks.${name}`);
-      };
-      return crossCheck(again.output).filter((issue) => !within(issue.path) && !takenOut(issue.message));
+      // A task taken out is not unknown: references to it are not reported.
+      const takenOut = [...removed].flatMap((r) =>
+        /^tasks\.[^.]+$/.test(r) ? [r.slice('tasks.'.length)] : [],
+      );
+      return crossCheck(again.output, new Set(takenOut)).filter((issue) => !within(issue.path));
     }
     issues = again.issues.map(toConfigIssue);
   }
@@ -107,11 +106,11 @@ function describeValue(value: unknown): string {
 }
 
 /** Checks that span keys: references between sections, Fargate sizes, names shared by job sources. */
-function crossCheck(config: Config): ConfigIssue[] {
+function crossCheck(config: Config, knownTasks: ReadonlySet<string> = new Set()): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
   const taskNames = Object.keys(config.tasks);
   const needTask = (path: string, task: string) => {
-    if (!config.tasks[task]) {
+    if (!config.tasks[task] && !knownTasks.has(task)) {
       const known = taskNames.length > 0 ? taskNames.join(', ') : 'none are defined';
       issues.push({ path, message: `unknown task ${JSON.stringify(task)} (tasks: ${known})` });
     }
@@ -119,7 +118,7 @@ function crossCheck(config: Config): ConfigIssue[] {
 
   for (const [name, task] of Object.entries(config.tasks)) {
     if (!isValidFargateSize(task.cpu, task.memory)) {
-      const key = [256, 512, 1024, 2048, 4096, 8192, 16384].includes(task.cpu) ? 'memory' : 'cpu';
+      const key = FARGATE_CPU_VALUES.includes(task.cpu) ? 'memory' : 'cpu';
       const got = key === 'memory' ? task.memory : task.cpu;
       issues.push({
         path: `tasks.${name}.${key}`,
