@@ -47,6 +47,9 @@ export interface LocalScheduler {
   stop(): void;
 }
 
+/** setTimeout's longest wait (about 24.8 days); a longer one would fire at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /** Starts firing the schedules. */
 export function startLocalScheduler(options: LocalSchedulerOptions): LocalScheduler {
   const scale = options.timeScale ?? 1;
@@ -55,23 +58,30 @@ export function startLocalScheduler(options: LocalSchedulerOptions): LocalSchedu
   const timers = new Set<NodeJS.Timeout>();
   let stopped = false;
 
+  /** Waits until `next` on the schedule clock, in steps setTimeout can take, then fires it. */
+  const wait = (schedule: LocalSchedule, next: Date) => {
+    const delay = Math.max(0, (next.getTime() - now().getTime()) / scale);
+    const timer = setTimeout(
+      () => {
+        timers.delete(timer);
+        if (stopped) return;
+        if (delay > MAX_TIMER_MS) return wait(schedule, next);
+        options.fire({
+          schedule: schedule.name,
+          scheduledTime: next.toISOString(),
+          executionId: randomUUID(),
+          attempt: 1,
+        });
+        plan(schedule, next);
+      },
+      Math.min(delay, MAX_TIMER_MS),
+    );
+    timers.add(timer);
+  };
   const plan = (schedule: LocalSchedule, after: Date) => {
     if (stopped) return;
     const [next] = nextFireTimes(schedule.expression, { after, count: 1, timezone: schedule.timezone });
-    if (!next) return; // an at() schedule that has fired, or lies in the past
-    const delay = Math.max(0, (next.getTime() - now().getTime()) / scale);
-    const timer = setTimeout(() => {
-      timers.delete(timer);
-      if (stopped) return;
-      options.fire({
-        schedule: schedule.name,
-        scheduledTime: next.toISOString(),
-        executionId: randomUUID(),
-        attempt: 1,
-      });
-      plan(schedule, next);
-    }, delay);
-    timers.add(timer);
+    if (next) wait(schedule, next); // none: an at() schedule that has fired, or lies in the past
   };
   for (const schedule of options.schedules) if (schedule.enabled) plan(schedule, now());
 
