@@ -2,9 +2,9 @@ import { parseArgs } from 'node:util';
 import { formatInZone, nextFireTimes, workerPolicy } from '@stevedore/core';
 import { HANDLERS, sweeper } from '@stevedore/functions';
 import { type DevRuntime, parseFaults, startDevRuntime } from '@stevedore/local';
-import { CliError } from '../lib/cli-error';
 import { devLogger } from '../lib/dev-logger';
 import { DEFAULT_CONFIG, loadConfig } from '../lib/load-config';
+import { numberFlag } from '../lib/number-flag';
 import { renderTable } from '../lib/table';
 
 export const DEV_USAGE = `stevedore dev [--config <path>] [--state-dir <dir>] [--faults <spec>] [--port <n>] [--tick <seconds>]
@@ -34,14 +34,10 @@ export async function dev(argv: string[]): Promise<number> {
       'time-scale': { type: 'string', default: '1' },
     },
   });
-  const port = Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65533)
-    throw new CliError(`--port expects a port number, got ${values.port}`);
-  const tick = Number(values.tick);
-  if (!(tick > 0)) throw new CliError(`--tick expects a number of seconds, got ${values.tick}`);
-  const timeScale = Number(values['time-scale']);
-  if (!(timeScale >= 1 && timeScale <= 3600))
-    throw new CliError(`--time-scale expects a number from 1 to 3600, got ${values['time-scale']}`);
+  // --port is S3's; ECS and DynamoDB Local take the next two.
+  const port = numberFlag('port', values.port, { min: 0, max: 65533, integer: true });
+  const tick = numberFlag('tick', values.tick, { min: 0.1, max: 3600 });
+  const timeScale = numberFlag('time-scale', values['time-scale'], { min: 1, max: 3600 });
   const faults = parseFaults(values.faults);
   const { config, dir, path } = await loadConfig(values.config);
 

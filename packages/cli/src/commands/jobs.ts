@@ -10,6 +10,7 @@ import {
   taskIdOf,
 } from '@stevedore/core';
 import { CliError } from '../lib/cli-error';
+import { numberFlag } from '../lib/number-flag';
 import { formatDuration, formatTime, formatUsd, renderTable } from '../lib/table';
 import { resolveTarget, TARGET_OPTIONS, TARGET_USAGE } from '../lib/target';
 
@@ -61,9 +62,7 @@ async function list(argv: string[]): Promise<number> {
   if (status !== undefined && !isJobState(status)) {
     throw new CliError(`--status expects one of ${JOB_STATES.join(', ')}, got ${values.status}`);
   }
-  const limit = Number(values.limit);
-  if (!Number.isInteger(limit) || limit < 1)
-    throw new CliError(`--limit expects a positive integer, got ${values.limit}`);
+  const limit = numberFlag('limit', values.limit, { min: 1, max: 10_000, integer: true });
 
   const target = await resolveTarget(values);
   const found: Job[] = [];
@@ -179,16 +178,16 @@ async function watch(argv: string[]): Promise<number> {
     args: argv,
     options: { ...TARGET_OPTIONS, interval: { type: 'string', default: '1' } },
   });
+  const intervalMs = numberFlag('interval', values.interval, { min: 0.1, max: 3600 }) * 1000;
   const target = await resolveTarget(values);
   const seen = new Map<string, number>();
   let first = true;
-  let stop = false;
-  process.on('SIGINT', () => {
-    stop = true;
-  });
+  // Ctrl-C ends the wait between polls at once, not after the interval.
+  const stopped = new AbortController();
+  process.on('SIGINT', () => stopped.abort());
   process.stdout.write('watching job transitions (Ctrl-C to stop)\n');
   const open = new Set<string>();
-  while (!stop) {
+  while (!stopped.signal.aborted) {
     const page = await target.ledger.listJobs({ limit: 100 });
     const onPage = new Set(page.jobs.map((job) => job.jobId));
     const offPage: Job[] = [];
@@ -218,7 +217,9 @@ async function watch(argv: string[]): Promise<number> {
       seen.set(job.jobId, job.history.length);
     }
     first = false;
-    await sleep(Number(values.interval) * 1000);
+    await sleep(intervalMs, undefined, { signal: stopped.signal }).catch((error: unknown) => {
+      if (!stopped.signal.aborted) throw error; // aborted: Ctrl-C, the loop ends
+    });
   }
   target.client.destroy();
   return 0;

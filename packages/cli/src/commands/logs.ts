@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { CliError } from '../lib/cli-error';
+import { numberFlag } from '../lib/number-flag';
 import { resolveTarget, TARGET_OPTIONS, TARGET_USAGE } from '../lib/target';
 import { attemptTaskId } from './jobs';
 
@@ -22,11 +23,15 @@ export async function logs(argv: string[]): Promise<number> {
   });
   const jobId = positionals[0];
   if (!jobId) throw new CliError('usage: stevedore logs <jobId> [--attempt <n>]');
+  const wanted =
+    values.attempt === undefined
+      ? undefined
+      : numberFlag('attempt', values.attempt, { min: 1, max: 999, integer: true });
   const target = await resolveTarget(values);
   const job = await target.ledger.getJob(jobId);
   target.client.destroy();
   if (!job) throw new CliError(`no job ${jobId}`);
-  const attempt = values.attempt === undefined ? latestAttempt(job.attempts) : Number(values.attempt);
+  const attempt = wanted ?? latestAttempt(job.attempts);
   const taskId = attempt === undefined ? undefined : attemptTaskId(job, attempt);
   if (attempt === undefined || !taskId) {
     throw new CliError(

@@ -5,6 +5,7 @@ import { EcsScaler, SqsGauge } from '@stevedore/aws';
 import { type Config, type DecisionRecord, LOCAL_STAGE, resourceNames } from '@stevedore/core';
 import { CliError } from '../lib/cli-error';
 import { loadConfig } from '../lib/load-config';
+import { numberFlag } from '../lib/number-flag';
 import { formatTime, renderTable } from '../lib/table';
 import { resolveTarget, TARGET_OPTIONS, TARGET_USAGE } from '../lib/target';
 
@@ -132,9 +133,7 @@ async function history(
       `no worker ${JSON.stringify(name)} (workers: ${Object.keys(config.workers).join(', ') || 'none'})`,
     );
   }
-  const limit = Number(values.limit);
-  if (!Number.isInteger(limit) || limit < 1)
-    throw new CliError(`--limit expects a positive integer, got ${values.limit}`);
+  const limit = numberFlag('limit', values.limit, { min: 1, max: 10_000, integer: true });
   const { decisions } = await ledger.decisions(serviceOf(name), { limit });
   if (values.json) {
     process.stdout.write(`${JSON.stringify(decisions, null, 2)}\n`);
