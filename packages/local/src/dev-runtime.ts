@@ -274,21 +274,32 @@ export async function startDevRuntime(options: DevRuntimeOptions): Promise<DevRu
     };
     return { endpoints, deps, ecs, storage, bus: runningBus, stop };
   } catch (error) {
-    await runCleanup(cleanup);
+    // The start failed: that error is the one to report; the cleanup's own failures are logged.
+    await runCleanup(cleanup).catch((cleanupError: unknown) =>
+      logger.warn('cleanup after a failed start failed too', { error: String(cleanupError) }),
+    );
     throw error;
   }
 }
 
-/** Runs cleanups newest first; one failing does not keep the others from running. */
+/**
+ * Runs cleanups newest first. One failing does not keep the others from running (leaving a process
+ * behind is worse than a noisy shutdown); the failures are thrown together at the end.
+ */
 async function runCleanup(cleanup: (() => Promise<void>)[]): Promise<void> {
+  const failures: unknown[] = [];
   for (const step of [...cleanup].reverse()) {
     try {
       await step();
-    } catch {
-      // Keep going: leaving a process behind is worse than a noisy shutdown.
+    } catch (error) {
+      failures.push(error);
     }
   }
   cleanup.length = 0;
+  if (failures.length > 0) {
+    const what = failures.map((f) => (f instanceof Error ? f.message : String(f))).join('; ');
+    throw new AggregateError(failures, `stopping the local runtime: ${what}`);
+  }
 }
 
 function optionalPort(port: number | undefined): { port?: number } {
