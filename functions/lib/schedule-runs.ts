@@ -157,11 +157,9 @@ async function stopRun(deps: HandlerDeps, active: Job, schedule: string) {
  */
 async function learnRateGrid(deps: HandlerDeps, schedule: string, expression: string, time: Date) {
   const state = await deps.schedules.scheduleState(schedule);
-  const known =
-    state.anchor !== undefined &&
-    state.checkedExpression === expression &&
-    onRateGrid(expression, time, new Date(state.anchor));
-  if (known) return;
+  const anchor = state.checkedExpression === expression && state.anchor ? new Date(state.anchor) : undefined;
+  // On the grid; or older than the anchor: a late retry of a firing from before the grid moved.
+  if (anchor && (time < anchor || onRateGrid(expression, time, anchor))) return;
   const at = time.toISOString();
   await deps.schedules.restartChecks(schedule, { from: at, expression, anchor: at });
   deps.logger.info('rate schedule grid', { schedule, anchor: at });

@@ -327,6 +327,11 @@ describe('missed runs', () => {
     expect((await jobOf(deps, at(b, 10))).state).toBe('FAILED');
     expect(await deps.ledger.getJob(at(a, 5))).toBeUndefined();
     expect((await deps.schedules.scheduleState('quick')).anchor).toBe(b.toISOString());
+
+    // A retry of the first firing, delivered late, does not move the grid back.
+    await fireSchedule(deps, 'quick', a);
+    expect((await deps.schedules.scheduleState('quick')).anchor).toBe(b.toISOString());
+    expect(await recordMissedRuns(deps)).toBe(0);
   });
 
   it('misses nothing while a schedule is disabled, and starts checks over when its expression changes', async () => {
