@@ -117,14 +117,11 @@ export async function launchJob(deps: HandlerDeps, job: Job): Promise<LaunchOutc
     };
     const { decision, result } = await applyEvent(deps, job.jobId, found, failed);
     // The slot goes back even if the write lost a race: this attempt holds no task. A refusal that
-    // ended the job also finishes its schedule run. Waiting jobs are left to the sweeper rather than
-    // launched from here: with a refusal that refuses them all, that would chain through every one.
+    // ended the job also finishes its schedule run, if this write ended it.
     if (decision)
       await runEffects(
         deps,
-        decision.effects.filter(
-          (e) => e.type === 'ReleaseSlot' || (e.type === 'JobFinished' && result.applied),
-        ),
+        decision.effects.filter((e) => e.type !== 'JobFinished' || result.applied),
       );
     if (result.applied)
       deps.logger.warn('launch refused', { jobId: job.jobId, kind: error.kind, reason: error.reason });

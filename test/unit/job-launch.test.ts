@@ -108,11 +108,9 @@ describe('launch-failed', () => {
       // The first launch backoff is 5 s, with equal jitter.
       expect(wait).toBeGreaterThanOrEqual(2500);
       expect(wait).toBeLessThanOrEqual(5000);
-      // The slot taken for the launch is given back; the job is not ended, so no waiting job is launched.
-      expect(sideEffects(effects)).toEqual([
-        RELEASE,
-        { type: 'ScheduleRetry', jobId: JOB_ID, attempt: 1, notBefore: next.notBefore },
-      ]);
+      // The slot taken for the launch is given back, and nothing else: the sweeper relaunches the job
+      // once it is due, and no waiting job is launched from a refusal.
+      expect(sideEffects(effects)).toEqual([RELEASE]);
     },
   );
 
@@ -146,7 +144,12 @@ describe('launch-failed', () => {
     expect(last.next.reason).toBe(
       `RunTask refused (capacity): ${CAPACITY.reason} (${MAX_LAUNCH_REFUSALS} refusals in a row)`,
     );
-    expect(sideEffects(last.effects)).toContainEqual({ type: 'LaunchWaiting', source: SOURCE });
+    expect(sideEffects(last.effects)).toContainEqual({
+      type: 'JobFinished',
+      jobId: JOB_ID,
+      source: SOURCE,
+      state: 'FAILED',
+    });
     expect(refuse(throttled, THROTTLING).next.state).toBe('SUBMITTED');
   });
 
@@ -164,7 +167,6 @@ describe('launch-failed', () => {
     expect(next).not.toHaveProperty('notBefore');
     expect(sideEffects(effects)).toEqual([
       RELEASE,
-      { type: 'LaunchWaiting', source: SOURCE },
       { type: 'JobFinished', jobId: JOB_ID, source: SOURCE, state: 'FAILED' },
     ]);
   });

@@ -367,7 +367,9 @@ function decideLaunchFailure(
       guard,
       at,
       { jobId, source },
-      [release, { type: 'LaunchWaiting', source }],
+      // Waiting jobs are left to the sweeper, not launched from a refusal: with a refusal that
+      // refuses them all, that would chain through every one.
+      [release],
     );
 
   const delay = backoffSeconds(
@@ -383,7 +385,8 @@ function decideLaunchFailure(
       remove: [],
       history: { at, state: 'SUBMITTED', attempt, reason },
     },
-    effects: [release, { type: 'ScheduleRetry', jobId, attempt, notBefore }],
+    // No ScheduleRetry: the wait is seconds, and the next sweep launches the job once it is due.
+    effects: [release],
   };
 }
 
