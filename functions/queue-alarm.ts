@@ -1,5 +1,5 @@
 import { parseAlarmStateChange } from '@stevedore/core';
-import { deployed } from './lib/deployed';
+import { deployed, workerAdapters } from './lib/deployed';
 import type { Handler, HandlerDeps } from './lib/deps';
 import { parseOrReject } from './lib/malformed';
 import { scaleWorker, workersOf } from './lib/scaling';
@@ -21,4 +21,4 @@ export function queueAlarm(deps: HandlerDeps): Handler {
   };
 }
 
-export const handler = deployed(queueAlarm);
+export const handler = deployed(queueAlarm, workerAdapters);

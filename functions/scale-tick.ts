@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { deployed } from './lib/deployed';
+import { deployed, workerAdapters } from './lib/deployed';
 import type { Handler, HandlerDeps } from './lib/deps';
 import { scaleWorker, workersOf } from './lib/scaling';
 
@@ -35,4 +35,4 @@ function tickOptionsFromEnv(): TickOptions {
   };
 }
 
-export const handler = deployed((deps) => scaleTick(deps));
+export const handler = deployed((deps) => scaleTick(deps), workerAdapters);

@@ -1,6 +1,6 @@
 import middy from '@middy/core';
 import { DynamoLedger, EcsLauncher, EcsScaler, SqsGauge, systemClock } from '@stevedore/aws';
-import { parseConfig, resourceNames } from '@stevedore/core';
+import { parseConfig, type QueueGauge, resourceNames, type ServiceScaler } from '@stevedore/core';
 import type { Handler, HandlerDeps } from './deps';
 import { jsonLogger } from './json-logger';
 
@@ -21,8 +21,31 @@ function list(name: string): string[] {
   return (process.env[name] ?? '').split(',').filter(Boolean);
 }
 
+/** The adapters of the handlers that scale workers: the only ones that read queues and set services. */
+export type WorkerAdapters = (cluster: string) => { gauge: QueueGauge; scaler: ServiceScaler };
+
+/** For the queue-alarm and scale-tick entry points, which pass it to `deployed`. */
+export const workerAdapters: WorkerAdapters = (cluster) => ({
+  gauge: new SqsGauge(),
+  scaler: new EcsScaler({ cluster }),
+});
+
+/** Job handlers never scale workers: an adapter they should not use says so (and no SQS client is bundled). */
+const noWorkers: WorkerAdapters = () => {
+  const refuse = () => Promise.reject(new Error('this function does not scale workers'));
+  return {
+    gauge: { depth: refuse },
+    scaler: {
+      describeService: refuse,
+      serviceTasks: refuse,
+      protectedTasks: refuse,
+      setDesiredCount: refuse,
+    },
+  };
+};
+
 /** Dependencies on AWS, from the environment. */
-export async function awsDeps(): Promise<HandlerDeps> {
+export async function awsDeps(workers: WorkerAdapters = noWorkers): Promise<HandlerDeps> {
   const { default: raw } = await import('../../stevedore.config');
   const config = parseConfig(raw);
   const names = resourceNames(config.app, required('STEVEDORE_STAGE'));
@@ -38,8 +61,7 @@ export async function awsDeps(): Promise<HandlerDeps> {
     ledger,
     scaling: ledger,
     schedules: ledger,
-    gauge: new SqsGauge(),
-    scaler: new EcsScaler({ cluster }),
+    ...workers(cluster),
     launcher: new EcsLauncher({
       cluster,
       ...(subnets.length > 0
@@ -58,10 +80,10 @@ export async function awsDeps(): Promise<HandlerDeps> {
 }
 
 /** Wraps a handler factory as a Lambda handler (middy). */
-export function deployed(factory: (deps: HandlerDeps) => Handler) {
+export function deployed(factory: (deps: HandlerDeps) => Handler, workers?: WorkerAdapters) {
   let ready: Promise<Handler> | undefined;
   return middy(async (event: unknown) => {
-    ready ??= awsDeps().then(factory);
+    ready ??= awsDeps(workers).then(factory);
     try {
       await (await ready)(event);
     } catch (error) {
