@@ -10,7 +10,7 @@ import {
   STOP_REASONS,
   scheduledJobId,
 } from '@stevedore/core';
-import { applyEvent, launchJob, runEffects, sourcePolicy } from './job-runner';
+import { applyEvent, launchJob, runEffects, type SourcePolicy, sourcePolicy } from './job-runner';
 
 /*
  * A schedule fires: its run becomes a job (id from schedule and scheduled time, so a redelivered
@@ -46,25 +46,15 @@ export async function fireSchedule(
   const jobId = scheduledJobId(schedule, time);
   const now = deps.clock.now();
 
-  if (await deps.ledger.getJob(jobId)) return duplicate(deps, jobId);
+  const existing = await deps.ledger.getJob(jobId);
+  if (existing) return duplicate(deps, jobId, existing);
   const run: ScheduleRun = { jobId, scheduledTime: time, at: now.toISOString() };
-  const job = newJob(
-    {
-      jobId,
-      kind: 'schedule',
-      source: schedule,
-      task: found.source.taskName,
-      maxAttempts: found.source.retry.attempts,
-      timeoutSeconds: found.source.timeoutSeconds,
-      input: { STEVEDORE_SCHEDULE: schedule, STEVEDORE_SCHEDULED_TIME: time },
-    },
-    now,
-  );
+  const job = runJob(found, schedule, time, now);
 
   let outcome: FireOutcome = 'started';
   if (config.overlap === 'allow') {
-    const { created } = await deps.ledger.createJob(job);
-    if (!created) return duplicate(deps, jobId);
+    const { created, job: stored } = await deps.ledger.createJob(job);
+    if (!created) return duplicate(deps, jobId, stored);
     await deps.schedules.recordRun(schedule, run);
   } else {
     let result = await deps.schedules.startRun(schedule, run, job);
@@ -107,23 +97,48 @@ export async function fireSchedule(
  * The same firing again (Scheduler delivers at least once): the run exists. Launching again only
  * repairs a launch that died midway; RunTask's client token makes it the same task.
  */
-async function duplicate(deps: HandlerDeps, jobId: string): Promise<{ outcome: FireOutcome; jobId: string }> {
-  const existing = await deps.ledger.getJob(jobId);
+async function duplicate(
+  deps: HandlerDeps,
+  jobId: string,
+  known?: Job,
+): Promise<{ outcome: FireOutcome; jobId: string }> {
+  const existing = known ?? (await deps.ledger.getJob(jobId));
   if (existing) await launchJob(deps, existing);
   return { outcome: 'duplicate', jobId };
+}
+
+/** The job of one run of a schedule, before it starts. */
+function runJob(found: SourcePolicy, schedule: string, time: string, now: Date): Job {
+  return newJob(
+    {
+      jobId: scheduledJobId(schedule, time),
+      kind: 'schedule',
+      source: schedule,
+      task: found.source.taskName,
+      maxAttempts: found.source.retry.attempts,
+      timeoutSeconds: found.source.timeoutSeconds,
+      input: { STEVEDORE_SCHEDULE: schedule, STEVEDORE_SCHEDULED_TIME: time },
+    },
+    now,
+  );
+}
+
+/** A run that never started (skipped, missed), recorded as a job that has already ended. */
+function endedJob(job: Job, state: 'CANCELLED' | 'FAILED', reason: string, at: string): Job {
+  return {
+    ...job,
+    state,
+    reason,
+    finishedAt: at,
+    history: [...job.history, { at, state, attempt: 1, reason }],
+  };
 }
 
 /** The skipped run is recorded as a job of its own, CANCELLED, saying which run it gave way to. */
 async function recordSkipped(deps: HandlerDeps, job: Job, activeJob: string) {
   const at = deps.clock.now().toISOString();
   const reason = `skipped: run ${activeJob} is still active (overlap: skip)`;
-  await deps.ledger.createJob({
-    ...job,
-    state: 'CANCELLED',
-    reason,
-    finishedAt: at,
-    history: [...job.history, { at, state: 'CANCELLED', attempt: 1, reason }],
-  });
+  await deps.ledger.createJob(endedJob(job, 'CANCELLED', reason, at));
   deps.logger.info('transition', {
     jobId: job.jobId,
     source: job.source,
@@ -210,25 +225,8 @@ export async function recordMissedRuns(deps: HandlerDeps): Promise<number> {
       if (!found || (await deps.ledger.getJob(jobId))) continue;
       const at = new Date(now).toISOString();
       const reason = `missed: no firing arrived for ${time.toISOString()}`;
-      const job = newJob(
-        {
-          jobId,
-          kind: 'schedule',
-          source: name,
-          task: found.source.taskName,
-          maxAttempts: found.source.retry.attempts,
-          timeoutSeconds: found.source.timeoutSeconds,
-          input: { STEVEDORE_SCHEDULE: name, STEVEDORE_SCHEDULED_TIME: time.toISOString() },
-        },
-        new Date(now),
-      );
-      const { created } = await deps.ledger.createJob({
-        ...job,
-        state: 'FAILED',
-        reason,
-        finishedAt: at,
-        history: [...job.history, { at, state: 'FAILED', attempt: 1, reason }],
-      });
+      const job = runJob(found, name, time.toISOString(), new Date(now));
+      const { created } = await deps.ledger.createJob(endedJob(job, 'FAILED', reason, at));
       if (created) {
         missed += 1;
         await deps.schedules.recordRun(name, { jobId, scheduledTime: time.toISOString(), at });
