@@ -187,20 +187,29 @@ export async function runEffects(deps: HandlerDeps, effects: readonly JobEffect[
 
 /**
  * Launches the oldest due waiting jobs of a capped source while slots are free. Uncapped sources
- * have no queue: their waiting jobs are backing off and the sweeper launches them when due.
+ * have no queue: their waiting jobs are backing off and the sweeper launches them when due. Jobs
+ * are read a few at a time: a finished job usually frees one slot, and reading more is wasted.
  */
 export async function launchWaiting(deps: HandlerDeps, sourceName: string, max = 25): Promise<number> {
   const source = jobSource(deps.config, sourceName);
   if (!source || source.concurrency === undefined) return 0;
-  const page = await deps.ledger.openJobs(source.name, {
-    dueBy: deps.clock.now(),
-    limit: Math.min(max, source.concurrency),
-  });
+  const dueBy = deps.clock.now();
   let launched = 0;
-  for (const job of page.jobs) {
-    const outcome = await launchJob(deps, job);
-    if (outcome === 'launched') launched += 1;
-    if (outcome === 'no-slot') break;
-  }
+  let tried = 0;
+  let cursor: string | undefined;
+  do {
+    const page = await deps.ledger.openJobs(source.name, {
+      dueBy,
+      limit: Math.min(3, max - tried),
+      ...(cursor ? { cursor } : {}),
+    });
+    for (const job of page.jobs) {
+      tried += 1;
+      const outcome = await launchJob(deps, job);
+      if (outcome === 'launched') launched += 1;
+      if (outcome === 'no-slot') return launched;
+    }
+    cursor = page.cursor;
+  } while (cursor && tried < Math.min(max, source.concurrency));
   return launched;
 }
