@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import { resourceId } from '@stevedore/core';
 import { buildFunctions, type DeployPlan, trustPolicy } from '@stevedore/deploy';
 
@@ -64,5 +63,3 @@ export async function functions(
     return { spec, fn };
   });
 }
-
-export const BUNDLES_DIR = join('dist', 'functions');

@@ -38,13 +38,13 @@ describe('the deploy plan of the example config', () => {
       'stevedore-prod-report',
       'stevedore-prod-flaky',
     ]);
-    expect(plan.functions.map((f) => [f.name, f.entry])).toEqual([
-      ['stevedore-prod-object-created', 'functions/object-created.handler'],
-      ['stevedore-prod-task-state-change', 'functions/task-state-change.handler'],
-      ['stevedore-prod-sweeper', 'functions/sweeper.handler'],
-      ['stevedore-prod-queue-alarm', 'functions/queue-alarm.handler'],
-      ['stevedore-prod-scale-tick', 'functions/scale-tick.handler'],
-      ['stevedore-prod-schedule-fired', 'functions/schedule-fired.handler'],
+    expect(plan.functions.map((f) => [f.name, f.handler])).toEqual([
+      ['stevedore-prod-object-created', 'object-created'],
+      ['stevedore-prod-task-state-change', 'task-state-change'],
+      ['stevedore-prod-sweeper', 'sweeper'],
+      ['stevedore-prod-queue-alarm', 'queue-alarm'],
+      ['stevedore-prod-scale-tick', 'scale-tick'],
+      ['stevedore-prod-schedule-fired', 'schedule-fired'],
     ]);
   });
 

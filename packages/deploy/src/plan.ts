@@ -45,8 +45,6 @@ export interface TaskSpec {
 export interface FunctionSpec {
   handler: HandlerName;
   name: string;
-  /** Module and export, relative to the project root. */
-  entry: string;
   roleName: string;
   policy: PolicyDocument;
   logGroup: string;
@@ -73,7 +71,6 @@ export interface WorkerSpec {
   task: string;
   family: string;
   queue: string;
-  queueUrl: string;
   alarmName: string;
   /** The count the service is created with; Stevedore owns it afterwards. */
   initialCount: number;
@@ -196,7 +193,6 @@ export function deployPlan(config: Config, stage: string, scope: AwsScope): Depl
     task: worker.task,
     family: names.taskFamily(worker.task),
     queue: worker.queue,
-    queueUrl: queueUrl(worker.queue),
     alarmName: names.depthAlarm(name),
     initialCount: worker.min,
     capacityProviderStrategy: [
@@ -217,7 +213,6 @@ export function deployPlan(config: Config, stage: string, scope: AwsScope): Depl
     return {
       handler,
       name,
-      entry: `functions/${handler}.handler`,
       roleName: roleName(names.prefix, `fn-${handler}`),
       logGroup,
       ...FUNCTION_SETTINGS[handler],

@@ -41,7 +41,7 @@ import { type LocalS3Sqs, startLocalS3Sqs } from './storage';
 export const LOCAL_REGION = 'us-east-1';
 export const LOCAL_ACCOUNT = '000000000000';
 // DynamoDB Local accepts access key ids of letters and digits only.
-const LOCAL_CREDENTIALS = { accessKeyId: 'stevedorelocal', secretAccessKey: 'stevedorelocal' };
+export const LOCAL_CREDENTIALS = { accessKeyId: 'stevedorelocal', secretAccessKey: 'stevedorelocal' };
 
 export interface DevRuntimeOptions {
   config: Config;

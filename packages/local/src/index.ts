@@ -12,6 +12,7 @@ export {
   type DevRuntimeOptions,
   type EndpointsFile,
   LOCAL_ACCOUNT,
+  LOCAL_CREDENTIALS,
   LOCAL_REGION,
   startDevRuntime,
 } from './dev-runtime';

@@ -18,7 +18,7 @@ import { CliError } from '../lib/cli-error';
 import { devLogger } from '../lib/dev-logger';
 import { loadConfig } from '../lib/load-config';
 import { formatTime, renderTable } from '../lib/table';
-import { resolveTarget, TARGET_OPTIONS, TARGET_USAGE, type Target } from '../lib/target';
+import { localClientConfig, resolveTarget, TARGET_OPTIONS, TARGET_USAGE, type Target } from '../lib/target';
 
 export const SCHEDULES_USAGE = `stevedore schedules [--json]
 stevedore schedules run <name>
@@ -38,8 +38,6 @@ export interface ScheduleStatus {
   lastRun: { jobId: string; scheduledTime: string; state: string } | null;
   lastSuccess: { jobId: string; scheduledTime: string; at: string } | null;
 }
-
-const LOCAL_KEYS = { accessKeyId: 'stevedorelocal', secretAccessKey: 'stevedorelocal' };
 
 /** `stevedore schedules ...` */
 export async function schedules(argv: string[]): Promise<number> {
@@ -184,8 +182,8 @@ async function runNow(
     return 0;
   }
   const e = target.endpoints;
-  const ecs = new ECSClient({ endpoint: e.ecs, region: e.region, credentials: LOCAL_KEYS });
-  const sqs = new SQSClient({ endpoint: e.sqs, region: e.region, credentials: LOCAL_KEYS });
+  const ecs = new ECSClient(localClientConfig(e, e.ecs));
+  const sqs = new SQSClient(localClientConfig(e, e.sqs));
   const names = resourceNames(config.app, LOCAL_STAGE);
   const deps: HandlerDeps = {
     config,

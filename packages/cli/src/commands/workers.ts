@@ -7,7 +7,7 @@ import { CliError } from '../lib/cli-error';
 import { loadConfig } from '../lib/load-config';
 import { numberFlag } from '../lib/number-flag';
 import { formatTime, renderTable } from '../lib/table';
-import { resolveTarget, TARGET_OPTIONS, TARGET_USAGE } from '../lib/target';
+import { localClientConfig, resolveTarget, TARGET_OPTIONS, TARGET_USAGE } from '../lib/target';
 
 export const WORKERS_USAGE = `stevedore workers [--json]
 stevedore workers history <name> [--limit <n>] [--json]
@@ -46,16 +46,8 @@ export async function workers(argv: string[]): Promise<number> {
   const clients =
     target.kind === 'local'
       ? {
-          sqs: new SQSClient({
-            endpoint: target.endpoints.sqs,
-            region: target.endpoints.region,
-            credentials: LOCAL_KEYS,
-          }),
-          ecs: new ECSClient({
-            endpoint: target.endpoints.ecs,
-            region: target.endpoints.region,
-            credentials: LOCAL_KEYS,
-          }),
+          sqs: new SQSClient(localClientConfig(target.endpoints, target.endpoints.sqs)),
+          ecs: new ECSClient(localClientConfig(target.endpoints, target.endpoints.ecs)),
         }
       : { sqs: new SQSClient({}), ecs: new ECSClient({}) };
   try {
@@ -117,8 +109,6 @@ export async function workers(argv: string[]): Promise<number> {
     target.client.destroy();
   }
 }
-
-const LOCAL_KEYS = { accessKeyId: 'stevedorelocal', secretAccessKey: 'stevedorelocal' };
 
 async function history(
   ledger: { decisions: (service: string, q: { limit: number }) => Promise<{ decisions: DecisionRecord[] }> },

@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoLedger } from '@stevedore/aws';
 import { type Config, type ResourceNames, resourceNames } from '@stevedore/core';
-import type { EndpointsFile } from '@stevedore/local';
+import { type EndpointsFile, LOCAL_CREDENTIALS } from '@stevedore/local';
 import { CliError } from './cli-error';
 import { loadConfig } from './load-config';
 
@@ -73,15 +73,16 @@ export async function resolveTarget(flags: TargetFlags): Promise<Target> {
     };
   }
   const endpoints = readEndpoints(flags['state-dir'] ?? '.stevedore');
-  const client = new DynamoDBClient({
-    endpoint: endpoints.dynamodb,
-    region: endpoints.region,
-    credentials: { accessKeyId: 'stevedorelocal', secretAccessKey: 'stevedorelocal' },
-  });
+  const client = new DynamoDBClient(localClientConfig(endpoints, endpoints.dynamodb));
   return {
     kind: 'local',
     endpoints,
     client,
     ledger: new DynamoLedger({ tableName: endpoints.table, client }),
   };
+}
+
+/** An SDK client's settings for one endpoint of the local runtime. */
+export function localClientConfig(endpoints: EndpointsFile, endpoint: string) {
+  return { endpoint, region: endpoints.region, credentials: LOCAL_CREDENTIALS };
 }
