@@ -6,8 +6,9 @@ import { join } from 'node:path';
 import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DescribeTaskDefinitionCommand, ListTasksCommand } from '@aws-sdk/client-ecs';
 import { GetObjectCommand, ListBucketsCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { isAlive } from '@stevedore/local';
 import { describe, expect, it } from 'vitest';
-import { type DevProcess, eventually, processAlive, runCli, startDev } from '../support/dev-process';
+import { type DevProcess, eventually, runCli, startDev } from '../support/dev-process';
 
 const CONFIG = 'test/e2e/configs/jobs.config.ts';
 
@@ -84,13 +85,13 @@ describe('stevedore dev', () => {
         30_000,
         'the hanging task to record its pid',
       );
-      expect(processAlive(pid)).toBe(true);
+      expect(isAlive(pid)).toBe(true);
       expect(processesUsing(dev.stateDir).length).toBeGreaterThan(0);
 
       const code = await dev.stop();
 
       expect(code).toBe(0);
-      expect(processAlive(pid)).toBe(false);
+      expect(isAlive(pid)).toBe(false);
       expect(processesUsing(dev.stateDir)).toEqual([]);
       expect(existsSync(join(dev.stateDir, 'endpoints.json'))).toBe(false);
       expect(existsSync(join(dev.stateDir, 'logs', `${done.taskArn?.split('/').pop()}.log`))).toBe(true);

@@ -2,17 +2,9 @@ import { spawn } from 'node:child_process';
 import { ECSClient, ListTasksCommand, RunTaskCommand } from '@aws-sdk/client-ecs';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { isTerminal, type Job } from '@stevedore/core';
+import { isAlive } from '@stevedore/local';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  CLI,
-  type DevProcess,
-  eventually,
-  jobsOf,
-  processAlive,
-  REPO,
-  runCli,
-  startDev,
-} from '../support/dev-process';
+import { CLI, type DevProcess, eventually, jobsOf, REPO, runCli, startDev } from '../support/dev-process';
 
 const CONFIG = 'test/e2e/configs/jobs.config.ts';
 const BUCKET = 'e2e-inbox';
@@ -195,7 +187,7 @@ describe('S3 jobs on stevedore dev', () => {
     expect(job?.attempts['1']?.stopCode).toBe('UserInitiated');
     const pid = Number(await read(dev, `pids/${job?.jobId}/1`));
     expect(pid).toBeGreaterThan(0);
-    expect(processAlive(pid)).toBe(false);
+    expect(isAlive(pid)).toBe(false);
   });
 
   it('retries a failing task per its rules, then fails it, one task per attempt', async () => {

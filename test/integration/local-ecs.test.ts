@@ -20,6 +20,7 @@ import { TASK_STATUSES } from '@stevedore/core';
 import {
   CAPACITY_UNAVAILABLE,
   EcsThrottle,
+  isAlive,
   LocalConfigError,
   type LocalEcs,
   type LocalEcsOptions,
@@ -166,14 +167,6 @@ const logOf = (h: Harness, taskArn: string) => {
     return view ? readFileSync(view.logFile, 'utf8') : '';
   } catch {
     return '';
-  }
-};
-const isAlive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
   }
 };
 const errorOf = (promise: Promise<unknown>) =>

@@ -1,9 +1,9 @@
 import { parseTaskStateChange, STOP_REASONS, snapshotOfDetail } from '@stevedore/core';
+import { isAlive } from '@stevedore/local';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { applyEvent, launchJob } from '../../functions/lib/job-runner';
 import { sweep } from '../../functions/lib/sweep';
 import {
-  isAlive,
   type JobWorld,
   jobOf,
   policyOf,

@@ -15,7 +15,13 @@ import {
   resourceNames,
   s3JobId,
 } from '@stevedore/core';
-import { type LocalEcs, type LocalTaskDefinition, type LocalTaskView, startLocalEcs } from '@stevedore/local';
+import {
+  isAlive,
+  type LocalEcs,
+  type LocalTaskDefinition,
+  type LocalTaskView,
+  startLocalEcs,
+} from '@stevedore/local';
 import { launchRequest, type SourcePolicy, sourcePolicy } from '../../functions/lib/job-runner';
 import { taskStateChange } from '../../functions/task-state-change';
 import { freshLedgerTable, LOCAL_CREDENTIALS, localDynamoClient } from './dynamodb';
@@ -231,13 +237,4 @@ export async function taskOf(deps: HandlerDeps, jobId: string): Promise<string> 
 /** A well-formed task ARN of the cluster that ECS never had. */
 export function unknownTaskArn(): string {
   return `arn:aws:ecs:${REGION}:${ACCOUNT}:task/${NAMES.cluster}/${randomUUID().replaceAll('-', '')}`;
-}
-
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }

@@ -41,6 +41,7 @@ export {
   type ThrottleRequest,
   TokenBucket,
 } from './ecs';
+export { isAlive } from './ecs/container-process';
 export { EcsApiError, JavaMissingError, LocalConfigError, LocalRuntimeError, PortInUseError } from './errors';
 export { type Faults, NO_FAULTS, parseFaults } from './faults';
 export {

@@ -8,14 +8,6 @@ export class ExpressionBuilder {
   private nameIds = new Map<string, string>();
   private valueCount = 0;
 
-  /** A placeholder for an attribute path; dots separate map keys (`attempts.2`). */
-  path(path: string): string {
-    return path
-      .split('.')
-      .map((part) => this.name(part))
-      .join('.');
-  }
-
   /** A placeholder for one attribute name (or map key), taken literally. */
   name(name: string): string {
     let id = this.nameIds.get(name);

@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoLedger } from '@stevedore/aws';
 import { type Config, type ResourceNames, resourceNames } from '@stevedore/core';
-import { type EndpointsFile, LOCAL_CREDENTIALS } from '@stevedore/local';
+import { type EndpointsFile, isAlive, LOCAL_CREDENTIALS } from '@stevedore/local';
 import { CliError } from './cli-error';
 import { loadConfig } from './load-config';
 
@@ -47,15 +47,6 @@ export function readEndpoints(stateDir: string): EndpointsFile {
     );
   }
   return endpoints;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** The ledger to read, local or deployed. */
