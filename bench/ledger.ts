@@ -1,6 +1,7 @@
 /**
- * bench:ledger — task-state-change events through the DynamoDB ledger against the same number of raw
- * UpdateItem calls, on the same DynamoDB Local, in the same run.
+ * bench:ledger — ECS task-state-change events through the task-state-change handler and the DynamoDB
+ * ledger, against the same number of raw UpdateItem calls, on the same DynamoDB Local, in the same run.
+ * The handler is the one Lambda runs, so any read or write it adds on the event path is counted.
  *
  *   npm run bench:ledger [-- --jobs 400 --concurrency 16 --duplicates 0.1]
  *
@@ -9,18 +10,18 @@
  */
 import { parseArgs } from 'node:util';
 import { DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
-import { DynamoLedger, ensureLedgerTable } from '@stevedore/aws';
+import { DynamoLedger, ensureLedgerTable, systemClock } from '@stevedore/aws';
 import {
   decide,
-  type JobEvent,
+  type HandlerDeps,
   jobPolicy,
   jobSource,
   newJob,
   parseConfig,
-  parseTaskStateChange,
+  resourceNames,
   s3JobId,
-  snapshotOfDetail,
 } from '@stevedore/core';
+import { HANDLERS } from '@stevedore/functions';
 import { startDynamoDbLocal } from '@stevedore/local';
 import { newTaskArn, taskLifecycle } from '../test/support/ecs-events';
 
@@ -94,7 +95,38 @@ const source = jobSource(config, 'photos');
 if (!source) throw new Error('bench config has no pipeline');
 const policy = jobPolicy(config, source);
 
-type BenchJob = { job: ReturnType<typeof newJob>; taskArn: string; deliveries: JobEvent[] };
+type BenchJob = { job: ReturnType<typeof newJob>; taskArn: string; deliveries: unknown[] };
+
+/** The handler's dependencies: the ledger, and nothing else it may touch for these events. */
+function handlerDeps(ledger: DynamoLedger, applied: { count: number }): HandlerDeps {
+  const refuse = () => Promise.reject(new Error('bench: task-state-change should not call this'));
+  return {
+    config,
+    names: resourceNames(config.app, 'bench'),
+    ledger,
+    scaling: ledger,
+    schedules: ledger,
+    gauge: { depth: refuse },
+    scaler: {
+      describeService: refuse,
+      serviceTasks: refuse,
+      protectedTasks: refuse,
+      setDesiredCount: refuse,
+    },
+    launcher: { runTask: refuse, stopTask: refuse, describeTasks: refuse, listTasks: refuse },
+    clock: systemClock,
+    logger: {
+      debug() {},
+      info: (message) => {
+        if (message === 'transition') applied.count += 1;
+      },
+      warn() {},
+      error: (message, fields) => {
+        throw new Error(`bench: handler error ${message} ${JSON.stringify(fields)}`);
+      },
+    },
+  };
+}
 
 /** Creates and launches every job (untimed), then applies all their event deliveries (timed). */
 async function runLedger(endpoint: string, table: string, jobs: BenchJob[], now: Date, label: string) {
@@ -113,19 +145,14 @@ async function runLedger(endpoint: string, table: string, jobs: BenchJob[], now:
   );
   const writesBefore = side.counts.writes;
   const readsBefore = side.counts.reads;
+  const applied = { count: 0 };
+  const handler = HANDLERS['task-state-change'](handlerDeps(ledger, applied));
   const start = performance.now();
-  let applied = 0;
   await pool(
     jobs.length,
     CONCURRENCY,
     async (i) => {
-      const { job, deliveries } = jobs[i] as BenchJob;
-      for (const event of deliveries) {
-        const decision = decide(job.jobId, 'photos', event, new Date(), policy);
-        if (!decision) continue;
-        const result = await ledger.applyPatch(job.jobId, decision.patch);
-        if (result.applied) applied += 1;
-      }
+      for (const event of (jobs[i] as BenchJob).deliveries) await handler(event);
     },
     `${label}: events`,
   );
@@ -133,7 +160,7 @@ async function runLedger(endpoint: string, table: string, jobs: BenchJob[], now:
   side.client.destroy();
   return {
     ledgerSeconds,
-    applied,
+    applied: applied.count,
     eventWrites: side.counts.writes - writesBefore,
     eventReads: side.counts.reads - readsBefore,
     totalWrites: side.counts.writes,
@@ -193,16 +220,10 @@ async function main() {
         now,
       );
       const taskArn = newTaskArn();
-      const events: JobEvent[] = taskLifecycle({ jobId: job.jobId, attempt: 1, taskArn, exitCode: 0 }).map(
-        (raw) => ({
-          type: 'task',
-          task: snapshotOfDetail(parseTaskStateChange(raw).detail),
-        }),
-      );
-      const deliveries = events.flatMap((e) => (Math.random() < DUPLICATES ? [e, e] : [e]));
+      const events = taskLifecycle({ jobId: job.jobId, attempt: 1, taskArn, exitCode: 0 });
+      const deliveries: unknown[] = events.flatMap((e) => (Math.random() < DUPLICATES ? [e, e] : [e]));
       for (let k = deliveries.length - 1; k > 0; k--) {
-        if (Math.random() < 0.2)
-          [deliveries[k], deliveries[k - 1]] = [deliveries[k - 1] as JobEvent, deliveries[k] as JobEvent];
+        if (Math.random() < 0.2) [deliveries[k], deliveries[k - 1]] = [deliveries[k - 1], deliveries[k]];
       }
       return { job, taskArn, deliveries };
     });
