@@ -73,7 +73,7 @@ async function main() {
     const started = Date.now();
     let jobs: Job[] = [];
     for (;;) {
-      jobs = await allJobs(runtime.deps.ledger);
+      jobs = await allJobs(runtime.deps.jobs);
       const finished = jobs.filter((j) => isTerminal(j.state)).length;
       const launched = jobs.filter((j) => Object.keys(j.attempts).length > 0 || j.taskArn).length;
       if (process.stderr.isTTY)

@@ -10,17 +10,9 @@
  */
 import { parseArgs } from 'node:util';
 import { DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
-import { DynamoLedger, ensureLedgerTable, systemClock } from '@stevedore/aws';
-import {
-  decide,
-  type HandlerDeps,
-  jobPolicy,
-  jobSource,
-  newJob,
-  parseConfig,
-  resourceNames,
-  s3JobId,
-} from '@stevedore/core';
+import { createDeps, ensureLedgerTable } from '@stevedore/aws';
+import type { HandlerDeps } from '@stevedore/control';
+import { decide, jobPolicy, jobSource, newJob, parseConfig, resourceNames, s3JobId } from '@stevedore/core';
 import { HANDLERS } from '@stevedore/functions';
 import { startDynamoDbLocal } from '@stevedore/local';
 import { newTaskArn, taskLifecycle } from '../test/support/ecs-events';
@@ -98,40 +90,35 @@ const policy = jobPolicy(config, source);
 type BenchJob = { job: ReturnType<typeof newJob>; taskArn: string; deliveries: unknown[] };
 
 /** The handler's dependencies: the ledger, and nothing else it may touch for these events. */
-function handlerDeps(ledger: DynamoLedger, applied: { count: number }): HandlerDeps {
+function handlerDeps(client: DynamoDBClient, table: string, applied: { count: number }): HandlerDeps {
   const refuse = () => Promise.reject(new Error('bench: task-state-change should not call this'));
   return {
-    config,
-    names: resourceNames(config.app, 'bench'),
-    ledger,
-    scaling: ledger,
-    schedules: ledger,
-    gauge: { depth: refuse },
-    scaler: {
-      describeService: refuse,
-      serviceTasks: refuse,
-      protectedTasks: refuse,
-      setDesiredCount: refuse,
-    },
+    ...createDeps({
+      config,
+      names: resourceNames(config.app, 'bench'),
+      table,
+      clients: { dynamodb: client },
+      logger: {
+        debug() {},
+        info: (message) => {
+          if (message === 'transition') applied.count += 1;
+        },
+        warn() {},
+        error: (message, fields) => {
+          throw new Error(`bench: handler error ${message} ${JSON.stringify(fields)}`);
+        },
+      },
+    }),
     launcher: { runTask: refuse, stopTask: refuse, describeTasks: refuse, listTasks: refuse },
-    clock: systemClock,
-    logger: {
-      debug() {},
-      info: (message) => {
-        if (message === 'transition') applied.count += 1;
-      },
-      warn() {},
-      error: (message, fields) => {
-        throw new Error(`bench: handler error ${message} ${JSON.stringify(fields)}`);
-      },
-    },
   };
 }
 
 /** Creates and launches every job (untimed), then applies all their event deliveries (timed). */
 async function runLedger(endpoint: string, table: string, jobs: BenchJob[], now: Date, label: string) {
   const side = counted(endpoint);
-  const ledger = new DynamoLedger({ tableName: table, client: side.client });
+  const applied = { count: 0 };
+  const deps = handlerDeps(side.client, table, applied);
+  const ledger = deps.jobs;
   await pool(
     jobs.length,
     CONCURRENCY,
@@ -145,8 +132,7 @@ async function runLedger(endpoint: string, table: string, jobs: BenchJob[], now:
   );
   const writesBefore = side.counts.writes;
   const readsBefore = side.counts.reads;
-  const applied = { count: 0 };
-  const handler = HANDLERS['task-state-change'](handlerDeps(ledger, applied));
+  const handler = HANDLERS['task-state-change'](deps);
   const start = performance.now();
   await pool(
     jobs.length,

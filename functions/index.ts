@@ -1,4 +1,5 @@
-import type { HandlerFactory, HandlerName } from '@stevedore/core';
+import type { HandlerFactory } from '@stevedore/control';
+import type { HandlerName } from '@stevedore/core';
 import { objectCreated } from './object-created';
 import { queueAlarm } from './queue-alarm';
 import { scaleTick } from './scale-tick';
@@ -16,9 +17,5 @@ export const HANDLERS: Record<HandlerName, HandlerFactory> = {
   'schedule-fired': scheduleFired,
 };
 
-export { jsonLogger } from './lib/json-logger';
-export { scaleWorker, type Worker, workersOf } from './lib/scaling';
-export { type FireOptions, type FireOutcome, fireSchedule, recordMissedRuns } from './lib/schedule-runs';
-export { type SweepOptions, type SweepReport, sweep } from './lib/sweep';
 export { scaleTick, type TickOptions } from './scale-tick';
 export { sweeper } from './sweeper';

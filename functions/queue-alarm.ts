@@ -1,23 +1,13 @@
+import { alarmChanged, type Handler, type HandlerDeps, parseOrReject } from '@stevedore/control';
 import { parseAlarmStateChange } from '@stevedore/core';
-import { deployed, workerAdapters } from './lib/deployed';
-import type { Handler, HandlerDeps } from './lib/deps';
-import { parseOrReject } from './lib/malformed';
-import { scaleWorker, workersOf } from './lib/scaling';
+import { deployed } from './lib/lambda/deployed';
+import { workerAdapters } from './lib/lambda/worker-adapters';
 
-/**
- * CloudWatch "Alarm State Change" of a worker queue's depth alarm: the fast path. The alarm only
- * says that something changed; the decision reads the queue itself.
- */
+/** CloudWatch "Alarm State Change" of a worker queue's depth alarm -> that worker scaled now. */
 export function queueAlarm(deps: HandlerDeps): Handler {
   return async (event) => {
     const parsed = parseOrReject(deps, 'queue-alarm', () => parseAlarmStateChange(event));
-    if (!parsed) return;
-    const worker = workersOf(deps).find((w) => deps.names.depthAlarm(w.name) === parsed.detail.alarmName);
-    if (!worker) {
-      deps.logger.warn('alarm of no worker', { alarmName: parsed.detail.alarmName });
-      return;
-    }
-    await scaleWorker(deps, worker, `alarm ${parsed.detail.state.value}`);
+    if (parsed) await alarmChanged(deps, parsed.detail.alarmName, parsed.detail.state.value);
   };
 }
 

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { deployed, workerAdapters } from './lib/deployed';
-import type { Handler, HandlerDeps } from './lib/deps';
-import { scaleWorker, workersOf } from './lib/scaling';
+import { type Handler, type HandlerDeps, scaleAll } from '@stevedore/control';
+import { deployed } from './lib/lambda/deployed';
+import { workerAdapters } from './lib/lambda/worker-adapters';
 
 export interface TickOptions {
   /** Observations per invocation. EventBridge rates stop at one minute, so on AWS one invocation observes several times. */
@@ -15,12 +15,9 @@ export interface TickOptions {
  */
 export function scaleTick(deps: HandlerDeps, options: TickOptions = tickOptionsFromEnv()): Handler {
   return async () => {
-    const workers = workersOf(deps);
     for (let i = 0; i < options.observations; i++) {
       if (i > 0) await sleep(options.intervalMs);
-      const results = await Promise.allSettled(workers.map((worker) => scaleWorker(deps, worker, 'tick')));
-      const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-      if (failed) throw failed.reason;
+      await scaleAll(deps, 'tick');
     }
   };
 }

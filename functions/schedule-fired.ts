@@ -1,8 +1,6 @@
+import { fireSchedule, type Handler, type HandlerDeps, parseOrReject } from '@stevedore/control';
 import { parseScheduleFired } from '@stevedore/core';
-import { deployed } from './lib/deployed';
-import type { Handler, HandlerDeps } from './lib/deps';
-import { parseOrReject } from './lib/malformed';
-import { fireSchedule } from './lib/schedule-runs';
+import { deployed } from './lib/lambda/deployed';
 
 /**
  * EventBridge Scheduler's invocation of a schedule (the target input carries the schedule's name

@@ -1,6 +1,5 @@
-import { deployed } from './lib/deployed';
-import type { Handler, HandlerDeps } from './lib/deps';
-import { type SweepOptions, sweep } from './lib/sweep';
+import { type Handler, type HandlerDeps, type SweepOptions, sweep } from '@stevedore/control';
+import { deployed } from './lib/lambda/deployed';
 
 /** Periodic (an EventBridge schedule): timeouts, due retries, waiting jobs, reconciliation with ECS, missed runs. */
 export function sweeper(deps: HandlerDeps, options: SweepOptions = {}): Handler {

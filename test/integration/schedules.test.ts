@@ -1,18 +1,23 @@
 import {
+  compileApp,
+  fireSchedule,
   type HandlerDeps,
+  MISSED_GRACE_MS,
+  recordMissedRuns,
+} from '@stevedore/control';
+import {
   parseConfig,
-  type ScheduleLedger,
+  type ScheduleStore,
   STOP_REASONS,
   scheduledJobId,
   type TaskLauncher,
 } from '@stevedore/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { fireSchedule, MISSED_GRACE_MS, recordMissedRuns } from '../../functions/lib/schedule-runs';
 import { taskStateChange } from '../../functions/task-state-change';
 import { type Harness, type JobWorld, jobOf, startJobWorld, taskOf } from '../support/job-harness';
 
 /*
- * Schedule runs (functions/lib/schedule-runs.ts) against DynamoDB Local and the local ECS endpoint:
+ * Schedule runs (packages/control/src/schedules) against DynamoDB Local and the local ECS endpoint:
  * the overlap policies, redelivered firings, a firing that died halfway, and missed runs. Task
  * events reach the ledger only when a test delivers them.
  */
@@ -220,7 +225,7 @@ describe('redelivered and interrupted firings', () => {
     const taskArn = await taskOf(deps, jobId);
     await world.eventWith(taskArn, 'STOPPED');
     // The ledger records SUCCEEDED, then the function dies before releasing the schedule.
-    const schedules = Object.assign(Object.create(deps.schedules) as ScheduleLedger, {
+    const schedules = Object.assign(Object.create(deps.schedules) as ScheduleStore, {
       finishRun: () => Promise.reject(new Error('the function died here')),
     });
     await expect(world.deliver(taskStateChange({ ...deps, schedules }), taskArn)).rejects.toThrow(
@@ -296,9 +301,9 @@ describe('missed runs', () => {
     });
     expect(world.tasksOf(missedJob.jobId)).toEqual([]);
     expect((await jobOf(deps, scheduledJobId('fively', at(1).toISOString()))).state).toBe('SUCCEEDED');
-    expect(await deps.ledger.getJob(scheduledJobId('quick', at(0).toISOString()))).toBeUndefined();
+    expect(await deps.jobs.getJob(scheduledJobId('quick', at(0).toISOString()))).toBeUndefined();
     expect((await jobOf(deps, scheduledJobId('quick', at(2).toISOString()))).state).toBe('FAILED');
-    expect(await deps.ledger.getJob(scheduledJobId('skipping', at(0).toISOString()))).toBeUndefined();
+    expect(await deps.jobs.getJob(scheduledJobId('skipping', at(0).toISOString()))).toBeUndefined();
     // The latest missed run is the schedule's last run, so `stevedore schedules` shows it failed.
     expect((await deps.schedules.scheduleState('quick')).lastRun?.jobId).toBe(
       scheduledJobId('quick', at(3).toISOString()),
@@ -325,7 +330,7 @@ describe('missed runs', () => {
       scheduledJobId('quick', new Date(from.getTime() + minutes * 60_000).toISOString());
     expect((await jobOf(deps, at(b, 5))).state).toBe('FAILED');
     expect((await jobOf(deps, at(b, 10))).state).toBe('FAILED');
-    expect(await deps.ledger.getJob(at(a, 5))).toBeUndefined();
+    expect(await deps.jobs.getJob(at(a, 5))).toBeUndefined();
     expect((await deps.schedules.scheduleState('quick')).anchor).toBe(b.toISOString());
 
     // A retry of the first firing, delivered late, does not move the grid back.
@@ -339,19 +344,24 @@ describe('missed runs', () => {
     expect(await recordMissedRuns(deps)).toBe(0);
     // Paused for an hour, then enabled again.
     h.clock.advance(60 * 60_000);
-    expect(await recordMissedRuns({ ...deps, config: withFively({ enabled: false }) })).toBe(0);
+    expect(
+      await recordMissedRuns({ ...deps, app: compileApp(withFively({ enabled: false }), deps.app.names) }),
+    ).toBe(0);
     h.clock.advance(10 * 60_000 + MISSED_GRACE_MS);
 
     // The two five-minute times since it was enabled again were missed, none of the paused hour's.
     expect(await recordMissedRuns(deps)).toBe(2);
 
     // Then every ten minutes instead: checks start over, on the new expression.
-    const changed = { ...deps, config: withFively({ expression: 'cron(0/10 * * * ? *)' }) };
+    const changed = {
+      ...deps,
+      app: compileApp(withFively({ expression: 'cron(0/10 * * * ? *)' }), deps.app.names),
+    };
     expect(await recordMissedRuns(changed)).toBe(0);
     const restartedAt = h.clock.now().getTime();
     h.clock.advance(20 * 60_000 + MISSED_GRACE_MS);
     expect(await recordMissedRuns(changed)).toBe(2);
-    const { jobs } = await deps.ledger.listJobs({ source: 'fively', limit: 100 });
+    const { jobs } = await deps.jobs.listJobs({ source: 'fively', limit: 100 });
     const times = jobs
       .map((job) => Date.parse(job.input.STEVEDORE_SCHEDULED_TIME ?? ''))
       .sort((x, y) => x - y);

@@ -1,8 +1,7 @@
+import { applyEvent, launchJob, sweep } from '@stevedore/control';
 import { parseTaskStateChange, STOP_REASONS, snapshotOfDetail } from '@stevedore/core';
 import { isAlive } from '@stevedore/local';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { applyEvent, launchJob } from '../../functions/lib/job-runner';
-import { sweep } from '../../functions/lib/sweep';
 import {
   type JobWorld,
   jobOf,
@@ -296,7 +295,7 @@ describe('sweeps never overlap', () => {
 
   it('takes over the lease of a crashed sweeper once it has expired', async () => {
     const { deps, clock } = await world.harness();
-    await deps.ledger.acquireLease('sweeper', 'crashed', new Date(clock.now().getTime() + 5 * 60_000));
+    await deps.slots.acquireLease('sweeper', 'crashed', new Date(clock.now().getTime() + 5 * 60_000));
 
     const blocked = await sweep(deps);
     clock.advance(5 * 60_000 + 1000);
@@ -328,7 +327,7 @@ describe('concurrency slots', () => {
     expect((await jobOf(deps, first.jobId)).state).toBe('SUCCEEDED');
     expect(next.state).toBe('STARTING');
     expect(world.tasksOf(second.jobId).map((t) => t.taskArn)).toEqual([next.taskArn]);
-    expect(Object.keys(await deps.ledger.slotHolders('capped'))).toEqual([`${second.jobId}#1`]);
+    expect(Object.keys(await deps.slots.slotHolders('capped'))).toEqual([`${second.jobId}#1`]);
   });
 
   it('frees a slot still held five minutes after its job ended, so the waiting job runs', async () => {
@@ -353,6 +352,6 @@ describe('concurrency slots', () => {
     expect(reports.map((r) => r?.slotsFreed)).toEqual([1, 0]);
     expect(next.state).toBe('STARTING');
     expect(world.tasksOf(second.jobId).map((t) => t.taskArn)).toEqual([next.taskArn]);
-    expect(Object.keys(await deps.ledger.slotHolders('capped'))).toEqual([`${second.jobId}#1`]);
+    expect(Object.keys(await deps.slots.slotHolders('capped'))).toEqual([`${second.jobId}#1`]);
   });
 });

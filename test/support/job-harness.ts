@@ -3,11 +3,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ECSClient } from '@aws-sdk/client-ecs';
-import { DynamoLedger, EcsLauncher, EcsScaler } from '@stevedore/aws';
+import { createDeps, EcsLauncher } from '@stevedore/aws';
+import { type Handler, type HandlerDeps, launchRequest, type SourcePolicy } from '@stevedore/control';
 import {
   type Config,
-  type Handler,
-  type HandlerDeps,
   type Job,
   type LaunchRequest,
   newJob,
@@ -22,7 +21,6 @@ import {
   type LocalTaskView,
   startLocalEcs,
 } from '@stevedore/local';
-import { launchRequest, type SourcePolicy, sourcePolicy } from '../../functions/lib/job-runner';
 import { taskStateChange } from '../../functions/task-state-change';
 import { freshLedgerTable, LOCAL_CREDENTIALS, localDynamoClient } from './dynamodb';
 
@@ -139,17 +137,12 @@ export async function startJobWorld(): Promise<JobWorld> {
           offsetMs += ms;
         },
       };
-      const ledger = new DynamoLedger({ tableName: await freshLedgerTable(dynamo), client: dynamo, clock });
-      const deps: HandlerDeps = {
+      // These jobs tests have no workers: nothing may touch a queue or a service.
+      const deps = createDeps({
         config,
         names: NAMES,
-        ledger,
-        scaling: ledger,
-        schedules: ledger,
-        // These jobs tests have no workers: nothing may touch a queue or a service.
-        gauge: { depth: () => Promise.reject(new Error('no queues in the jobs harness')) },
-        scaler: new EcsScaler({ cluster: NAMES.cluster, client: running.client }),
-        launcher: new EcsLauncher({ cluster: NAMES.cluster, client: running.client }),
+        table: await freshLedgerTable(dynamo),
+        clients: { dynamodb: dynamo, ecs: running.client },
         clock,
         logger: {
           debug() {},
@@ -157,7 +150,7 @@ export async function startJobWorld(): Promise<JobWorld> {
           warn() {},
           error: (message, fields) => errors.push({ message, fields }),
         },
-      };
+      });
       return { deps, clock, handler: taskStateChange(deps) };
     },
     refusingLauncher: () => new EcsLauncher({ cluster: NAMES.cluster, client: refusing.client }),
@@ -191,7 +184,7 @@ export async function startJobWorld(): Promise<JobWorld> {
 
 /** The pipeline's source and policy, as the handlers find them. */
 export function policyOf(deps: HandlerDeps, pipeline: string): SourcePolicy {
-  const found = sourcePolicy(deps, pipeline);
+  const found = deps.app.source(pipeline);
   if (!found) throw new Error(`no pipeline ${pipeline} in the test config`);
   return found;
 }
@@ -213,7 +206,7 @@ export async function submit(deps: HandlerDeps, pipeline: string, notBefore?: Da
     },
     deps.clock.now(),
   );
-  return (await deps.ledger.createJob(candidate)).job;
+  return (await deps.jobs.createJob(candidate)).job;
 }
 
 /** The RunTask request launchJob sends for the job's current attempt. */
@@ -222,7 +215,7 @@ export function requestOf(deps: HandlerDeps, job: Job): LaunchRequest {
 }
 
 export async function jobOf(deps: HandlerDeps, jobId: string): Promise<Job> {
-  const job = await deps.ledger.getJob(jobId);
+  const job = await deps.jobs.getJob(jobId);
   if (!job) throw new Error(`job ${jobId} is not in the ledger`);
   return job;
 }

@@ -1,4 +1,4 @@
-import type { LaunchFailure } from '@stevedore/core';
+import { type LaunchFailure, LaunchRefusedError } from '@stevedore/core';
 
 /** Base class of every error @stevedore/aws raises. SDK errors travel as `cause`. */
 export class StevedoreAwsError extends Error {
@@ -24,24 +24,17 @@ export type RunTaskErrorKind = LaunchFailure['kind'];
 /**
  * RunTask did not start the task: an exception, or an entry of `failures[]`. `kind` classifies it
  * for the retry rules: capacity and throttling wait and try again, invalid and conflict do not.
+ * It is core's port-level refusal, so the application layer never needs to know this adapter.
  */
-export class RunTaskError extends StevedoreAwsError {
+export class RunTaskError extends LaunchRefusedError {
   override name = 'RunTaskError';
-  readonly kind: RunTaskErrorKind;
-  readonly reason: string;
   /** The ARN a `failures[]` entry names, if any. */
   readonly arn: string | undefined;
 
   constructor(kind: RunTaskErrorKind, reason: string, options?: ErrorOptions & { arn?: string }) {
-    super(`RunTask ${kind}: ${reason}`, options);
-    this.kind = kind;
-    this.reason = reason;
+    super(kind, reason, options);
+    this.message = `RunTask ${kind}: ${reason}`;
     this.arn = options?.arn;
-  }
-
-  /** The failure as the state machine takes it. */
-  toLaunchFailure(): LaunchFailure {
-    return { kind: this.kind, reason: this.reason };
   }
 }
 

@@ -1,4 +1,5 @@
 export { systemClock } from './clock';
+export { type CreateDepsOptions, createDeps, type WorkerAdapters } from './control-plane';
 export {
   EcsLauncher,
   type EcsLauncherOptions,
@@ -13,3 +14,4 @@ export { DynamoLedger, type DynamoLedgerOptions } from './ledger/dynamodb-ledger
 export { itemToJob, jobToItem, patchToUpdate } from './ledger/job-item';
 export { ensureLedgerTable, INDEX, KEY, keys, ledgerTableDefinition, TTL_ATTRIBUTE } from './ledger/table';
 export { QueueGaugeError, SqsGauge, type SqsGaugeOptions } from './sqs/sqs-gauge';
+export { createWorkerAdapters, type WorkerAdapterOptions } from './worker-adapters';

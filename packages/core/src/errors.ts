@@ -33,3 +33,28 @@ export class MalformedEventError extends StevedoreError {
     this.problems = problems;
   }
 }
+
+/** The kinds of launch refusal the state machine tells apart (see `LaunchFailure`). */
+export type LaunchRefusalKind = 'capacity' | 'throttling' | 'invalid' | 'conflict' | 'unknown';
+
+/**
+ * A task launcher refused to start a task (ECS: a RunTask exception or a `failures[]` entry). The
+ * application layer records it on the job; any other error from a launcher is thrown on, so the
+ * caller is retried. Adapters subclass it with their own details.
+ */
+export class LaunchRefusedError extends StevedoreError {
+  override name = 'LaunchRefusedError';
+  readonly kind: LaunchRefusalKind;
+  readonly reason: string;
+
+  constructor(kind: LaunchRefusalKind, reason: string, options?: ErrorOptions) {
+    super(`launch ${kind}: ${reason}`, options);
+    this.kind = kind;
+    this.reason = reason;
+  }
+
+  /** The refusal as the state machine takes it. */
+  toLaunchFailure(): { kind: LaunchRefusalKind; reason: string } {
+    return { kind: this.kind, reason: this.reason };
+  }
+}

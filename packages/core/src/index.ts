@@ -34,7 +34,14 @@ export {
   type TaskConfig,
   type WorkerConfig,
 } from './config/schema';
-export { ConfigError, type ConfigIssue, MalformedEventError, StevedoreError } from './errors';
+export {
+  ConfigError,
+  type ConfigIssue,
+  type LaunchRefusalKind,
+  LaunchRefusedError,
+  MalformedEventError,
+  StevedoreError,
+} from './errors';
 export {
   ALARM_STATES,
   type AlarmStateChangeEvent,
@@ -119,6 +126,7 @@ export {
   type JobPolicy,
   type LaunchFailure,
   MAX_LAUNCH_REFUSALS,
+  parseSlotHolder,
   type RemovableField,
   slotHolder,
   type Transition,
@@ -134,36 +142,50 @@ export {
   stableRandom,
 } from './job/retry';
 export {
+  type CreatedObjectFacts,
+  endedBeforeStart,
+  objectInput,
+  objectJob,
+  scheduleRunInput,
+  scheduleRunJob,
+} from './job/source-jobs';
+export {
   attemptRecordOf,
   STOP_REASONS,
   type StopWhy,
   type TaskOutcome,
   taskOutcome,
 } from './job/task-outcome';
-export { attemptOf, TASK_STATUSES, type TaskSnapshot, type TaskStatus, taskIdOf } from './job/task-snapshot';
+export {
+  attemptOf,
+  TASK_STATUSES,
+  type TaskOwner,
+  type TaskSnapshot,
+  type TaskStatus,
+  taskIdOf,
+  taskOwner,
+} from './job/task-snapshot';
 export type {
   ApplyResult,
   Clock,
   DecisionRecord,
   DescribedTasks,
-  Handler,
-  HandlerDeps,
-  HandlerFactory,
-  JobLedger,
   JobPage,
   JobQuery,
+  JobStore,
   LaunchedTask,
   LaunchRequest,
   Logger,
   OpenJobQuery,
   QueueDepth,
   QueueGauge,
-  ScalingLedger,
-  ScheduleLedger,
+  ScalingStore,
   ScheduleRun,
   ScheduleState,
+  ScheduleStore,
   ServiceScaler,
   ServiceState,
+  SlotStore,
   StartRunResult,
   TaskLauncher,
   WorkerRecord,

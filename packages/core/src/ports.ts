@@ -1,5 +1,4 @@
-import type { ResourceNames } from './config/resource-names';
-import type { CapacityProvider, Config } from './config/schema';
+import type { CapacityProvider } from './config/schema';
 import type { Job, JobState } from './job/job';
 import type { JobPatch } from './job/job-transition';
 import type { TaskSnapshot } from './job/task-snapshot';
@@ -52,7 +51,7 @@ export type ApplyResult =
   | { applied: false; current?: Job };
 
 /** The durable record of jobs: one item per job, moved only by guarded patches. */
-export interface JobLedger {
+export interface JobStore {
   /** Records a new job; when one with the id exists, returns it unchanged with `created: false`. */
   createJob(job: Job): Promise<{ created: boolean; job: Job }>;
   /** Applies a patch with one conditional write. */
@@ -62,6 +61,10 @@ export interface JobLedger {
   listJobs(query: JobQuery): Promise<JobPage>;
   /** Non-terminal jobs of a source (for the sweeper and the concurrency queue). */
   openJobs(source: string, query?: OpenJobQuery): Promise<JobPage>;
+}
+
+/** Concurrency slots per source, and leases that keep periodic work (the sweep) from overlapping. */
+export interface SlotStore {
   /** Takes one of `cap` slots for `holder`; true when held (again, if it already was). */
   acquireSlot(source: string, holder: string, cap: number): Promise<boolean>;
   /** Gives a slot back; releasing a slot that is not held does nothing. */
@@ -157,7 +160,7 @@ export interface WorkerRecord {
 }
 
 /** The ledger's part for workers: memory, decisions and the view of each service's tasks. */
-export interface ScalingLedger {
+export interface ScalingStore {
   workerRecord(worker: string, service: string): Promise<WorkerRecord>;
   /**
    * Records a decision and the new memory, unless another decision was recorded since `version`.
@@ -204,7 +207,7 @@ export type StartRunResult =
   | { started: false; duplicate?: undefined; activeJob?: string };
 
 /** The ledger's part for schedules: one item per schedule. */
-export interface ScheduleLedger {
+export interface ScheduleStore {
   scheduleState(schedule: string): Promise<ScheduleState>;
   /**
    * Makes `run` the schedule's active run and creates its job, together (one transaction), if no
@@ -224,26 +227,3 @@ export interface ScheduleLedger {
     checks: { from: string; expression: string; anchor?: string },
   ): Promise<void>;
 }
-
-/**
- * What every handler works with. On Lambda it is built once per container from the bundled config
- * and the environment; `stevedore dev` builds it against its local endpoints; tests hand in their own.
- */
-export interface HandlerDeps {
-  config: Config;
-  names: ResourceNames;
-  ledger: JobLedger;
-  launcher: TaskLauncher;
-  scaling: ScalingLedger;
-  schedules: ScheduleLedger;
-  gauge: QueueGauge;
-  scaler: ServiceScaler;
-  clock: Clock;
-  logger: Logger;
-}
-
-/** A handler as Lambda and the local bus both call it. */
-export type Handler = (event: unknown) => Promise<void>;
-
-/** Builds a handler from its dependencies. */
-export type HandlerFactory = (deps: HandlerDeps) => Handler;

@@ -4,19 +4,11 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import {
-  DynamoLedger,
-  EcsLauncher,
-  EcsScaler,
-  ensureLedgerTable,
-  SqsGauge,
-  systemClock,
-} from '@stevedore/aws';
+import { createDeps, createWorkerAdapters, ensureLedgerTable } from '@stevedore/aws';
+import type { HandlerDeps, HandlerFactory } from '@stevedore/control';
 import {
   type Config,
   eventRoutes,
-  type HandlerDeps,
-  type HandlerFactory,
   type HandlerName,
   LOCAL_STAGE,
   type Logger,
@@ -158,23 +150,17 @@ export async function startDevRuntime(options: DevRuntimeOptions): Promise<DevRu
     });
     await ensureLedgerTable(dynamoClient, names.table);
 
-    const ledger = new DynamoLedger({
-      tableName: names.table,
-      client: dynamoClient,
-      retentionDays: config.ledger.retentionDays,
-    });
-    const deps: HandlerDeps = {
+    const deps = createDeps({
       config,
       names,
-      ledger,
-      scaling: ledger,
-      schedules: ledger,
-      gauge: new SqsGauge({ client: sqsClient, queueUrls: storage.queueUrls }),
-      scaler: new EcsScaler({ cluster: names.cluster, client: ecsClient }),
-      launcher: new EcsLauncher({ cluster: names.cluster, client: ecsClient }),
-      clock: systemClock,
+      clients: { dynamodb: dynamoClient, ecs: ecsClient },
+      workers: createWorkerAdapters({
+        cluster: names.cluster,
+        clients: { sqs: sqsClient, ecs: ecsClient },
+        queueUrls: storage.queueUrls,
+      }),
       logger,
-    };
+    });
 
     const ruleArn = (id: string) =>
       `arn:aws:events:${LOCAL_REGION}:${LOCAL_ACCOUNT}:rule/${names.prefix}-${id}`;

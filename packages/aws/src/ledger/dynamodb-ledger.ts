@@ -15,16 +15,17 @@ import {
   type DecisionRecord,
   isTerminal,
   type Job,
-  type JobLedger,
   type JobPage,
   type JobPatch,
   type JobQuery,
+  type JobStore,
   type OpenJobQuery,
-  type ScalingLedger,
   type ScalingMemory,
-  type ScheduleLedger,
+  type ScalingStore,
   type ScheduleRun,
   type ScheduleState,
+  type ScheduleStore,
+  type SlotStore,
   type StartRunResult,
   type WorkerRecord,
 } from '@stevedore/core';
@@ -52,7 +53,7 @@ const BATCH_GET_LIMIT = 100;
  * The job ledger on DynamoDB. Every state change is one conditional UpdateItem compiled from a
  * JobPatch: no read before the write, and a refused guard (stale or duplicate event) is a no-op.
  */
-export class DynamoLedger implements JobLedger, ScalingLedger, ScheduleLedger {
+export class DynamoLedger implements JobStore, SlotStore, ScalingStore, ScheduleStore {
   private readonly doc: DynamoDBDocumentClient;
   private readonly table: string;
   private readonly retentionDays: number;

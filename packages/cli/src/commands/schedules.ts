@@ -2,17 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import { SQSClient } from '@aws-sdk/client-sqs';
-import { EcsLauncher, EcsScaler, SqsGauge, systemClock } from '@stevedore/aws';
-import {
-  type Config,
-  formatInZone,
-  type HandlerDeps,
-  LOCAL_STAGE,
-  nextFireTimes,
-  resourceNames,
-} from '@stevedore/core';
-import { fireSchedule } from '@stevedore/functions';
+import { createDeps } from '@stevedore/aws';
+import { fireSchedule } from '@stevedore/control';
+import { type Config, formatInZone, LOCAL_STAGE, nextFireTimes, resourceNames } from '@stevedore/core';
 import { scheduleClockNow } from '@stevedore/local';
 import { CliError } from '../lib/cli-error';
 import { devLogger } from '../lib/dev-logger';
@@ -183,27 +175,19 @@ async function runNow(
   }
   const e = target.endpoints;
   const ecs = new ECSClient(localClientConfig(e, e.ecs));
-  const sqs = new SQSClient(localClientConfig(e, e.sqs));
-  const names = resourceNames(config.app, LOCAL_STAGE);
-  const deps: HandlerDeps = {
+  const deps = createDeps({
     config,
-    names,
-    ledger: target.ledger,
-    scaling: target.ledger,
-    schedules: target.ledger,
-    launcher: new EcsLauncher({ cluster: names.cluster, client: ecs }),
-    gauge: new SqsGauge({ client: sqs, queueUrls: e.queues }),
-    scaler: new EcsScaler({ cluster: names.cluster, client: ecs }),
-    clock: systemClock,
+    names: resourceNames(config.app, LOCAL_STAGE),
+    table: e.table,
+    clients: { dynamodb: target.client, ecs },
     // The running `stevedore dev` prints the run's transitions; here only problems are worth a line.
     logger: { ...devLogger(), info: () => {}, debug: () => {} },
-  };
+  });
   try {
     const { outcome, jobId } = await fireSchedule(deps, name, scheduledTime, { manual: true });
     process.stdout.write(`${name}: ${outcome}${jobId ? ` (job ${jobId})` : ''}\n`);
     return outcome === 'unknown' ? 1 : 0;
   } finally {
     ecs.destroy();
-    sqs.destroy();
   }
 }

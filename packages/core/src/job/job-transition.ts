@@ -1,4 +1,5 @@
 import type { Architecture, RetryConfig } from '../config/schema';
+import type { LaunchRefusalKind } from '../errors';
 import type { PriceTable } from './cost';
 import { type Job, type JobState, OPEN_STATES, type TerminalState } from './job';
 import { backoffSeconds, decideRetry, type FailureFacts, ruleMatches, stableRandom } from './retry';
@@ -31,7 +32,7 @@ export interface JobPolicy {
 
 /** Why a RunTask call did not start a task, classified so rules and backoff can act on it. */
 export interface LaunchFailure {
-  kind: 'capacity' | 'throttling' | 'invalid' | 'conflict' | 'unknown';
+  kind: LaunchRefusalKind;
   reason: string;
 }
 
@@ -110,6 +111,12 @@ export interface Transition {
 /** The concurrency-slot holder of one attempt. */
 export function slotHolder(jobId: string, attempt: number): string {
   return `${jobId}#${attempt}`;
+}
+
+/** The job and attempt of a slot holder written by `slotHolder`; undefined for anything else. */
+export function parseSlotHolder(holder: string): { jobId: string; attempt: number } | undefined {
+  const match = /^(.+)#([1-9]\d*)$/.exec(holder);
+  return match?.[1] && match[2] ? { jobId: match[1], attempt: Number(match[2]) } : undefined;
 }
 
 /** Capacity refusals and throttling wait this long at first, doubling up to the cap. */

@@ -1,4 +1,5 @@
 import type { ContainerOutcome } from './job';
+import { isJobId } from './job-id';
 
 /**
  * One ECS task as Stevedore needs to see it, whether it came from a "Task State Change" event or
@@ -53,4 +54,20 @@ export function attemptOf(task: Pick<TaskSnapshot, 'overrideEnv'>): number | und
 /** Short id of a task from its ARN (the last path segment). */
 export function taskIdOf(taskArn: string): string {
   return taskArn.slice(taskArn.lastIndexOf('/') + 1);
+}
+
+/** Whose task it is: a job's (started by Stevedore with the job's id), a worker service's, or someone else's. */
+export type TaskOwner =
+  | { kind: 'job'; jobId: string }
+  | { kind: 'service'; service: string }
+  | { kind: 'foreign' };
+
+const SERVICE_GROUP = 'service:';
+
+/** Reads who owns a task from what ECS says of it: its group (`service:<name>`) or its startedBy. */
+export function taskOwner(task: Pick<TaskSnapshot, 'group' | 'startedBy'>): TaskOwner {
+  if (task.group?.startsWith(SERVICE_GROUP))
+    return { kind: 'service', service: task.group.slice(SERVICE_GROUP.length) };
+  if (task.startedBy && isJobId(task.startedBy)) return { kind: 'job', jobId: task.startedBy };
+  return { kind: 'foreign' };
 }

@@ -4,15 +4,16 @@ import {
   isTerminal,
   type Job,
   type JobSource,
-  jobSources,
   type OpenJobQuery,
+  parseSlotHolder,
   STOP_REASONS,
   slotHolder,
   type TaskSnapshot,
 } from '@stevedore/core';
-import type { HandlerDeps } from './deps';
-import { applyEvent, launchJob, runEffects, type SourcePolicy, sourcePolicy } from './job-runner';
-import { recordMissedRuns } from './schedule-runs';
+import type { SourcePolicy } from '../app';
+import type { HandlerDeps } from '../deps';
+import { applyEvent, launchJob, runEffects } from '../jobs/job-steps';
+import { recordMissedRuns } from '../schedules/missed-runs';
 
 /*
  * The sweeper repairs what events cannot: it stops attempts past their timeout, launches due retries
@@ -72,7 +73,7 @@ function spent(budget: Budget): boolean {
 export async function sweep(deps: HandlerDeps, options: SweepOptions = {}): Promise<SweepReport | undefined> {
   const started = deps.clock.now().getTime();
   const holder = `${started}-${Math.random().toString(36).slice(2)}`;
-  if (!(await deps.ledger.acquireLease('sweeper', holder, new Date(started + LEASE_MS)))) {
+  if (!(await deps.slots.acquireLease('sweeper', holder, new Date(started + LEASE_MS)))) {
     deps.logger.debug('sweep skipped: another sweep holds the lease');
     return undefined;
   }
@@ -87,14 +88,13 @@ export async function sweep(deps: HandlerDeps, options: SweepOptions = {}): Prom
       missed: 0,
     };
     if (options.missedRuns !== false) report.missed = await recordMissedRuns(deps);
-    for (const source of jobSources(deps.config)) {
+    for (const found of deps.app.sources) {
       if (spent(budget)) break;
-      const found = sourcePolicy(deps, source.name);
-      if (!found) continue;
+      const { source } = found;
       const open = await openJobs(deps, source.name, options.maxOpenJobs ?? MAX_OPEN_JOBS);
       await reconcileActive(deps, found, open, report);
       const holders =
-        source.concurrency !== undefined ? await deps.ledger.slotHolders(source.name) : undefined;
+        source.concurrency !== undefined ? await deps.slots.slotHolders(source.name) : undefined;
       // Stale slots first, so the waiting jobs below can have them.
       if (holders) await freeStaleSlots(deps, source, holders, report);
       await launchWaitingJobs(deps, found, open, holders, report, budget);
@@ -102,7 +102,7 @@ export async function sweep(deps: HandlerDeps, options: SweepOptions = {}): Prom
     if (Object.values(report).some((n) => n > 0)) deps.logger.info('sweep', { ...report });
     return report;
   } finally {
-    await deps.ledger.releaseLease('sweeper', holder);
+    await deps.slots.releaseLease('sweeper', holder);
   }
 }
 
@@ -117,7 +117,7 @@ async function openJobs(deps: HandlerDeps, source: string, maxJobs: number): Pro
     let cursor: string | undefined;
     do {
       const limit = Math.min(100, max - jobs.length);
-      const page = await deps.ledger.openJobs(source, { ...query, limit, ...(cursor ? { cursor } : {}) });
+      const page = await deps.jobs.openJobs(source, { ...query, limit, ...(cursor ? { cursor } : {}) });
       jobs.push(...page.jobs);
       cursor = page.cursor;
     } while (cursor && jobs.length < max);
@@ -221,7 +221,7 @@ async function launchWaitingJobs(
   for (const listed of waiting) {
     if (spent(budget)) return;
     // The listing may be seconds old: a handler may have launched or finished the job since.
-    const job = await deps.ledger.getJob(listed.jobId);
+    const job = await deps.jobs.getJob(listed.jobId);
     if (job?.state !== 'SUBMITTED' || job.taskArn !== undefined || job.attempt !== listed.attempt) continue;
     if (lookups < MAX_ADOPTION_LOOKUPS && mayHaveLaunched(job)) {
       lookups += 1;
@@ -261,15 +261,15 @@ async function freeStaleSlots(
   const now = deps.clock.now().getTime();
   for (const [holder, since] of Object.entries(holders)) {
     if (now - new Date(since).getTime() < STALE_SLOT_MS) continue;
-    const [jobId, attempt] = holder.split('#');
-    const job = jobId ? await deps.ledger.getJob(jobId) : undefined;
+    const held = parseSlotHolder(holder);
+    const job = held ? await deps.jobs.getJob(held.jobId) : undefined;
     const stale =
       !job ||
       isTerminal(job.state) ||
-      String(job.attempt) !== attempt ||
+      job.attempt !== held?.attempt ||
       (job.state === 'SUBMITTED' && job.taskArn === undefined);
     if (stale) {
-      await deps.ledger.releaseSlot(source.name, holder);
+      await deps.slots.releaseSlot(source.name, holder);
       delete holders[holder];
       report.slotsFreed += 1;
     }

@@ -1,16 +1,15 @@
 import {
-  fireTimesBetween,
-  type HandlerDeps,
+  endedBeforeStart,
   isTerminal,
   type Job,
-  newJob,
   onRateGrid,
   parseScheduleExpression,
   type ScheduleRun,
   STOP_REASONS,
-  scheduledJobId,
+  scheduleRunJob,
 } from '@stevedore/core';
-import { applyEvent, launchJob, runEffects, type SourcePolicy, sourcePolicy } from './job-runner';
+import type { HandlerDeps } from '../deps';
+import { applyEvent, launchJob, runEffects } from '../jobs/job-steps';
 
 /*
  * A schedule fires: its run becomes a job (id from schedule and scheduled time, so a redelivered
@@ -32,8 +31,8 @@ export async function fireSchedule(
   scheduledTime: Date,
   options: FireOptions = {},
 ): Promise<{ outcome: FireOutcome; jobId?: string }> {
-  const config = deps.config.schedules[schedule];
-  const found = sourcePolicy(deps, schedule);
+  const config = deps.app.config.schedules[schedule];
+  const found = deps.app.source(schedule);
   if (!config || !found) {
     deps.logger.error('schedule not in the config', { schedule });
     return { outcome: 'unknown' };
@@ -43,24 +42,24 @@ export async function fireSchedule(
   if (!options.manual && parseScheduleExpression(config.expression).kind === 'rate') {
     await learnRateGrid(deps, schedule, config.expression, scheduledTime);
   }
-  const jobId = scheduledJobId(schedule, time);
   const now = deps.clock.now();
+  const job = scheduleRunJob(found.source, time, now);
+  const { jobId } = job;
 
-  const existing = await deps.ledger.getJob(jobId);
+  const existing = await deps.jobs.getJob(jobId);
   if (existing) return duplicate(deps, jobId, existing);
   const run: ScheduleRun = { jobId, scheduledTime: time, at: now.toISOString() };
-  const job = runJob(found, schedule, time, now);
 
   let outcome: FireOutcome = 'started';
   if (config.overlap === 'allow') {
-    const { created, job: stored } = await deps.ledger.createJob(job);
+    const { created, job: stored } = await deps.jobs.createJob(job);
     if (!created) return duplicate(deps, jobId, stored);
     await deps.schedules.recordRun(schedule, run);
   } else {
     let result = await deps.schedules.startRun(schedule, run, job);
     if (!result.started && !result.duplicate && result.activeJob) {
       const activeJob = result.activeJob;
-      const active = await deps.ledger.getJob(activeJob);
+      const active = await deps.jobs.getJob(activeJob);
       // A claim whose job has ended (its release was lost) or expired from the ledger is taken over.
       const stillActive = active !== undefined && !isTerminal(active.state);
       if (stillActive && config.overlap === 'skip') {
@@ -102,43 +101,16 @@ async function duplicate(
   jobId: string,
   known?: Job,
 ): Promise<{ outcome: FireOutcome; jobId: string }> {
-  const existing = known ?? (await deps.ledger.getJob(jobId));
+  const existing = known ?? (await deps.jobs.getJob(jobId));
   if (existing) await launchJob(deps, existing);
   return { outcome: 'duplicate', jobId };
-}
-
-/** The job of one run of a schedule, before it starts. */
-function runJob(found: SourcePolicy, schedule: string, time: string, now: Date): Job {
-  return newJob(
-    {
-      jobId: scheduledJobId(schedule, time),
-      kind: 'schedule',
-      source: schedule,
-      task: found.source.taskName,
-      maxAttempts: found.source.retry.attempts,
-      timeoutSeconds: found.source.timeoutSeconds,
-      input: { STEVEDORE_SCHEDULE: schedule, STEVEDORE_SCHEDULED_TIME: time },
-    },
-    now,
-  );
-}
-
-/** A run that never started (skipped, missed), recorded as a job that has already ended. */
-function endedJob(job: Job, state: 'CANCELLED' | 'FAILED', reason: string, at: string): Job {
-  return {
-    ...job,
-    state,
-    reason,
-    finishedAt: at,
-    history: [...job.history, { at, state, attempt: 1, reason }],
-  };
 }
 
 /** The skipped run is recorded as a job of its own, CANCELLED, saying which run it gave way to. */
 async function recordSkipped(deps: HandlerDeps, job: Job, activeJob: string) {
   const at = deps.clock.now().toISOString();
   const reason = `skipped: run ${activeJob} is still active (overlap: skip)`;
-  await deps.ledger.createJob(endedJob(job, 'CANCELLED', reason, at));
+  await deps.jobs.createJob(endedBeforeStart(job, 'CANCELLED', reason, at));
   deps.logger.info('transition', {
     jobId: job.jobId,
     source: job.source,
@@ -154,7 +126,7 @@ async function stopRun(deps: HandlerDeps, active: Job, schedule: string) {
     await deps.launcher.stopTask(active.taskArn, STOP_REASONS.replaced);
     return;
   }
-  const found = sourcePolicy(deps, schedule);
+  const found = deps.app.source(schedule);
   if (!found) return;
   const { decision } = await applyEvent(deps, active.jobId, found, {
     type: 'cancel',
@@ -178,64 +150,4 @@ async function learnRateGrid(deps: HandlerDeps, schedule: string, expression: st
   const at = time.toISOString();
   await deps.schedules.restartChecks(schedule, { from: at, expression, anchor: at });
   deps.logger.info('rate schedule grid', { schedule, anchor: at });
-}
-
-/** Wait this long past a fire time before calling it missed: Scheduler retries for up to 5 minutes. */
-export const MISSED_GRACE_MS = 6 * 60_000;
-
-/**
- * Runs that should have happened and did not (the scheduler failed, or nothing was deployed to
- * receive them) are recorded as FAILED jobs saying so, and become the schedule's last run. History
- * before checking began is not second-guessed: for cron and at() schedules checking (re)starts when
- * the sweeper first sees them or their expression changed; for rate schedules, at a firing, which
- * tells where AWS put their grid (learnRateGrid). A disabled schedule's time is not checked.
- */
-export async function recordMissedRuns(deps: HandlerDeps): Promise<number> {
-  const now = deps.clock.now().getTime();
-  const until = new Date(now - MISSED_GRACE_MS);
-  let missed = 0;
-  for (const [name, schedule] of Object.entries(deps.config.schedules)) {
-    const state = await deps.schedules.scheduleState(name);
-    if (!schedule.enabled) {
-      // While paused nothing is missed: checks carry on from whenever it is enabled again.
-      if (state.checkedUntil) await deps.schedules.markChecked(name, new Date(now).toISOString());
-      continue;
-    }
-    const rate = parseScheduleExpression(schedule.expression).kind === 'rate';
-    if (!state.checkedUntil || state.checkedExpression !== schedule.expression) {
-      if (!rate) {
-        await deps.schedules.restartChecks(name, {
-          from: new Date(now).toISOString(),
-          expression: schedule.expression,
-        });
-      }
-      continue;
-    }
-    if (rate && !state.anchor) continue;
-    const expected = fireTimesBetween(schedule.expression, {
-      from: new Date(state.checkedUntil),
-      to: until,
-      timezone: schedule.timezone,
-      limit: 100,
-      ...(rate && state.anchor ? { startAt: new Date(state.anchor) } : {}),
-    });
-    const found = sourcePolicy(deps, name);
-    for (const time of expected) {
-      const jobId = scheduledJobId(name, time.toISOString());
-      if (!found || (await deps.ledger.getJob(jobId))) continue;
-      const at = new Date(now).toISOString();
-      const reason = `missed: no firing arrived for ${time.toISOString()}`;
-      const job = runJob(found, name, time.toISOString(), new Date(now));
-      const { created } = await deps.ledger.createJob(endedJob(job, 'FAILED', reason, at));
-      if (created) {
-        missed += 1;
-        await deps.schedules.recordRun(name, { jobId, scheduledTime: time.toISOString(), at });
-        deps.logger.warn('schedule run missed', { schedule: name, scheduledTime: time.toISOString(), jobId });
-      }
-    }
-    // When the limit cut the list short, the next sweep carries on from the last one checked.
-    const checked = expected.length >= 100 ? (expected.at(-1) ?? until) : until;
-    await deps.schedules.markChecked(name, checked.toISOString());
-  }
-  return missed;
 }

@@ -1,4 +1,3 @@
-import { RunTaskError } from '@stevedore/aws';
 import {
   type ApplyResult,
   type Decision,
@@ -7,32 +6,20 @@ import {
   type Job,
   type JobEffect,
   type JobEvent,
-  type JobPolicy,
   type JobSource,
-  jobPolicy,
-  jobSource,
+  LaunchRefusedError,
   type LaunchRequest,
   STOP_REASONS,
   slotHolder,
 } from '@stevedore/core';
-import type { HandlerDeps } from './deps';
+import type { SourcePolicy } from '../app';
+import type { HandlerDeps } from '../deps';
 
 /*
  * The steps every job handler shares: launch an attempt, apply an event through the ledger, and run
  * the effects the state machine asks for. Each step is safe to repeat: RunTask carries the attempt's
  * clientToken, ledger writes are guarded, slots are keyed by attempt.
  */
-
-export interface SourcePolicy {
-  source: JobSource;
-  policy: JobPolicy;
-}
-
-/** The pipeline or schedule of a job, with its state-machine policy, from the config. */
-export function sourcePolicy(deps: HandlerDeps, name: string): SourcePolicy | undefined {
-  const source = jobSource(deps.config, name);
-  return source ? { source, policy: jobPolicy(deps.config, source) } : undefined;
-}
 
 export interface Applied {
   decision: Decision | undefined;
@@ -48,7 +35,7 @@ export async function applyEvent(
 ): Promise<Applied> {
   const decision = decide(jobId, found.source.name, event, deps.clock.now(), found.policy);
   if (!decision) return { decision, result: { applied: false } };
-  const result = await deps.ledger.applyPatch(jobId, decision.patch);
+  const result = await deps.jobs.applyPatch(jobId, decision.patch);
   if (result.applied) {
     const { job } = result;
     deps.logger.info('transition', {
@@ -74,7 +61,7 @@ export function launchRequest(deps: HandlerDeps, job: Job, source: JobSource): L
   return {
     jobId: job.jobId,
     attempt: job.attempt,
-    taskDefinition: deps.names.taskFamily(source.taskName),
+    taskDefinition: deps.app.names.taskFamily(source.taskName),
     containerName: source.task.containerName,
     env: { ...source.env, ...job.input, STEVEDORE_JOB_ID: job.jobId, STEVEDORE_ATTEMPT: String(job.attempt) },
     capacityProvider: source.task.capacity,
@@ -89,7 +76,7 @@ export function launchRequest(deps: HandlerDeps, job: Job, source: JobSource): L
 export async function launchJob(deps: HandlerDeps, job: Job): Promise<LaunchOutcome> {
   if (job.state !== 'SUBMITTED' || job.taskArn !== undefined) return 'not-launchable';
   if (job.notBefore && new Date(job.notBefore) > deps.clock.now()) return 'not-due';
-  const found = sourcePolicy(deps, job.source);
+  const found = deps.app.source(job.source);
   if (!found) {
     deps.logger.error('job source is not in the config', { jobId: job.jobId, source: job.source });
     return 'not-launchable';
@@ -98,7 +85,7 @@ export async function launchJob(deps: HandlerDeps, job: Job): Promise<LaunchOutc
   const holder = slotHolder(job.jobId, job.attempt);
   if (
     source.concurrency !== undefined &&
-    !(await deps.ledger.acquireSlot(source.name, holder, source.concurrency))
+    !(await deps.slots.acquireSlot(source.name, holder, source.concurrency))
   ) {
     return 'no-slot';
   }
@@ -108,7 +95,7 @@ export async function launchJob(deps: HandlerDeps, job: Job): Promise<LaunchOutc
   try {
     ({ taskArn, lastStatus } = await deps.launcher.runTask(launchRequest(deps, job, source)));
   } catch (error) {
-    if (!(error instanceof RunTaskError)) throw error;
+    if (!(error instanceof LaunchRefusedError)) throw error;
     const failed: JobEvent = {
       type: 'launch-failed',
       attempt: job.attempt,
@@ -152,8 +139,8 @@ export async function runEffects(deps: HandlerDeps, effects: readonly JobEffect[
   for (const effect of effects) {
     switch (effect.type) {
       case 'ReleaseSlot':
-        if (jobSource(deps.config, effect.source)?.concurrency !== undefined) {
-          await deps.ledger.releaseSlot(effect.source, effect.holder);
+        if (deps.app.source(effect.source)?.source.concurrency !== undefined) {
+          await deps.slots.releaseSlot(effect.source, effect.holder);
         }
         break;
       case 'LaunchWaiting':
@@ -161,7 +148,7 @@ export async function runEffects(deps: HandlerDeps, effects: readonly JobEffect[
         break;
       case 'ScheduleRetry': {
         if (new Date(effect.notBefore) > deps.clock.now()) break; // the sweeper launches it when due
-        const job = await deps.ledger.getJob(effect.jobId);
+        const job = await deps.jobs.getJob(effect.jobId);
         if (job && job.attempt === effect.attempt) await launchJob(deps, job);
         break;
       }
@@ -170,7 +157,7 @@ export async function runEffects(deps: HandlerDeps, effects: readonly JobEffect[
         break;
       case 'JobFinished':
         // A schedule's run ended: the next one may start (overlap skip/replace), and a success is remembered.
-        if (deps.config.schedules[effect.source]) {
+        if (deps.app.config.schedules[effect.source]) {
           await deps.schedules.finishRun(
             effect.source,
             effect.jobId,
@@ -191,14 +178,14 @@ export async function runEffects(deps: HandlerDeps, effects: readonly JobEffect[
  * are read a few at a time: a finished job usually frees one slot, and reading more is wasted.
  */
 export async function launchWaiting(deps: HandlerDeps, sourceName: string, max = 25): Promise<number> {
-  const source = jobSource(deps.config, sourceName);
+  const source = deps.app.source(sourceName)?.source;
   if (!source || source.concurrency === undefined) return 0;
   const dueBy = deps.clock.now();
   let launched = 0;
   let tried = 0;
   let cursor: string | undefined;
   do {
-    const page = await deps.ledger.openJobs(source.name, {
+    const page = await deps.jobs.openJobs(source.name, {
       dueBy,
       limit: Math.min(3, max - tried),
       ...(cursor ? { cursor } : {}),

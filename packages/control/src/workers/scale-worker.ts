@@ -1,34 +1,12 @@
-import {
-  type DecisionRecord,
-  decideScale,
-  type HandlerDeps,
-  type WorkerConfig,
-  type WorkerPolicy,
-  workerPolicy,
-} from '@stevedore/core';
+import { type DecisionRecord, decideScale } from '@stevedore/core';
+import type { Worker } from '../app';
+import type { HandlerDeps } from '../deps';
 
 /*
  * One scaling step for a worker: observe the queue and the service, decide, record the decision in
  * the ledger (only over the decision it was made from, so two deciders never both act), then set the
  * service's desired count when it changes.
  */
-
-export interface Worker {
-  name: string;
-  config: WorkerConfig;
-  service: string;
-  policy: WorkerPolicy;
-}
-
-/** The workers of the config, with their service names and policies. */
-export function workersOf(deps: Pick<HandlerDeps, 'config' | 'names'>): Worker[] {
-  return Object.entries(deps.config.workers).map(([name, config]) => ({
-    name,
-    config,
-    service: deps.names.service(name),
-    policy: workerPolicy(config),
-  }));
-}
 
 /** The first words of a reason: decisions of the same kind are not all kept as history. */
 function reasonKind(reason: string | undefined): string {
@@ -92,4 +70,23 @@ export async function scaleWorker(
     });
   }
   return decided;
+}
+
+/** Every worker observed and scaled once; the first failure is thrown after all have had their turn. */
+export async function scaleAll(deps: HandlerDeps, trigger: string): Promise<void> {
+  const results = await Promise.allSettled(
+    deps.app.workers.map((worker) => scaleWorker(deps, worker, trigger)),
+  );
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+}
+
+/** A worker's depth alarm changed state: the fast path. The alarm only says that something changed. */
+export async function alarmChanged(deps: HandlerDeps, alarmName: string, state: string): Promise<void> {
+  const worker = deps.app.workerOfAlarm(alarmName);
+  if (!worker) {
+    deps.logger.warn('alarm of no worker', { alarmName });
+    return;
+  }
+  await scaleWorker(deps, worker, `alarm ${state}`);
 }

@@ -1,1 +1,0 @@
-export type { Handler, HandlerDeps, HandlerFactory } from '@stevedore/core';

@@ -1,0 +1,37 @@
+import type {
+  Clock,
+  JobStore,
+  Logger,
+  QueueGauge,
+  ScalingStore,
+  ScheduleStore,
+  ServiceScaler,
+  SlotStore,
+  TaskLauncher,
+} from '@stevedore/core';
+import type { App } from './app';
+
+/**
+ * What every use case works with: the compiled config and core's ports. One composition root builds
+ * it (`createDeps` in @stevedore/aws) for Lambda, the local runtime, the CLI, the benchmarks and the
+ * tests alike.
+ */
+export interface HandlerDeps {
+  /** The config, compiled once per process into what the use cases look up. */
+  app: App;
+  jobs: JobStore;
+  slots: SlotStore;
+  scaling: ScalingStore;
+  schedules: ScheduleStore;
+  launcher: TaskLauncher;
+  gauge: QueueGauge;
+  scaler: ServiceScaler;
+  clock: Clock;
+  logger: Logger;
+}
+
+/** A handler as Lambda and the local bus both call it. */
+export type Handler = (event: unknown) => Promise<void>;
+
+/** Builds a handler from its dependencies. */
+export type HandlerFactory = (deps: HandlerDeps) => Handler;
