@@ -1,4 +1,6 @@
+import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { DescribeTasksCommand, ListTasksCommand } from '@aws-sdk/client-ecs';
+import { keys, TTL_ATTRIBUTE } from '@stevedore/aws';
 import { type Job, STOP_REASONS } from '@stevedore/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -170,6 +172,43 @@ describe('stevedore dev with schedules', () => {
     ]);
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toContain('no schedule "nope"');
+  }, 60_000);
+
+  it("a run that `stevedore schedules run` records expires after the config's retentionDays", async () => {
+    // skipper's runs (7 s) outlast its rate (3 s here): a manual run meets an active one and the CLI
+    // itself records it as skipped, ended at once, with its expiry. Rarely none is active: try again.
+    let jobId: string | undefined;
+    for (let tries = 0; tries < 10 && !jobId; tries += 1) {
+      const run = await runCli([
+        'schedules',
+        'run',
+        'skipper',
+        '--state-dir',
+        dev.stateDir,
+        '--config',
+        CONFIG,
+      ]);
+      expect(run.code, run.stderr).toBe(0);
+      jobId = /skipper: skipped \(job (skipper-[0-9a-f]+)\)/.exec(run.stdout)?.[1];
+    }
+    expect(jobId, 'a manual run of skipper skipped while another run was active').toBeDefined();
+    const dynamo = new DynamoDBClient({
+      region: dev.endpoints.region,
+      endpoint: dev.endpoints.dynamodb,
+      credentials: { accessKeyId: 'e2e', secretAccessKey: 'e2e' },
+    });
+    try {
+      const { pk, sk } = keys.job(jobId ?? '');
+      const { Item } = await dynamo.send(
+        new GetItemCommand({ TableName: dev.endpoints.table, Key: { pk: { S: pk }, sk: { S: sk } } }),
+      );
+      const expiresAt = Number(Item?.[TTL_ATTRIBUTE]?.N);
+      const finishedAt = Date.parse(Item?.updatedAt?.S ?? '');
+      expect(Item?.state?.S).toBe('CANCELLED');
+      expect((expiresAt * 1000 - finishedAt) / 86_400_000).toBeCloseTo(7, 2);
+    } finally {
+      dynamo.destroy();
+    }
   }, 60_000);
 
   it('stevedore schedules lists each schedule, its next fire times and its last runs', async () => {

@@ -22,6 +22,8 @@ const sleeper: TaskInput = {
 
 export default defineConfig({
   app: 'e2es',
+  // Not the default (90): a run the CLI records must expire as the config says, like every other.
+  ledger: { retentionDays: 7 },
   tasks: { sleeper },
   schedules: {
     skipper: { expression: 'rate(1 minute)', task: 'sleeper', env: { SLEEP_MS: '7000' }, overlap: 'skip' },
