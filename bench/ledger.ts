@@ -125,7 +125,8 @@ async function runLedger(endpoint: string, table: string, jobs: BenchJob[], now:
     async (i) => {
       const { job, taskArn } = jobs[i] as BenchJob;
       await ledger.createJob(job);
-      const launched = decide(job.jobId, 'photos', { type: 'launched', attempt: 1, taskArn }, now, policy);
+      const event = { type: 'launched', attempt: 1, taskArn } as const;
+      const launched = decide({ jobId: job.jobId, source: 'photos', event, now, policy });
       if (launched) await ledger.applyPatch(job.jobId, launched.patch);
     },
     `${label}: create + launch`,

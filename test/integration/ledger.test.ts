@@ -57,7 +57,7 @@ function taskEvent(raw: Record<string, unknown>): JobEvent {
 
 /** Sends the event's patch to the ledger the way the handler does: one UpdateItem, no read. */
 async function applyEvent(ledger: DynamoLedger, jobId: string, event: JobEvent, now: Date) {
-  const decision = decide(jobId, 'thumbnails', event, now, policy);
+  const decision = decide({ jobId, source: 'thumbnails', event, now, policy });
   if (!decision) throw new Error('the event concerns no attempt');
   return ledger.applyPatch(jobId, decision.patch);
 }

@@ -2,7 +2,6 @@ import {
   type Config,
   type ConfigInput,
   type Job,
-  type JobEffect,
   type JobEvent,
   type JobPolicy,
   jobPolicy,
@@ -79,8 +78,8 @@ export function submittedJob(policy: JobPolicy, jobId = JOB_ID): Job {
 
 /** The job after RunTask accepted `attempt` as `taskArn`. Throws if the job refuses it. */
 export function launch(job: Job, taskArn: string, policy: JobPolicy, now = LAUNCHED_AT): Job {
-  const { next, effects } = transition(job, { type: 'launched', attempt: job.attempt, taskArn }, now, policy);
-  if (effects.length === 0) throw new Error(`the job refused the launch of attempt ${job.attempt}`);
+  const { next } = transition(job, { type: 'launched', attempt: job.attempt, taskArn }, now, policy);
+  if (next === job) throw new Error(`the job refused the launch of attempt ${job.attempt}`);
   return next;
 }
 
@@ -120,11 +119,6 @@ export function deliverOne(job: Job, event: Record<string, unknown>, policy: Job
 export function comparable(job: Job): Omit<Job, 'history' | 'updatedAt'> {
   const { history: _history, updatedAt: _updatedAt, ...rest } = job;
   return rest;
-}
-
-/** The effects of a transition without the ledger write, which every applied event has. */
-export function sideEffects(effects: readonly JobEffect[]): JobEffect[] {
-  return effects.filter((effect) => effect.type !== 'Record');
 }
 
 /** Launches the job's current attempt as a new task and delivers the task's whole lifecycle in order. */

@@ -17,7 +17,6 @@ import {
   type RetryInput,
   runAttempt,
   SOURCE,
-  sideEffects,
   submittedJob,
   TIMEOUT_SECONDS,
   thumbnailsConfig,
@@ -58,7 +57,7 @@ describe('launched', () => {
     });
     expect(next).not.toHaveProperty('notBefore');
     expect(next).not.toHaveProperty('reason');
-    expect(sideEffects(effects)).toEqual([]);
+    expect(effects).toEqual([]);
     expect(next.history.at(-1)).toEqual({
       at: NOW.toISOString(),
       state: 'STARTING',
@@ -86,9 +85,11 @@ describe('launched', () => {
       next: started,
       effects: [],
     });
-    expect(
-      transition(submittedJob(policy), { type: 'launched', attempt: 2, taskArn }, NOW, policy).effects,
-    ).toEqual([]);
+    const submitted = submittedJob(policy);
+    expect(transition(submitted, { type: 'launched', attempt: 2, taskArn }, NOW, policy)).toEqual({
+      next: submitted,
+      effects: [],
+    });
   });
 });
 
@@ -110,7 +111,7 @@ describe('launch-failed', () => {
       expect(wait).toBeLessThanOrEqual(5000);
       // The slot taken for the launch is given back, and nothing else: the sweeper relaunches the job
       // once it is due, and no waiting job is launched from a refusal.
-      expect(sideEffects(effects)).toEqual([RELEASE]);
+      expect(effects).toEqual([RELEASE]);
     },
   );
 
@@ -144,7 +145,7 @@ describe('launch-failed', () => {
     expect(last.next.reason).toBe(
       `RunTask refused (capacity): ${CAPACITY.reason} (${MAX_LAUNCH_REFUSALS} refusals in a row)`,
     );
-    expect(sideEffects(last.effects)).toContainEqual({
+    expect(last.effects).toContainEqual({
       type: 'JobFinished',
       jobId: JOB_ID,
       source: SOURCE,
@@ -165,7 +166,7 @@ describe('launch-failed', () => {
     expect(next).toMatchObject({ state: 'FAILED', attempt: 1, finishedAt: NOW.toISOString() });
     expect(next.reason).toBe(`RunTask refused (${failure.kind}): ${failure.reason}`);
     expect(next).not.toHaveProperty('notBefore');
-    expect(sideEffects(effects)).toEqual([
+    expect(effects).toEqual([
       RELEASE,
       { type: 'JobFinished', jobId: JOB_ID, source: SOURCE, state: 'FAILED' },
     ]);
@@ -216,7 +217,7 @@ describe('task-missing', () => {
       reason: 'attempt 1 failed: task no longer known to ECS',
     });
     expect(next).not.toHaveProperty('taskArn');
-    expect(sideEffects(effects)).toEqual([
+    expect(effects).toEqual([
       RELEASE,
       { type: 'LaunchWaiting', source: SOURCE },
       { type: 'ScheduleRetry', jobId: JOB_ID, attempt: 2, notBefore: next.notBefore },
@@ -256,11 +257,12 @@ describe('task-missing', () => {
     const taskArn = newTaskArn();
     const started = launch(submittedJob(policy), taskArn, policy);
 
+    const unchanged = { next: started, effects: [] };
     expect(
-      transition(started, { type: 'task-missing', attempt: 1, taskArn: newTaskArn() }, NOW, policy).effects,
-    ).toEqual([]);
-    expect(transition(started, { type: 'task-missing', attempt: 2, taskArn }, NOW, policy).effects).toEqual(
-      [],
+      transition(started, { type: 'task-missing', attempt: 1, taskArn: newTaskArn() }, NOW, policy),
+    ).toEqual(unchanged);
+    expect(transition(started, { type: 'task-missing', attempt: 2, taskArn }, NOW, policy)).toEqual(
+      unchanged,
     );
   });
 });
@@ -282,9 +284,7 @@ describe('cancel', () => {
       finishedAt: NOW.toISOString(),
     });
     expect(next).not.toHaveProperty('notBefore');
-    expect(sideEffects(effects)).toEqual([
-      { type: 'JobFinished', jobId: JOB_ID, source: SOURCE, state: 'CANCELLED' },
-    ]);
+    expect(effects).toEqual([{ type: 'JobFinished', jobId: JOB_ID, source: SOURCE, state: 'CANCELLED' }]);
   });
 
   it('does not cancel a job with a task: that one is stopped with StopTask instead', () => {

@@ -13,7 +13,6 @@ import {
   type RetryInput,
   runAttempt,
   SOURCE,
-  sideEffects,
   snapshotOf,
   submittedJob,
   taskEvent,
@@ -77,7 +76,7 @@ describe('task events before the task stops', () => {
     });
     // Even when DEPROVISIONING already carries the exit code, nothing is billed or settled before STOPPED.
     expect(next.attempts['1']).not.toHaveProperty('cost');
-    expect(effects.map((e) => e.type)).toEqual(['Record']);
+    expect(effects).toEqual([]);
     expect(next.history.at(-1)).toEqual({
       at: nowOf(event).toISOString(),
       state,
@@ -170,7 +169,7 @@ describe('the STOPPED event', () => {
         // Default backoff: 10 s for the first retry, with equal jitter: between 5 and 10 s.
         expect(notBefore - now.getTime()).toBeGreaterThanOrEqual(5000);
         expect(notBefore - now.getTime()).toBeLessThanOrEqual(10_000);
-        expect(sideEffects(effects)).toEqual([
+        expect(effects).toEqual([
           RELEASE,
           LAUNCH_WAITING,
           { type: 'ScheduleRetry', jobId: JOB_ID, attempt: 2, notBefore: next.notBefore },
@@ -187,7 +186,7 @@ describe('the STOPPED event', () => {
         expect(next).not.toHaveProperty('notBefore');
         if (expected.state === 'FAILED') expect(next.reason).toBe(`${failure} (${expected.decidedBy}: EXIT)`);
         else expect(next).not.toHaveProperty('reason');
-        expect(sideEffects(effects)).toEqual([RELEASE, LAUNCH_WAITING, finished(expected.state)]);
+        expect(effects).toEqual([RELEASE, LAUNCH_WAITING, finished(expected.state)]);
       }
     },
   );
@@ -203,7 +202,7 @@ describe('the STOPPED event', () => {
     );
     expect(next.attempts['1']).toMatchObject({ version: 3, stopCode: 'TaskFailedToStart', containers: [] });
     expect(next.attempts['1']?.cost).toEqual({ billedSeconds: 0, vcpuSeconds: 0, gbSeconds: 0, usd: 0 });
-    expect(effects.map((e) => e.type)).toEqual(['Record', 'ReleaseSlot', 'LaunchWaiting', 'ScheduleRetry']);
+    expect(effects.map((e) => e.type)).toEqual(['ReleaseSlot', 'LaunchWaiting', 'ScheduleRetry']);
   });
 
   it.each([
@@ -230,7 +229,7 @@ describe('the STOPPED event', () => {
     const last = deliverOne(next, events.at(-1) ?? {}, retrying);
 
     expect(last.next).toMatchObject({ state, attempt: 1, reason: STOP_REASONS[why], taskStatus: 'STOPPED' });
-    expect(sideEffects(last.effects)).toEqual([RELEASE, LAUNCH_WAITING, finished(state)]);
+    expect(last.effects).toEqual([RELEASE, LAUNCH_WAITING, finished(state)]);
   });
 });
 

@@ -115,6 +115,7 @@ export {
 export { isJobId, manualJobId, s3JobId, scheduledJobId, sourceOfJobId } from './job/job-id';
 export {
   applyPatch,
+  type DecideContext,
   type Decision,
   decide,
   guardAccepts,

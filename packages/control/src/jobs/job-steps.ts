@@ -33,7 +33,13 @@ export async function applyEvent(
   found: SourcePolicy,
   event: JobEvent,
 ): Promise<Applied> {
-  const decision = decide(jobId, found.source.name, event, deps.clock.now(), found.policy);
+  const decision = decide({
+    jobId,
+    source: found.source.name,
+    event,
+    now: deps.clock.now(),
+    policy: found.policy,
+  });
   if (!decision) return { decision, result: { applied: false } };
   const result = await deps.jobs.applyPatch(jobId, decision.patch);
   if (result.applied) {
@@ -166,8 +172,6 @@ export async function runEffects(deps: HandlerDeps, effects: readonly JobEffect[
           );
         }
         break;
-      case 'Record':
-        break; // recorded by applyEvent before effects run
     }
   }
 }

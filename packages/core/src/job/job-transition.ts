@@ -10,8 +10,9 @@ import { attemptOf, type TaskSnapshot } from './task-snapshot';
  * The job state machine. `transition(job, event, now, policy)` is pure and returns the next job and
  * the effects to run, as data. It is built from two halves so the ledger can apply an event with one
  * conditional write and no read:
- *   - `decide(jobId, event, now, policy)` needs no job: it returns a JobPatch, i.e. a guard (which
- *     jobs accept the event) and absolute changes, computed from the event alone;
+ *   - `decide({ jobId, source, event, now, policy })` needs no job: it returns a JobPatch, i.e. a
+ *     guard (which jobs accept the event) and absolute changes, computed from the event alone, and
+ *     the effects to run once the patch is applied;
  *   - `applyPatch(job, patch)` checks the guard and applies the changes. The DynamoDB ledger compiles
  *     the same patch into a ConditionExpression and an UpdateExpression.
  * Because every change is absolute and guarded by the attempt and the task's `version`, any order of
@@ -50,14 +51,14 @@ export type JobEvent =
 
 /** Which jobs accept a patch. */
 export interface JobGuard {
-  attempt: number;
-  states: readonly JobState[];
+  readonly attempt: number;
+  readonly states: readonly JobState[];
   /** The job's taskArn is absent or equal to this. */
-  taskArn?: string;
+  readonly taskArn?: string;
   /** The job has no taskArn. */
-  noTask?: boolean;
+  readonly noTask?: boolean;
   /** The job's taskVersion is lower than this. */
-  versionBelow?: number;
+  readonly versionBelow?: number;
 }
 
 type PatchableField =
@@ -73,19 +74,20 @@ type PatchableField =
   | 'updatedAt';
 export type RemovableField = 'notBefore' | 'taskArn' | 'taskStatus' | 'reason' | 'finishedAt';
 
+/** A finished value: built whole by `decide`, never amended afterwards (hence readonly). */
 export interface JobPatch {
-  guard: JobGuard;
-  set: Partial<Pick<Job, PatchableField>> & { updatedAt: string; state: JobState };
-  remove: readonly RemovableField[];
+  readonly guard: JobGuard;
+  /** Never names a field of `remove`: DynamoDB refuses an update whose paths overlap. */
+  readonly set: Readonly<Partial<Pick<Job, PatchableField>> & { updatedAt: string; state: JobState }>;
+  readonly remove: readonly RemovableField[];
   /** Replaces the record of `guard.attempt`. */
-  attemptRecord?: Job['attempts'][string];
+  readonly attemptRecord?: Job['attempts'][string];
   /** Appended to the history. */
-  history: Job['history'][number];
+  readonly history: Readonly<Job['history'][number]>;
 }
 
+/** What must run besides the ledger write (the patch itself is applied by whoever holds the job). */
 export type JobEffect =
-  /** Write the patch to the ledger. */
-  | { type: 'Record'; patch: JobPatch }
   /** Stop a task (timeouts, cancellations). */
   | { type: 'StopTask'; taskArn: string; reason: string }
   /** The next attempt is due at `notBefore`; launch it then (now, if it is already due). */
@@ -98,14 +100,25 @@ export type JobEffect =
   | { type: 'JobFinished'; jobId: string; source: string; state: TerminalState };
 
 export interface Decision {
-  patch: JobPatch;
+  readonly patch: JobPatch;
   /** Effects to run once the patch is applied. Each is idempotent, so running it again is safe. */
-  effects: JobEffect[];
+  readonly effects: readonly JobEffect[];
+}
+
+/** What `decide` needs: whose job (by id and source, never read), the event, the time and the policy. */
+export interface DecideContext {
+  jobId: string;
+  source: string;
+  event: JobEvent;
+  now: Date;
+  policy: JobPolicy;
 }
 
 export interface Transition {
+  /** The job after the event; the job given, itself, when the event changes nothing. */
   next: Job;
-  effects: JobEffect[];
+  /** Only what must run: the change to the job is `next`. */
+  effects: readonly JobEffect[];
 }
 
 /** The concurrency-slot holder of one attempt. */
@@ -131,11 +144,11 @@ export const MAX_LAUNCH_REFUSALS = 120;
 
 /** The job after `event`, and what to do about it. Stale, duplicate and foreign events change nothing. */
 export function transition(job: Job, event: JobEvent, now: Date, policy: JobPolicy): Transition {
-  const decision = decide(job.jobId, job.source, event, now, policy);
+  const decision = decide({ jobId: job.jobId, source: job.source, event, now, policy });
   if (!decision) return { next: job, effects: [] };
   const next = applyPatch(job, decision.patch);
   if (!next) return { next: job, effects: [] };
-  return { next, effects: [{ type: 'Record', patch: decision.patch }, ...decision.effects] };
+  return { next, effects: decision.effects };
 }
 
 /** The job with the patch applied, or undefined when its guard refuses the job. */
@@ -166,17 +179,12 @@ export function guardAccepts(guard: JobGuard, job: Job): boolean {
  * The patch and effects of an event, without reading the job. Returns undefined for events that
  * concern no attempt of a Stevedore job (a task without STEVEDORE_ATTEMPT, say).
  */
-export function decide(
-  jobId: string,
-  source: string,
-  event: JobEvent,
-  now: Date,
-  policy: JobPolicy,
-): Decision | undefined {
-  const at = now.toISOString();
+export function decide(context: DecideContext): Decision | undefined {
+  const { event } = context;
+  const at = context.now.toISOString();
   switch (event.type) {
     case 'task':
-      return decideTask(jobId, source, event.task, now, policy);
+      return decideTask(context, event.task);
     case 'launched':
       return {
         patch: {
@@ -194,40 +202,28 @@ export function decide(
         effects: [],
       };
     case 'launch-failed':
-      return decideLaunchFailure(jobId, source, event, now, policy);
+      return decideLaunchFailure(context, event);
     case 'task-missing':
-      return endAttempt(
-        jobId,
-        source,
-        event.attempt,
-        {
+      return endAttempt(context, {
+        outcome: {
           kind: 'failed',
           reason: 'task no longer known to ECS',
           facts: { stopCode: 'TaskMissing', reasons: [] },
         },
-        { attempt: event.attempt, states: OPEN_STATES, taskArn: event.taskArn },
-        now,
-        policy,
-      );
+        guard: { attempt: event.attempt, states: OPEN_STATES, taskArn: event.taskArn },
+      });
     case 'cancel':
-      return finish(
-        'CANCELLED',
-        event.reason,
-        { attempt: event.attempt, states: ['SUBMITTED'], noTask: true },
-        at,
-        { jobId, source },
-        [],
-      );
+      return finish(context, {
+        state: 'CANCELLED',
+        reason: event.reason,
+        guard: { attempt: event.attempt, states: ['SUBMITTED'], noTask: true },
+        effects: [],
+      });
   }
 }
 
-function decideTask(
-  jobId: string,
-  source: string,
-  task: TaskSnapshot,
-  now: Date,
-  policy: JobPolicy,
-): Decision | undefined {
+function decideTask(context: DecideContext, task: TaskSnapshot): Decision | undefined {
+  const { jobId, now, policy } = context;
   const attempt = attemptOf(task);
   if (attempt === undefined) return undefined;
   // A task of another job (whatever its attempt number) is none of this job's business.
@@ -235,8 +231,9 @@ function decideTask(
   if (owner !== undefined && owner !== jobId) return undefined;
   const at = now.toISOString();
   const guard: JobGuard = { attempt, states: OPEN_STATES, taskArn: task.taskArn, versionBelow: task.version };
-  const record = attemptRecordOf(task, attempt, policy);
+  const attemptRecord = attemptRecordOf(task, attempt, policy);
   const taskFields = { taskArn: task.taskArn, taskStatus: task.lastStatus, taskVersion: task.version };
+  const seen = { taskStatus: task.lastStatus, version: task.version };
 
   if (task.lastStatus !== 'STOPPED') {
     // A task counts as RUNNING once it has started, through DEACTIVATING, STOPPING, DEPROVISIONING.
@@ -247,40 +244,37 @@ function decideTask(
         guard,
         set: { state, ...taskFields, launchFailures: 0, updatedAt: at },
         remove: ['notBefore'],
-        attemptRecord: record,
-        history: { at, state, attempt, taskStatus: task.lastStatus, version: task.version },
+        attemptRecord,
+        history: { at, state, attempt, ...seen },
       },
       effects: [],
     };
   }
-  const decision = endAttempt(
-    jobId,
-    source,
-    attempt,
-    taskOutcome(task, policy.essentialContainers),
-    guard,
-    now,
-    policy,
-  );
-  decision.patch.attemptRecord = record;
-  decision.patch.history.taskStatus = task.lastStatus;
-  decision.patch.history.version = task.version;
-  if (decision.patch.set.state !== 'SUBMITTED') {
-    Object.assign(decision.patch.set, taskFields, { finishedAt: task.stoppedAt ?? at });
-  }
-  return decision;
+  // The attempt ends as any attempt does; the STOPPED snapshot adds the attempt's record, the task to
+  // the history, and the task to the job unless the job goes back to SUBMITTED to retry without one.
+  const ended = endAttempt(context, { outcome: taskOutcome(task, policy.essentialContainers), guard });
+  const { set, history } = ended.patch;
+  return {
+    patch: {
+      ...ended.patch,
+      set: set.state === 'SUBMITTED' ? set : { ...set, ...taskFields, finishedAt: task.stoppedAt ?? at },
+      attemptRecord,
+      history: { ...history, ...seen },
+    },
+    effects: ended.effects,
+  };
+}
+
+/** How an attempt ended, and which jobs accept that it did (`guard.attempt` is the attempt). */
+interface AttemptEnd {
+  outcome: TaskOutcome;
+  guard: JobGuard;
 }
 
 /** An attempt is over: the job ends, or goes back to SUBMITTED for the next attempt. */
-function endAttempt(
-  jobId: string,
-  source: string,
-  attempt: number,
-  outcome: TaskOutcome,
-  guard: JobGuard,
-  now: Date,
-  policy: JobPolicy,
-): Decision {
+function endAttempt(context: DecideContext, { outcome, guard }: AttemptEnd): Decision {
+  const { jobId, source, now, policy } = context;
+  const { attempt } = guard;
   const at = now.toISOString();
   const settle: JobEffect[] = [
     { type: 'ReleaseSlot', source, holder: slotHolder(jobId, attempt) },
@@ -316,22 +310,24 @@ function endAttempt(
       };
     }
     const reason = `${outcome.reason} (${retry.decidedBy}: EXIT)`;
-    return finish('FAILED', reason, guard, at, { jobId, source }, settle);
+    return finish(context, { state: 'FAILED', reason, guard, effects: settle });
   }
-  if (outcome.kind === 'succeeded')
-    return finish('SUCCEEDED', undefined, guard, at, { jobId, source }, settle);
+  if (outcome.kind === 'succeeded') return finish(context, { state: 'SUCCEEDED', guard, effects: settle });
   const state = outcome.kind === 'timed-out' ? 'TIMED_OUT' : 'CANCELLED';
-  return finish(state, outcome.reason, guard, at, { jobId, source }, settle);
+  return finish(context, { state, reason: outcome.reason, guard, effects: settle });
 }
 
-function finish(
-  state: TerminalState,
-  reason: string | undefined,
-  guard: JobGuard,
-  at: string,
-  owner: { jobId: string; source: string },
-  effects: JobEffect[],
-): Decision {
+/** How a job ends: its terminal state and why, which jobs accept it, and the effects before JobFinished. */
+interface JobEnd {
+  state: TerminalState;
+  reason?: string;
+  guard: JobGuard;
+  effects: readonly JobEffect[];
+}
+
+function finish(context: DecideContext, { state, reason, guard, effects }: JobEnd): Decision {
+  const { jobId, source } = context;
+  const at = context.now.toISOString();
   return {
     patch: {
       guard,
@@ -339,17 +335,15 @@ function finish(
       remove: reason === undefined ? ['notBefore', 'reason'] : ['notBefore'],
       history: { at, state, attempt: guard.attempt, ...(reason !== undefined ? { reason } : {}) },
     },
-    effects: [...effects, { type: 'JobFinished', jobId: owner.jobId, source: owner.source, state }],
+    effects: [...effects, { type: 'JobFinished', jobId, source, state }],
   };
 }
 
 function decideLaunchFailure(
-  jobId: string,
-  source: string,
+  context: DecideContext,
   event: Extract<JobEvent, { type: 'launch-failed' }>,
-  now: Date,
-  policy: JobPolicy,
 ): Decision {
+  const { jobId, source, now, policy } = context;
   const at = now.toISOString();
   const { attempt, failure } = event;
   const guard: JobGuard = { attempt, states: ['SUBMITTED'], noTask: true };
@@ -368,16 +362,14 @@ function decideLaunchFailure(
     (failure.kind !== 'throttling' && rule?.action === 'EXIT') ||
     exhausted;
   if (giveUp)
-    return finish(
-      'FAILED',
-      exhausted ? `${reason} (${failures} refusals in a row)` : reason,
+    return finish(context, {
+      state: 'FAILED',
+      reason: exhausted ? `${reason} (${failures} refusals in a row)` : reason,
       guard,
-      at,
-      { jobId, source },
       // Waiting jobs are left to the sweeper, not launched from a refusal: with a refusal that
       // refuses them all, that would chain through every one.
-      [release],
-    );
+      effects: [release],
+    });
 
   const delay = backoffSeconds(
     LAUNCH_BACKOFF,
