@@ -4,7 +4,7 @@ import { compileApp, type HandlerDeps } from '@stevedore/control';
 import type { Clock, Config, Logger, QueueGauge, ResourceNames, ServiceScaler } from '@stevedore/core';
 import { systemClock } from './clock';
 import { EcsLauncher, type NetworkSettings } from './ecs/ecs-launcher';
-import { DynamoLedger } from './ledger/dynamodb-ledger';
+import { ledgerStores } from './ledger/ledger-stores';
 
 /*
  * The one composition root: every entry point (Lambda, `stevedore dev`, the CLI, the benchmarks and
@@ -42,7 +42,7 @@ export interface CreateDepsOptions {
 export function createDeps(options: CreateDepsOptions): HandlerDeps {
   const { config, names } = options;
   const clock = options.clock ?? systemClock;
-  const ledger = new DynamoLedger({
+  const ledger = ledgerStores({
     tableName: options.table ?? names.table,
     retentionDays: config.ledger.retentionDays,
     clock,
@@ -55,10 +55,7 @@ export function createDeps(options: CreateDepsOptions): HandlerDeps {
   });
   return {
     app: compileApp(config, names),
-    jobs: ledger,
-    slots: ledger,
-    scaling: ledger,
-    schedules: ledger,
+    ...ledger,
     launcher,
     ...(options.workers ?? NO_WORKERS),
     clock,

@@ -12,6 +12,7 @@ export { snapshotOfTask } from './ecs/task-snapshot';
 export { EcsError, LedgerError, RunTaskError, type RunTaskErrorKind, StevedoreAwsError } from './errors';
 export { DynamoLedger, type DynamoLedgerOptions } from './ledger/dynamodb-ledger';
 export { itemToJob, jobToItem, patchToUpdate } from './ledger/job-item';
+export { type LedgerStores, type LedgerStoresOptions, ledgerStores } from './ledger/ledger-stores';
 export { ensureLedgerTable, INDEX, KEY, keys, ledgerTableDefinition, TTL_ATTRIBUTE } from './ledger/table';
 export { QueueGaugeError, SqsGauge, type SqsGaugeOptions } from './sqs/sqs-gauge';
 export { createWorkerAdapters, type WorkerAdapterOptions } from './worker-adapters';

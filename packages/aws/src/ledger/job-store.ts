@@ -1,0 +1,136 @@
+import {
+  type ApplyResult,
+  type Clock,
+  isTerminal,
+  type Job,
+  type JobPage,
+  type JobPatch,
+  type JobQuery,
+  type JobStore,
+  type OpenJobQuery,
+} from '@stevedore/core';
+import { LedgerError } from '../errors';
+import { isExpired, itemToJob, jobToItem, patchToUpdate } from './job-item';
+import { type LedgerIndex, type LedgerTable, pageSize } from './ledger-table';
+import { ALL_JOBS_PARTITION, INDEX, KEY, keys } from './table';
+
+const DEFAULT_PAGE = 25;
+const MAX_PAGE = 100;
+
+export interface JobStoreOptions {
+  clock: Clock;
+  /** How long finished jobs are kept before TTL deletes them. */
+  retentionDays: number;
+}
+
+/**
+ * Jobs in the ledger, one item each (`JOB#<jobId>` / `JOB`). Every state change is one conditional
+ * UpdateItem compiled from a JobPatch: no read before the write, and a refused guard (stale or
+ * duplicate event) is a no-op.
+ */
+export class DynamoJobStore implements JobStore {
+  constructor(
+    private readonly table: LedgerTable,
+    private readonly options: JobStoreOptions,
+  ) {}
+
+  async createJob(job: Job): Promise<{ created: boolean; job: Job }> {
+    const put = await this.table.put('createJob', job.jobId, {
+      Item: jobToItem(job, this.options.retentionDays),
+      ConditionExpression: 'attribute_not_exists(#pk)',
+      ExpressionAttributeNames: { '#pk': KEY.pk },
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+    });
+    if (!put.refused) return { created: true, job };
+    // Only an existing item fails the condition, and ALL_OLD hands it back: without it, nothing to return.
+    if (!put.old) throw new LedgerError('createJob', job.jobId, { cause: put.cause });
+    return { created: false, job: itemToJob(put.old) };
+  }
+
+  async applyPatch(jobId: string, patch: JobPatch): Promise<ApplyResult> {
+    const update = await this.table.update('applyPatch', jobId, {
+      ...patchToUpdate(jobId, patch, this.options.retentionDays),
+      ReturnValues: 'ALL_NEW',
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+    });
+    if (update.refused) {
+      // The guard refused the patch: a stale or duplicate event, a finished job, or an unknown one.
+      return update.old ? { applied: false, current: itemToJob(update.old) } : { applied: false };
+    }
+    const attributes = update.output.Attributes;
+    if (!attributes) {
+      throw new LedgerError('applyPatch', jobId, { cause: new Error('UpdateItem returned no attributes') });
+    }
+    return { applied: true, job: itemToJob(attributes) };
+  }
+
+  async getJob(jobId: string): Promise<Job | undefined> {
+    const item = await this.table.get('getJob', jobId, { Key: keys.job(jobId), ConsistentRead: true });
+    if (!item || isExpired(item, this.options.clock.now())) return undefined;
+    return itemToJob(item);
+  }
+
+  async listJobs(query: JobQuery): Promise<JobPage> {
+    const index = query.source ? INDEX.bySource : INDEX.all;
+    const partition = query.source ? keys.bySource(query.source) : ALL_JOBS_PARTITION;
+    return this.queryJobs(`listJobs ${partition}`, {
+      index,
+      partition,
+      newestFirst: true,
+      limit: query.limit,
+      cursor: query.cursor,
+      ...(query.state ? { filter: (job: Job) => job.state === query.state } : {}),
+    });
+  }
+
+  async openJobs(source: string, query: OpenJobQuery = {}): Promise<JobPage> {
+    return this.queryJobs(`openJobs ${source}`, {
+      index: INDEX.open,
+      partition: keys.open(source),
+      newestFirst: false,
+      limit: query.limit,
+      cursor: query.cursor,
+      filter: (job: Job) => !isTerminal(job.state),
+      // '~' sorts after every character of an ISO time or a job id, so the bounds take every job up to them.
+      ...(query.dueBy ? { sortBetween: ['W#', `W#${query.dueBy.toISOString()}~`] as const } : {}),
+      ...(query.active
+        ? {
+            sortBetween: [
+              keys.active(query.active.from ?? ''),
+              query.active.through === undefined ? keys.active('~') : keys.active(query.active.through),
+            ] as const,
+          }
+        : {}),
+    });
+  }
+
+  /** A page of the jobs in one partition of a job index, past their retention left out. */
+  private async queryJobs(
+    what: string,
+    q: {
+      index: LedgerIndex;
+      partition: string;
+      newestFirst: boolean;
+      limit: number | undefined;
+      cursor: string | undefined;
+      sortBetween?: readonly [string, string];
+      filter?: (job: Job) => boolean;
+    },
+  ): Promise<JobPage> {
+    const now = this.options.clock.now();
+    const { items: jobs, cursor } = await this.table.queryIndex(what, q.partition, {
+      index: q.index,
+      partition: q.partition,
+      newestFirst: q.newestFirst,
+      limit: pageSize(q.limit, DEFAULT_PAGE, MAX_PAGE),
+      cursor: q.cursor,
+      sortBetween: q.sortBetween,
+      select: (item) => {
+        if (isExpired(item, now)) return undefined;
+        const job = itemToJob(item);
+        return !q.filter || q.filter(job) ? job : undefined;
+      },
+    });
+    return cursor ? { jobs, cursor } : { jobs };
+  }
+}
