@@ -5,6 +5,14 @@ const env = { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
 
 export default defineConfig({
   test: {
+    // `npm test` measures the domain and the application layer, and fails under the gate: they are
+    // where an untested branch costs most, and neither needs more than unit and integration tests.
+    coverage: {
+      provider: 'v8',
+      include: ['packages/core/src/**/*.ts', 'packages/control/src/**/*.ts'],
+      reporter: ['text-summary'],
+      thresholds: { lines: 90 },
+    },
     projects: [
       {
         test: {
