@@ -68,7 +68,7 @@ async function list(argv: string[]): Promise<number> {
   const found: Job[] = [];
   let cursor: string | undefined;
   do {
-    const page = await target.ledger.listJobs({
+    const page = await target.ledger.jobs.listJobs({
       limit: Math.min(100, limit - found.length),
       ...(source ? { source } : {}),
       ...(status ? { state: status } : {}),
@@ -111,7 +111,7 @@ async function show(argv: string[]): Promise<number> {
   const jobId = positionals[0];
   if (!jobId) throw new CliError('usage: stevedore jobs show <jobId> [--json]');
   const target = await resolveTarget(values);
-  const job = await target.ledger.getJob(jobId);
+  const job = await target.ledger.jobs.getJob(jobId);
   target.client.destroy();
   if (!job) throw new CliError(`no job ${jobId}`);
   if (values.json) {
@@ -188,14 +188,14 @@ async function watch(argv: string[]): Promise<number> {
   process.stdout.write('watching job transitions (Ctrl-C to stop)\n');
   const open = new Set<string>();
   while (!stopped.signal.aborted) {
-    const page = await target.ledger.listJobs({ limit: 100 });
+    const page = await target.ledger.jobs.listJobs({ limit: 100 });
     const onPage = new Set(page.jobs.map((job) => job.jobId));
     const offPage: Job[] = [];
     const followed = [...open].filter((id) => !onPage.has(id));
     // A few reads at a time: during a burst thousands of jobs may be open.
     for (let i = 0; i < followed.length; i += 25) {
       const chunk = followed.slice(i, i + 25);
-      const read = await Promise.all(chunk.map((id) => target.ledger.getJob(id)));
+      const read = await Promise.all(chunk.map((id) => target.ledger.jobs.getJob(id)));
       read.forEach((job, j) => {
         if (job) offPage.push(job);
         else open.delete(chunk[j] as string); // expired or gone: stop following it

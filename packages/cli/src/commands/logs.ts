@@ -28,7 +28,7 @@ export async function logs(argv: string[]): Promise<number> {
       ? undefined
       : numberFlag('attempt', values.attempt, { min: 1, max: 999, integer: true });
   const target = await resolveTarget(values);
-  const job = await target.ledger.getJob(jobId);
+  const job = await target.ledger.jobs.getJob(jobId);
   target.client.destroy();
   if (!job) throw new CliError(`no job ${jobId}`);
   const attempt = wanted ?? latestAttempt(job.attempts);

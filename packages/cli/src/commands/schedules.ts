@@ -82,8 +82,8 @@ export async function schedules(argv: string[]): Promise<number> {
 async function status(target: Target, config: Config, name: string, now: Date): Promise<ScheduleStatus> {
   const schedule = config.schedules[name];
   if (!schedule) throw new CliError(`no schedule ${name}`);
-  const state = await target.ledger.scheduleState(name);
-  const lastJob = state.lastRun ? await target.ledger.getJob(state.lastRun.jobId) : undefined;
+  const state = await target.ledger.schedules.scheduleState(name);
+  const lastJob = state.lastRun ? await target.ledger.jobs.getJob(state.lastRun.jobId) : undefined;
   return {
     name,
     expression: schedule.expression,

@@ -52,7 +52,7 @@ export async function workers(argv: string[]): Promise<number> {
       : { sqs: new SQSClient({}), ecs: new ECSClient({}) };
   try {
     if (positionals[0] === 'history')
-      return await history(target.ledger, config, names.service, positionals[1], values);
+      return await history(target.ledger.scaling, config, names.service, positionals[1], values);
     if (positionals.length > 0)
       throw new CliError(`unknown workers command ${JSON.stringify(positionals[0])}\n\n${WORKERS_USAGE}`);
 
@@ -65,7 +65,7 @@ export async function workers(argv: string[]): Promise<number> {
       const [depth, state, record] = await Promise.all([
         gauge.depth(worker.queue),
         scaler.describeService(service),
-        target.ledger.workerRecord(name, service),
+        target.ledger.scaling.workerRecord(name, service),
       ]);
       const tasks = await scaler.serviceTasks(service);
       statuses.push({

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoLedger } from '@stevedore/aws';
+import { type LedgerStores, ledgerStores } from '@stevedore/aws';
 import { type Config, type ResourceNames, resourceNames } from '@stevedore/core';
 import { type EndpointsFile, isAlive, LOCAL_CREDENTIALS } from '@stevedore/local';
 import { CliError } from './cli-error';
@@ -13,8 +13,8 @@ import { loadConfig } from './load-config';
  */
 
 export type Target =
-  | { kind: 'local'; ledger: DynamoLedger; endpoints: EndpointsFile; client: DynamoDBClient }
-  | { kind: 'aws'; ledger: DynamoLedger; names: ResourceNames; config: Config; client: DynamoDBClient };
+  | { kind: 'local'; ledger: LedgerStores; endpoints: EndpointsFile; client: DynamoDBClient }
+  | { kind: 'aws'; ledger: LedgerStores; names: ResourceNames; config: Config; client: DynamoDBClient };
 
 export interface TargetFlags {
   'state-dir'?: string | undefined;
@@ -60,7 +60,7 @@ export async function resolveTarget(flags: TargetFlags): Promise<Target> {
       config,
       names,
       client,
-      ledger: new DynamoLedger({ tableName: names.table, client }),
+      ledger: ledgerStores({ tableName: names.table, client }),
     };
   }
   const endpoints = readEndpoints(flags['state-dir'] ?? '.stevedore');
@@ -69,7 +69,7 @@ export async function resolveTarget(flags: TargetFlags): Promise<Target> {
     kind: 'local',
     endpoints,
     client,
-    ledger: new DynamoLedger({ tableName: endpoints.table, client }),
+    ledger: ledgerStores({ tableName: endpoints.table, client }),
   };
 }
 
