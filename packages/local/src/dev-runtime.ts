@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { isAbsolute, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { SQSClient } from '@aws-sdk/client-sqs';
@@ -13,15 +13,19 @@ import {
   LOCAL_STAGE,
   type Logger,
   periodicRoutes,
+  type ResourceNames,
   resourceNames,
 } from '@stevedore/core';
 import { startAlarmEvaluator } from './alarm-evaluator';
 import { type BusTarget, EventBus } from './bus/event-bus';
+import { containerEnv, taskDefinitions, workerServices } from './dev-tasks';
 import { type RunningDynamoDbLocal, startDynamoDbLocal } from './dynamodb-local';
-import { type LocalEcs, type LocalTaskDefinition, startLocalEcs } from './ecs';
+import { type LocalEcs, startLocalEcs } from './ecs';
 import type { Faults } from './faults';
 import { NO_FAULTS } from './faults';
+import { LOCAL_ACCOUNT, LOCAL_CREDENTIALS, LOCAL_REGION } from './local-account';
 import { type ScheduleClock, startLocalScheduler } from './local-scheduler';
+import { type OnStop, type StartStep, StartSteps } from './start-steps';
 import { type LocalS3Sqs, startLocalS3Sqs } from './storage';
 
 /*
@@ -29,11 +33,6 @@ import { type LocalS3Sqs, startLocalS3Sqs } from './storage';
  * local ECS endpoint speak the real AWS protocols; the same handlers Lambda runs are invoked by a local
  * bus on the same EventBridge patterns, with the same SDK clients pointed at the local endpoints.
  */
-
-export const LOCAL_REGION = 'us-east-1';
-export const LOCAL_ACCOUNT = '000000000000';
-// DynamoDB Local accepts access key ids of letters and digits only.
-export const LOCAL_CREDENTIALS = { accessKeyId: 'stevedorelocal', secretAccessKey: 'stevedorelocal' };
 
 export interface DevRuntimeOptions {
   config: Config;
@@ -51,6 +50,8 @@ export interface DevRuntimeOptions {
   stepDelayMs?: number;
   /** How much faster than real time schedules run (a demo of a nightly job in seconds). */
   timeScale?: number;
+  /** Called as each start step (DynamoDB Local, S3/SQS, ECS, ...) ends, failed or not: for progress. */
+  onStep?: (step: StartStep) => void;
 }
 
 /** What `<state-dir>/endpoints.json` holds: everything a client needs to reach the local runtime. */
@@ -86,266 +87,273 @@ export interface DevRuntime {
 
 /** Starts everything and writes endpoints.json once it is ready. */
 export async function startDevRuntime(options: DevRuntimeOptions): Promise<DevRuntime> {
-  const { config, logger } = options;
-  const faults = options.faults ?? NO_FAULTS;
-  const stateDir = resolve(options.stateDir);
-  const logDir = join(stateDir, 'logs');
-  mkdirSync(logDir, { recursive: true });
-  const names = resourceNames(config.app, LOCAL_STAGE);
-  const port = (offset: number) => (options.basePort ? options.basePort + offset : undefined);
-  const cleanup: (() => Promise<void>)[] = [];
-  let bus: EventBus | undefined;
-  const publish = (event: unknown) => bus?.put(event);
+  const setup = normalizeOptions(options);
+  const steps = new StartSteps(options.onStep);
+  // Storage and ECS start before the handlers they publish to: until the bus is up, events go nowhere.
+  let connected: EventBus | undefined;
+  const publish = (event: unknown) => connected?.put(event);
 
   try {
-    const dynamo: RunningDynamoDbLocal = await startDynamoDbLocal({
-      dataDir: join(stateDir, 'dynamodb'),
-      ...optionalPort(port(2)),
-    });
-    cleanup.push(() => dynamo.stop());
-
-    const storage = await startLocalS3Sqs({
-      region: LOCAL_REGION,
-      accountId: LOCAL_ACCOUNT,
-      dataDir: join(stateDir, 's3'),
-      buckets: appBuckets(config),
-      queues: [...new Set(Object.values(config.workers).map((w) => w.queue))].map((name) => ({ name })),
-      onObjectCreated: publish,
-      ...optionalPort(port(0)),
-    });
-    cleanup.push(() => storage.close());
-
-    const baseEnv = containerEnv({ s3: storage.endpoint, sqs: storage.endpoint, dynamodb: dynamo.endpoint });
-    const ecs = await startLocalEcs({
-      region: LOCAL_REGION,
-      accountId: LOCAL_ACCOUNT,
-      cluster: names.cluster,
-      taskDefinitions: taskDefinitions(config, names.taskFamily, options.configDir, storage.queueUrls),
-      // Worker services start at their minimum; the scaling handlers own the count from then on.
-      services: Object.entries(config.workers).map(([name, worker]) => ({
-        name: names.service(name),
-        taskDefinition: names.taskFamily(worker.task),
-        desiredCount: worker.min,
-        capacityProvider: worker.spotPercent >= 50 ? ('FARGATE_SPOT' as const) : ('FARGATE' as const),
-      })),
-      logDir,
-      baseEnv,
-      onTaskStateChange: publish,
-      throttling: faults.throttle,
-      capacityFailureRate: faults.capacity,
-      ...(options.stepDelayMs !== undefined ? { stepDelayMs: options.stepDelayMs } : {}),
-      ...optionalPort(port(1)),
-    });
-    cleanup.push(() => ecs.close());
-
-    const clientConfig = { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS };
-    const dynamoClient = new DynamoDBClient({ ...clientConfig, endpoint: dynamo.endpoint });
-    // The launcher paces RunTask at ECS's quota; the SDK's standard retries absorb what throttling is left.
-    const ecsClient = new ECSClient({ ...clientConfig, endpoint: ecs.endpoint, maxAttempts: 5 });
-    const sqsClient = new SQSClient({ ...clientConfig, endpoint: storage.endpoint });
-    cleanup.push(async () => {
-      dynamoClient.destroy();
-      ecsClient.destroy();
-      sqsClient.destroy();
-    });
-    await ensureLedgerTable(dynamoClient, names.table);
-
-    const deps = createDeps({
-      config,
-      names,
-      clients: { dynamodb: dynamoClient, ecs: ecsClient },
-      workers: createWorkerAdapters({
-        cluster: names.cluster,
-        clients: { sqs: sqsClient, ecs: ecsClient },
-        queueUrls: storage.queueUrls,
-      }),
-      logger,
-    });
-
-    const ruleArn = (id: string) =>
-      `arn:aws:events:${LOCAL_REGION}:${LOCAL_ACCOUNT}:rule/${names.prefix}-${id}`;
-    const targets: BusTarget[] = eventRoutes(config, {
-      clusterArn: ecs.clusterArn,
-      ruleArn,
-      stage: LOCAL_STAGE,
-    }).map((route) => ({
-      name: route.id,
-      pattern: route.pattern,
-      handler: options.handlers[route.handler](deps),
-    }));
-    bus = new EventBus({
-      targets,
-      deadLetterFile: join(stateDir, 'dead-letters.jsonl'),
-      faults: { duplicate: faults.duplicate, reorder: faults.reorder },
-      onFailure: ({ target, attempt, error, final }) =>
-        logger.warn(final ? 'event dead-lettered' : 'handler failed, retrying', {
-          handler: target,
-          attempt,
-          error: error instanceof Error ? error.message : String(error),
-        }),
-    });
-    const runningBus = bus;
-    cleanup.push(() => runningBus.close());
-
-    // EventBridge rate rules, faster: the periodic handlers run every tickMs.
-    const timers = periodicRoutes(config).map((route) =>
-      setInterval(() => runningBus.put(scheduledEvent(ruleArn(route.id))), options.tickMs ?? 5000),
-    );
-    // CloudWatch depth alarms: evaluated every second over the local queues.
-    const stopAlarms = startAlarmEvaluator({
-      alarms: Object.entries(config.workers).map(([name, worker]) => ({
-        name: names.depthAlarm(name),
-        queue: worker.queue,
-      })),
-      visible: (queue) => storage.queueDepth(queue).visible,
-      publish: (event) => runningBus.put(event),
-      region: LOCAL_REGION,
-      accountId: LOCAL_ACCOUNT,
-    });
-    // EventBridge Scheduler: each schedule invokes the schedule-fired handler directly.
-    const scheduleTarget: BusTarget = {
-      name: 'schedule-fired',
-      pattern: {},
-      handler: options.handlers['schedule-fired'](deps),
-    };
-    const scheduler = startLocalScheduler({
-      schedules: Object.entries(config.schedules).map(([name, s]) => ({
-        name,
-        expression: s.expression,
-        timezone: s.timezone,
-        enabled: s.enabled,
-      })),
-      fire: (input) => runningBus.invoke(scheduleTarget, input),
-      ...(options.timeScale !== undefined ? { timeScale: options.timeScale } : {}),
-    });
-    cleanup.push(async () => {
-      for (const timer of timers) clearInterval(timer);
-      stopAlarms();
-      scheduler.stop();
-    });
-
-    const endpoints: EndpointsFile = {
-      region: LOCAL_REGION,
-      accountId: LOCAL_ACCOUNT,
-      s3: storage.endpoint,
-      sqs: storage.endpoint,
-      dynamodb: dynamo.endpoint,
-      ecs: ecs.endpoint,
-      table: names.table,
-      cluster: names.cluster,
-      clusterArn: ecs.clusterArn,
-      buckets: appBuckets(config),
-      queues: storage.queueUrls,
-      pipelines: Object.entries(config.pipelines).map(([name, p]) => ({
-        name,
-        bucket: p.bucket,
-        prefix: p.prefix,
-        suffix: p.suffix,
-      })),
-      stateDir,
-      logDir,
-      pid: process.pid,
-      scheduleClock: scheduler.clock,
-    };
-    const endpointsPath = join(stateDir, 'endpoints.json');
-    writeFileSync(endpointsPath, `${JSON.stringify(endpoints, null, 2)}\n`);
-
-    let stopping: Promise<void> | undefined;
-    const stop = () => {
-      stopping ??= (async () => {
-        rmSync(endpointsPath, { force: true });
-        await runCleanup(cleanup);
-      })();
-      return stopping;
-    };
-    return { endpoints, deps, ecs, storage, bus: runningBus, stop };
+    const dynamo = await steps.run('DynamoDB Local', (onStop) => startDynamo(setup, onStop));
+    const storage = await steps.run('S3/SQS', (onStop) => startStorage(setup, publish, onStop));
+    const ecs = await steps.run('ECS', (onStop) => startEcs(setup, { dynamo, storage }, publish, onStop));
+    const clients = createClients({ dynamo, storage, ecs }, steps.onStop);
+    await steps.run('tables', () => ensureLedgerTable(clients.dynamodb, setup.names.table));
+    const deps = localDeps(setup, clients, storage.queueUrls);
+    const bus = await steps.run('handlers', (onStop) => startBus(setup, deps, ecs.clusterArn, onStop));
+    connected = bus;
+    const clock = await steps.run('timers', (onStop) => startTimers(setup, bus, deps, storage, onStop));
+    const running = { dynamo, storage, ecs, scheduleClock: clock };
+    const endpoints = await steps.run('endpoints.json', (onStop) => writeEndpoints(setup, running, onStop));
+    return { endpoints, deps, ecs, storage, bus, stop: () => steps.stop() };
   } catch (error) {
     // The start failed: that error is the one to report; the cleanup's own failures are logged.
-    await runCleanup(cleanup).catch((cleanupError: unknown) =>
-      logger.warn('cleanup after a failed start failed too', { error: String(cleanupError) }),
-    );
+    await steps
+      .stop()
+      .catch((cleanupError: unknown) =>
+        options.logger.warn('cleanup after a failed start failed too', { error: String(cleanupError) }),
+      );
     throw error;
   }
 }
 
-/**
- * Runs cleanups newest first. One failing does not keep the others from running (leaving a process
- * behind is worse than a noisy shutdown); the failures are thrown together at the end.
- */
-async function runCleanup(cleanup: (() => Promise<void>)[]): Promise<void> {
-  const failures: unknown[] = [];
-  for (const step of [...cleanup].reverse()) {
-    try {
-      await step();
-    } catch (error) {
-      failures.push(error);
-    }
-  }
-  cleanup.length = 0;
-  if (failures.length > 0) {
-    const what = failures.map((f) => (f instanceof Error ? f.message : String(f))).join('; ');
-    throw new AggregateError(failures, `stopping the local runtime: ${what}`);
-  }
+/** The options with their defaults, and the names and paths every step shares. */
+interface DevSetup extends DevRuntimeOptions {
+  faults: Faults;
+  /** Absolute; holds the ledger's data, the objects, the task logs and endpoints.json. */
+  stateDir: string;
+  logDir: string;
+  names: ResourceNames;
+  /** `{ port: basePort + offset }`, or `{}` for a free port. */
+  port(offset: number): { port?: number };
+  /** The ARN of the EventBridge rule with this id, as infra names it. */
+  ruleArn(id: string): string;
 }
 
-function optionalPort(port: number | undefined): { port?: number } {
-  return port === undefined ? {} : { port };
+/** Resolves the options once, and makes the state and log directories. */
+function normalizeOptions(options: DevRuntimeOptions): DevSetup {
+  const stateDir = resolve(options.stateDir);
+  const logDir = join(stateDir, 'logs');
+  mkdirSync(logDir, { recursive: true });
+  const names = resourceNames(options.config.app, LOCAL_STAGE);
+  return {
+    ...options,
+    faults: options.faults ?? NO_FAULTS,
+    stateDir,
+    logDir,
+    names,
+    port: (offset) => (options.basePort ? { port: options.basePort + offset } : {}),
+    ruleArn: (id) => `arn:aws:events:${LOCAL_REGION}:${LOCAL_ACCOUNT}:rule/${names.prefix}-${id}`,
+  };
 }
 
-/** The task definitions of the config, each container a local process run from the config's directory. */
-function taskDefinitions(
-  config: Config,
-  family: (task: string) => string,
-  configDir: string,
-  queueUrls: Record<string, string>,
-): LocalTaskDefinition[] {
-  // A worker's task finds its queue in its environment, as infra sets it on AWS.
-  const queueOfTask = new Map(Object.values(config.workers).map((w) => [w.task, w.queue]));
-  return Object.entries(config.tasks).map(([name, task]) => {
-    const queue = queueOfTask.get(name);
-    const queueUrl = queue ? queueUrls[queue] : undefined;
-    const cwd = task.local?.cwd
-      ? isAbsolute(task.local.cwd)
-        ? task.local.cwd
-        : join(configDir, task.local.cwd)
-      : configDir;
-    return {
-      family: family(name),
-      containerName: task.containerName,
-      image: typeof task.image === 'string' ? task.image : `built from ${task.image.context}`,
-      cpu: task.cpu,
-      memory: task.memory,
-      architecture: task.architecture,
-      env: { ...task.env, ...(queueUrl ? { STEVEDORE_QUEUE_URL: queueUrl } : {}), ...task.local?.env },
-      stopTimeout: task.stopTimeout,
-      cwd,
-      ...(task.local ? { command: task.local.command } : {}),
-    };
+/** The ledger's engine: AWS's own DynamoDB Local, its data kept in the state dir across restarts. */
+async function startDynamo(setup: DevSetup, onStop: OnStop): Promise<RunningDynamoDbLocal> {
+  const dynamo = await startDynamoDbLocal({ dataDir: join(setup.stateDir, 'dynamodb'), ...setup.port(2) });
+  onStop(() => dynamo.stop());
+  return dynamo;
+}
+
+/** The app's buckets and the workers' queues; each new object becomes the S3 event EventBridge carries. */
+async function startStorage(
+  setup: DevSetup,
+  publish: (event: unknown) => void,
+  onStop: OnStop,
+): Promise<LocalS3Sqs> {
+  const storage = await startLocalS3Sqs({
+    region: LOCAL_REGION,
+    accountId: LOCAL_ACCOUNT,
+    dataDir: join(setup.stateDir, 's3'),
+    buckets: appBuckets(setup.config),
+    queues: [...new Set(Object.values(setup.config.workers).map((w) => w.queue))].map((name) => ({ name })),
+    onObjectCreated: publish,
+    ...setup.port(0),
+  });
+  onStop(() => storage.close());
+  return storage;
+}
+
+/** The cluster tasks run on: each task a local process, its state changes sent as ECS sends them. */
+async function startEcs(
+  setup: DevSetup,
+  { dynamo, storage }: { dynamo: RunningDynamoDbLocal; storage: LocalS3Sqs },
+  publish: (event: unknown) => void,
+  onStop: OnStop,
+): Promise<LocalEcs> {
+  const { config, names, faults } = setup;
+  const ecs = await startLocalEcs({
+    region: LOCAL_REGION,
+    accountId: LOCAL_ACCOUNT,
+    cluster: names.cluster,
+    taskDefinitions: taskDefinitions(config, names.taskFamily, setup.configDir, storage.queueUrls),
+    services: workerServices(config, names),
+    logDir: setup.logDir,
+    baseEnv: containerEnv({ s3: storage.endpoint, sqs: storage.endpoint, dynamodb: dynamo.endpoint }),
+    onTaskStateChange: publish,
+    throttling: faults.throttle,
+    capacityFailureRate: faults.capacity,
+    ...(setup.stepDelayMs !== undefined ? { stepDelayMs: setup.stepDelayMs } : {}),
+    ...setup.port(1),
+  });
+  onStop(() => ecs.close());
+  return ecs;
+}
+
+/** The SDK clients of the handlers and the ledger, the same Lambda uses, aimed at the local endpoints. */
+interface LocalClients {
+  dynamodb: DynamoDBClient;
+  ecs: ECSClient;
+  sqs: SQSClient;
+}
+
+/** Creates the local clients once, for every handler; they are destroyed when the runtime stops. */
+function createClients(
+  { dynamo, storage, ecs }: { dynamo: RunningDynamoDbLocal; storage: LocalS3Sqs; ecs: LocalEcs },
+  onStop: OnStop,
+): LocalClients {
+  const config = { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS };
+  const clients = {
+    dynamodb: new DynamoDBClient({ ...config, endpoint: dynamo.endpoint }),
+    // The launcher paces RunTask at ECS's quota; the SDK's standard retries absorb what throttling is left.
+    ecs: new ECSClient({ ...config, endpoint: ecs.endpoint, maxAttempts: 5 }),
+    sqs: new SQSClient({ ...config, endpoint: storage.endpoint }),
+  };
+  onStop(() => {
+    clients.dynamodb.destroy();
+    clients.ecs.destroy();
+    clients.sqs.destroy();
+  });
+  return clients;
+}
+
+/** The handlers' dependencies, from the one composition root every entry point uses, on the local clients. */
+function localDeps(setup: DevSetup, clients: LocalClients, queueUrls: Record<string, string>): HandlerDeps {
+  const { config, names, logger } = setup;
+  return createDeps({
+    config,
+    names,
+    clients: { dynamodb: clients.dynamodb, ecs: clients.ecs },
+    workers: createWorkerAdapters({
+      cluster: names.cluster,
+      clients: { sqs: clients.sqs, ecs: clients.ecs },
+      queueUrls,
+    }),
+    logger,
   });
 }
 
+/** The EventBridge stand-in: each handler on its rule's pattern, retried and dead-lettered as on AWS. */
+function startBus(setup: DevSetup, deps: HandlerDeps, clusterArn: string, onStop: OnStop): EventBus {
+  const { config, faults, logger } = setup;
+  const targets: BusTarget[] = eventRoutes(config, {
+    clusterArn,
+    ruleArn: setup.ruleArn,
+    stage: LOCAL_STAGE,
+  }).map((route) => ({
+    name: route.id,
+    pattern: route.pattern,
+    handler: setup.handlers[route.handler](deps),
+  }));
+  const bus = new EventBus({
+    targets,
+    deadLetterFile: join(setup.stateDir, 'dead-letters.jsonl'),
+    faults: { duplicate: faults.duplicate, reorder: faults.reorder },
+    onFailure: ({ target, attempt, error, final }) =>
+      logger.warn(final ? 'event dead-lettered' : 'handler failed, retrying', {
+        handler: target,
+        attempt,
+        error: error instanceof Error ? error.message : String(error),
+      }),
+  });
+  onStop(() => bus.close());
+  return bus;
+}
+
 /**
- * What every local container gets, in place of what a Fargate task would have: a PATH to run
- * programs, and the SDK's own endpoint variables so the task's AWS clients reach the local stand-ins.
- * Nothing else of this process's environment leaks in.
+ * What fires on a clock on AWS: the rate rules of the periodic handlers, the workers' depth alarms and
+ * the config's schedules. Returns the clock the schedules fire by.
  */
-function containerEnv(endpoints: { s3: string; sqs: string; dynamodb: string }): Record<string, string> {
-  const pick = (name: string) => (process.env[name] ? { [name]: process.env[name] as string } : {});
-  return {
-    ...pick('PATH'),
-    ...pick('HOME'),
-    ...pick('LANG'),
-    ...pick('TMPDIR'),
-    ...pick('SYSTEMROOT'),
-    AWS_REGION: LOCAL_REGION,
-    AWS_DEFAULT_REGION: LOCAL_REGION,
-    AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
-    AWS_ENDPOINT_URL_S3: endpoints.s3,
-    AWS_ENDPOINT_URL_SQS: endpoints.sqs,
-    AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb,
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+function startTimers(
+  setup: DevSetup,
+  bus: EventBus,
+  deps: HandlerDeps,
+  storage: LocalS3Sqs,
+  onStop: OnStop,
+): ScheduleClock {
+  const { config, names } = setup;
+  // EventBridge rate rules, faster: the periodic handlers run every tickMs.
+  const timers = periodicRoutes(config).map((route) =>
+    setInterval(() => bus.put(scheduledEvent(setup.ruleArn(route.id))), setup.tickMs ?? 5000),
+  );
+  onStop(() => {
+    for (const timer of timers) clearInterval(timer);
+  });
+  // CloudWatch depth alarms: evaluated every second over the local queues.
+  const stopAlarms = startAlarmEvaluator({
+    alarms: Object.entries(config.workers).map(([name, worker]) => ({
+      name: names.depthAlarm(name),
+      queue: worker.queue,
+    })),
+    visible: (queue) => storage.queueDepth(queue).visible,
+    publish: (event) => bus.put(event),
+    region: LOCAL_REGION,
+    accountId: LOCAL_ACCOUNT,
+  });
+  onStop(stopAlarms);
+  // EventBridge Scheduler: each schedule invokes the schedule-fired handler directly.
+  const scheduleTarget: BusTarget = {
+    name: 'schedule-fired',
+    pattern: {},
+    handler: setup.handlers['schedule-fired'](deps),
   };
+  const scheduler = startLocalScheduler({
+    schedules: Object.entries(config.schedules).map(([name, s]) => ({
+      name,
+      expression: s.expression,
+      timezone: s.timezone,
+      enabled: s.enabled,
+    })),
+    fire: (input) => bus.invoke(scheduleTarget, input),
+    ...(setup.timeScale !== undefined ? { timeScale: setup.timeScale } : {}),
+  });
+  onStop(() => scheduler.stop());
+  return scheduler.clock;
+}
+
+/** endpoints.json: how the CLI and the tests find a running `stevedore dev`; written last, it means ready. */
+function writeEndpoints(
+  setup: DevSetup,
+  running: { dynamo: RunningDynamoDbLocal; storage: LocalS3Sqs; ecs: LocalEcs; scheduleClock: ScheduleClock },
+  onStop: OnStop,
+): EndpointsFile {
+  const { config, names } = setup;
+  const endpoints: EndpointsFile = {
+    region: LOCAL_REGION,
+    accountId: LOCAL_ACCOUNT,
+    s3: running.storage.endpoint,
+    sqs: running.storage.endpoint,
+    dynamodb: running.dynamo.endpoint,
+    ecs: running.ecs.endpoint,
+    table: names.table,
+    cluster: names.cluster,
+    clusterArn: running.ecs.clusterArn,
+    buckets: appBuckets(config),
+    queues: running.storage.queueUrls,
+    pipelines: Object.entries(config.pipelines).map(([name, p]) => ({
+      name,
+      bucket: p.bucket,
+      prefix: p.prefix,
+      suffix: p.suffix,
+    })),
+    stateDir: setup.stateDir,
+    logDir: setup.logDir,
+    pid: process.pid,
+    scheduleClock: running.scheduleClock,
+  };
+  const path = join(setup.stateDir, 'endpoints.json');
+  writeFileSync(path, `${JSON.stringify(endpoints, null, 2)}\n`);
+  onStop(() => rmSync(path, { force: true }));
+  return endpoints;
 }
 
 /** An EventBridge "Scheduled Event" as a rate rule emits it. */

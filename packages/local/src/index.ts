@@ -11,9 +11,6 @@ export {
   type DevRuntime,
   type DevRuntimeOptions,
   type EndpointsFile,
-  LOCAL_ACCOUNT,
-  LOCAL_CREDENTIALS,
-  LOCAL_REGION,
   startDevRuntime,
 } from './dev-runtime';
 export {
@@ -44,6 +41,7 @@ export {
 export { isAlive } from './ecs/container-process';
 export { EcsApiError, JavaMissingError, LocalConfigError, LocalRuntimeError, PortInUseError } from './errors';
 export { type Faults, NO_FAULTS, parseFaults } from './faults';
+export { LOCAL_ACCOUNT, LOCAL_CREDENTIALS, LOCAL_REGION } from './local-account';
 export {
   type LocalSchedule,
   type LocalScheduler,
@@ -54,6 +52,7 @@ export {
   startLocalScheduler,
 } from './local-scheduler';
 export { freePort, waitForHttp } from './net';
+export { type Cleanup, type OnStop, type StartStep, StartSteps } from './start-steps';
 export {
   type CreatedObject,
   type LocalS3Sqs,

@@ -1,0 +1,79 @@
+import { isAbsolute, join } from 'node:path';
+import type { Config, ResourceNames } from '@stevedore/core';
+import type { LocalServiceDefinition, LocalTaskDefinition } from './ecs';
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from './local-account';
+
+/*
+ * The config's tasks and workers as the local ECS endpoint runs them: each container a local process,
+ * with the environment a Fargate task would get from infra, pointed at the local stand-ins.
+ */
+
+/** The task definitions of the config, each container a local process run from the config's directory. */
+export function taskDefinitions(
+  config: Config,
+  family: (task: string) => string,
+  configDir: string,
+  queueUrls: Record<string, string>,
+): LocalTaskDefinition[] {
+  // A worker's task finds its queue in its environment, as infra sets it on AWS.
+  const queueOfTask = new Map(Object.values(config.workers).map((w) => [w.task, w.queue]));
+  return Object.entries(config.tasks).map(([name, task]) => {
+    const queue = queueOfTask.get(name);
+    const queueUrl = queue ? queueUrls[queue] : undefined;
+    const cwd = task.local?.cwd
+      ? isAbsolute(task.local.cwd)
+        ? task.local.cwd
+        : join(configDir, task.local.cwd)
+      : configDir;
+    return {
+      family: family(name),
+      containerName: task.containerName,
+      image: typeof task.image === 'string' ? task.image : `built from ${task.image.context}`,
+      cpu: task.cpu,
+      memory: task.memory,
+      architecture: task.architecture,
+      env: { ...task.env, ...(queueUrl ? { STEVEDORE_QUEUE_URL: queueUrl } : {}), ...task.local?.env },
+      stopTimeout: task.stopTimeout,
+      cwd,
+      ...(task.local ? { command: task.local.command } : {}),
+    };
+  });
+}
+
+/** The ECS service of each worker, started at its minimum: the scaling handlers own the count after. */
+export function workerServices(config: Config, names: ResourceNames): LocalServiceDefinition[] {
+  return Object.entries(config.workers).map(([name, worker]) => ({
+    name: names.service(name),
+    taskDefinition: names.taskFamily(worker.task),
+    desiredCount: worker.min,
+    capacityProvider: worker.spotPercent >= 50 ? ('FARGATE_SPOT' as const) : ('FARGATE' as const),
+  }));
+}
+
+/**
+ * What every local container gets, in place of what a Fargate task would have: a PATH to run
+ * programs, and the SDK's own endpoint variables so the task's AWS clients reach the local stand-ins.
+ * Nothing else of this process's environment leaks in.
+ */
+export function containerEnv(endpoints: {
+  s3: string;
+  sqs: string;
+  dynamodb: string;
+}): Record<string, string> {
+  const pick = (name: string) => (process.env[name] ? { [name]: process.env[name] as string } : {});
+  return {
+    ...pick('PATH'),
+    ...pick('HOME'),
+    ...pick('LANG'),
+    ...pick('TMPDIR'),
+    ...pick('SYSTEMROOT'),
+    AWS_REGION: LOCAL_REGION,
+    AWS_DEFAULT_REGION: LOCAL_REGION,
+    AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+    AWS_ENDPOINT_URL_S3: endpoints.s3,
+    AWS_ENDPOINT_URL_SQS: endpoints.sqs,
+    AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb,
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  };
+}
