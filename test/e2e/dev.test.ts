@@ -21,6 +21,13 @@ function processesUsing(stateDir: string): number[] {
     .map((line) => Number(line.trim().split(/\s+/)[0]));
 }
 
+/** The start steps `stevedore dev` printed as they ended: `<name> ok` or `<name> failed`. */
+function startSteps(output: string): string[] {
+  return [...output.matchAll(/^ {2}(\S.*?) +(failed after )?[\d.]+ s$/gm)].map(
+    ([, name, failed]) => `${name} ${failed ? 'failed' : 'ok'}`,
+  );
+}
+
 describe('stevedore dev', () => {
   it('serves every endpoint over the AWS protocols, keeps the ledger across restarts, and leaves nothing behind on Ctrl-C', async () => {
     let dev: DevProcess | undefined = await startDev({ config: CONFIG });
@@ -65,13 +72,14 @@ describe('stevedore dev', () => {
       await dev.s3.send(new PutObjectCommand({ Bucket: 'e2e-inbox', Key: 'echo/first.txt', Body: 'hello' }));
       const done = await eventually(
         async () =>
-          (await dev?.ledger.listJobs({ source: 'echo' }))?.jobs.find((j) => j.state === 'SUCCEEDED'),
+          (await dev?.ledger.jobs.listJobs({ source: 'echo' }))?.jobs.find((j) => j.state === 'SUCCEEDED'),
         60_000,
         'the echo job to succeed',
       );
       await dev.s3.send(new PutObjectCommand({ Bucket: 'e2e-inbox', Key: 'hang/forever.txt', Body: 'x' }));
       const hangJob = await eventually(
-        async () => (await dev?.ledger.listJobs({ source: 'hang' }))?.jobs.find((j) => j.state === 'RUNNING'),
+        async () =>
+          (await dev?.ledger.jobs.listJobs({ source: 'hang' }))?.jobs.find((j) => j.state === 'RUNNING'),
         60_000,
         'the hanging job to run',
       );
@@ -95,11 +103,20 @@ describe('stevedore dev', () => {
       expect(processesUsing(dev.stateDir)).toEqual([]);
       expect(existsSync(join(dev.stateDir, 'endpoints.json'))).toBe(false);
       expect(existsSync(join(dev.stateDir, 'logs', `${done.taskArn?.split('/').pop()}.log`))).toBe(true);
+      expect(startSteps(dev.output())).toEqual([
+        'DynamoDB Local ok',
+        'S3/SQS ok',
+        'ECS ok',
+        'tables ok',
+        'handlers ok',
+        'timers ok',
+        'endpoints.json ok',
+      ]);
 
       // Same state dir again: the ledger is still there.
       const stateDir = dev.stateDir;
       dev = await startDev({ config: CONFIG, stateDir });
-      const again = await dev.ledger.getJob(done.jobId);
+      const again = await dev.ledger.jobs.getJob(done.jobId);
       expect(again?.state).toBe('SUCCEEDED');
       const tasks = await dev.ecs.send(new ListTasksCommand({ cluster: dev.endpoints.cluster }));
       expect(tasks.taskArns).toEqual([]);
@@ -110,11 +127,11 @@ describe('stevedore dev', () => {
 
   // --port is S3's; ECS and DynamoDB Local take the next two.
   it.each([
-    ['S3', 0],
-    ['DynamoDB Local', 2],
+    ['S3', 0, ['DynamoDB Local ok', 'S3/SQS failed']],
+    ['DynamoDB Local', 2, ['DynamoDB Local failed']],
   ])(
     'ends with one clear line when a port is taken (%s)',
-    async (_what, offset) => {
+    async (_what, offset, steps) => {
       const blocker = createServer();
       await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
       const port = (blocker.address() as { port: number }).port;
@@ -131,6 +148,7 @@ describe('stevedore dev', () => {
         expect(result.code).toBe(1);
         expect(result.stderr.trim().split('\n')).toHaveLength(1);
         expect(result.stderr).toMatch(new RegExp(`${port}.*in use|in use.*${port}`));
+        expect(startSteps(result.stdout)).toEqual(steps);
       } finally {
         blocker.close();
       }
@@ -152,6 +170,7 @@ describe('stevedore dev', () => {
     expect(result.code).toBe(1);
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
     expect(result.stderr).toMatch(/Java 17/);
+    expect(startSteps(result.stdout)).toEqual(['DynamoDB Local failed']);
   }, 60_000);
 
   it('reports a bad config with paths and reasons, not a stack trace', async () => {

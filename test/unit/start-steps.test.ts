@@ -1,5 +1,6 @@
 import { type StartStep, StartSteps } from '@stevedore/local';
 import { describe, expect, it } from 'vitest';
+import { stepLine } from '../../packages/cli/src/lib/step-line';
 
 const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -60,5 +61,14 @@ describe('a start made of named steps', () => {
       reason: { message: 'stopping the local runtime: a task would not stop' },
     });
     expect(second).toEqual(first);
+  });
+});
+
+describe('stevedore dev: the start progress', () => {
+  it('prints one aligned line per step, with its time in seconds, and says which one failed', () => {
+    expect(stepLine({ name: 'DynamoDB Local', ms: 1875, failed: false })).toBe('  DynamoDB Local  1.9 s\n');
+    expect(stepLine({ name: 'ECS', ms: 40, failed: false })).toBe('  ECS             0.0 s\n');
+    expect(stepLine({ name: 'tables', ms: 12_400, failed: false })).toBe('  tables          12 s\n');
+    expect(stepLine({ name: 'S3/SQS', ms: 12, failed: true })).toBe('  S3/SQS          failed after 0.0 s\n');
   });
 });

@@ -5,6 +5,7 @@ import { type DevRuntime, parseFaults, startDevRuntime } from '@stevedore/local'
 import { devLogger } from '../lib/dev-logger';
 import { DEFAULT_CONFIG, loadConfig } from '../lib/load-config';
 import { numberFlag } from '../lib/number-flag';
+import { stepLine } from '../lib/step-line';
 import { renderTable } from '../lib/table';
 
 export const DEV_USAGE = `stevedore dev [--config <path>] [--state-dir <dir>] [--faults <spec>] [--port <n>] [--tick <seconds>]
@@ -55,6 +56,8 @@ export async function dev(argv: string[]): Promise<number> {
     basePort: port,
     tickMs: tick * 1000,
     timeScale,
+    // On stdout with the rest of the start: stderr keeps only the one line that says why a start failed.
+    onStep: (step) => process.stdout.write(stepLine(step)),
   });
 
   const e = runtime.endpoints;
