@@ -3,6 +3,8 @@ import {
   FRESH_MEMORY,
   type Observation,
   parseConfig,
+  SCALING_KINDS,
+  type ScalingKind,
   type ScalingMemory,
   type WorkerPolicy,
   workerPolicy,
@@ -28,11 +30,13 @@ interface Step {
   visible: number;
   inFlight?: number;
   protected?: number;
+  /** Tasks still running above the desired count (stopping after a scale-in, say). */
+  draining?: number;
 }
 
 /**
- * Runs a script of observations; the service follows each decision at once (desired = running),
- * which is what the policy needs to be judged on its own.
+ * Runs a script of observations; the service follows each decision at once (desired = running,
+ * plus any tasks a step says are draining), which is what the policy needs to be judged on its own.
  */
 function run(policy: WorkerPolicy, steps: readonly Step[], start = 0) {
   let memory: ScalingMemory = FRESH_MEMORY;
@@ -44,10 +48,10 @@ function run(policy: WorkerPolicy, steps: readonly Step[], start = 0) {
       inFlight: step.inFlight ?? 0,
       delayed: 0,
       desired,
-      running: desired,
+      running: desired + (step.draining ?? 0),
       pending: 0,
       // A task can only be protected if it runs.
-      protected: Math.min(step.protected ?? 0, desired),
+      protected: Math.min(step.protected ?? 0, desired + (step.draining ?? 0)),
     };
     const decision = decideScale(policy, memory, observation);
     memory = decision.memory;
@@ -264,6 +268,182 @@ describe('decideScale over scripted observation sequences', () => {
             if ((step.inFlight ?? 0) > 0 && running > 0)
               expect(decision.desired).toBeGreaterThanOrEqual(Math.max(1, holding));
           });
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe('the kind of a decision', () => {
+  const KIND_ROWS: {
+    kind: ScalingKind;
+    situation: string;
+    worker?: Record<string, unknown>;
+    start?: number;
+    steps: Step[];
+    reason: RegExp;
+  }[] = [
+    { kind: 'idle', situation: 'at zero, nothing visible', steps: [{ t: 0, visible: 0 }], reason: /^idle: / },
+    {
+      kind: 'activation-wait',
+      situation: 'at zero, a first observation of a message',
+      steps: [{ t: 0, visible: 1 }],
+      reason: /^stay at zero until activation \(1 of 2 observations\): /,
+    },
+    {
+      kind: 'activate',
+      situation: 'at zero, the second observation in a row',
+      steps: [
+        { t: 0, visible: 5 },
+        { t: 1, visible: 5 },
+      ],
+      reason: /^activate after 2 observations: /,
+    },
+    {
+      kind: 'activate',
+      situation: 'at zero, a backlog as old as the activation age',
+      worker: { activation: { observations: 10, oldestMessageAgeSeconds: 15 } },
+      steps: [
+        { t: 0, visible: 1 },
+        { t: 15, visible: 1 },
+      ],
+      reason: /^activate: backlog waited 15 s: /,
+    },
+    {
+      kind: 'scale-out',
+      situation: 'a backlog for 5 tasks at 1',
+      start: 1,
+      steps: [{ t: 0, visible: 50 }],
+      reason: /^scale out to 5: /,
+    },
+    {
+      kind: 'floor',
+      situation: 'desired 1 while 3 running tasks hold messages',
+      start: 1,
+      steps: [{ t: 0, visible: 0, inFlight: 3, protected: 3, draining: 2 }],
+      reason: /^keep the 3 tasks holding messages: /,
+    },
+    {
+      kind: 'steady',
+      situation: 'a backlog for 2 tasks at 2',
+      start: 2,
+      steps: [{ t: 0, visible: 20 }],
+      reason: /^steady: /,
+    },
+    {
+      kind: 'hold',
+      situation: 'more backlog 10 s after a scale-out, with a 60 s scale-out cooldown',
+      worker: { cooldown: { scaleOutSeconds: 60 } },
+      start: 1,
+      steps: [
+        { t: 0, visible: 40 },
+        { t: 10, visible: 100 },
+      ],
+      reason: /^hold: scale-out cooldown, 50 s left: /,
+    },
+    {
+      kind: 'hold',
+      situation: 'a backlog for 9 at 10, but for 11 at 80% load',
+      start: 10,
+      steps: [{ t: 0, visible: 85 }],
+      reason: /^hold: within the scale-in margin: /,
+    },
+    {
+      kind: 'hold',
+      situation: 'less backlog 30 s after 4 tasks were wanted',
+      start: 1,
+      steps: [
+        { t: 0, visible: 40 },
+        { t: 30, visible: 10 },
+      ],
+      reason: /^hold: a recent peak: /,
+    },
+    {
+      kind: 'hold',
+      situation: 'an empty queue 10 s after a scale-in, with a 60 s scale-in cooldown',
+      worker: { cooldown: { scaleInSeconds: 60 } },
+      start: 1,
+      steps: [
+        { t: 0, visible: 40 },
+        { t: 70, visible: 10 },
+        { t: 80, visible: 0 },
+      ],
+      reason: /^hold: scale-in cooldown, 50 s left: /,
+    },
+    {
+      kind: 'scale-in',
+      situation: 'a backlog for 3 at 80% load at 5, no cooldown',
+      worker: { cooldown: { scaleInSeconds: 0 } },
+      start: 5,
+      steps: [{ t: 0, visible: 20 }],
+      reason: /^scale in to 3: /,
+    },
+    {
+      kind: 'scale-in',
+      situation: 'nothing visible or in flight at 2, no cooldown',
+      worker: { cooldown: { scaleInSeconds: 0 } },
+      start: 2,
+      steps: [{ t: 0, visible: 0 }],
+      reason: /^scale in to zero: /,
+    },
+  ];
+
+  it.each(KIND_ROWS)('$kind: $situation', ({ kind, worker, start, steps, reason }) => {
+    const decision = run(policyOf(worker), steps, start).at(-1);
+
+    expect(decision?.kind).toBe(kind);
+    expect(decision?.reason).toMatch(reason);
+  });
+
+  it('has a situation above for every kind', () => {
+    expect(new Set(KIND_ROWS.map((row) => row.kind))).toEqual(new Set(SCALING_KINDS));
+  });
+
+  // A kind says whether the count moved, and which way: the scale step keeps every move as history,
+  // but only the first of a run of decisions of one kind that move nothing.
+  const DIRECTION: Record<ScalingKind, 'out' | 'in' | 'none'> = {
+    idle: 'none',
+    'activation-wait': 'none',
+    activate: 'out',
+    'scale-out': 'out',
+    floor: 'out',
+    steady: 'none',
+    hold: 'none',
+    'scale-in': 'in',
+  };
+
+  it('says which way the count moved, if it did', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.record({
+            // Zeros often enough that the service sits at zero, waits to activate and leaves it.
+            visible: fc.oneof(fc.constant(0), fc.nat(500)),
+            inFlight: fc.oneof(fc.constant(0), fc.nat(50)),
+            protected: fc.nat(25),
+            draining: fc.oneof(fc.constant(0), fc.nat(3)),
+            gap: fc.integer({ min: 1, max: 120 }),
+          }),
+          { minLength: 1, maxLength: 40 },
+        ),
+        fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 3 })),
+        fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 12 })),
+        (script, min, start) => {
+          const policy = policyOf({ min, max: 12, cooldown: { scaleOutSeconds: 30, scaleInSeconds: 60 } });
+          let t = 0;
+          // Now and then, tasks still run above the desired count (some of them holding messages).
+          const steps = script.map(({ gap, ...step }) => {
+            t += gap;
+            return { t, ...step };
+          });
+          let desired = Math.max(start, min);
+          for (const decision of run(policy, steps, desired)) {
+            const moved = decision.desired > desired ? 'out' : decision.desired < desired ? 'in' : 'none';
+            expect(moved, decision.reason).toBe(DIRECTION[decision.kind]);
+            expect(decision.change).toBe(moved !== 'none');
+            desired = decision.desired;
+          }
         },
       ),
       { numRuns: 300 },

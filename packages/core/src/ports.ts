@@ -2,7 +2,7 @@ import type { CapacityProvider } from './config/schema';
 import type { Job, JobState } from './job/job';
 import type { JobPatch } from './job/job-transition';
 import type { TaskSnapshot } from './job/task-snapshot';
-import type { Observation, ScalingMemory } from './scaling/scaling-policy';
+import type { Observation, ScalingKind, ScalingMemory } from './scaling/scaling-policy';
 
 /*
  * Ports: what the domain needs from the outside world. packages/aws implements them over the AWS
@@ -147,6 +147,8 @@ export interface DecisionRecord {
   previous: number;
   desired: number;
   change: boolean;
+  /** Absent on decisions recorded before decisions had a kind (their reason still says it). */
+  kind?: ScalingKind;
   reason: string;
 }
 

@@ -8,11 +8,6 @@ import type { HandlerDeps } from '../deps';
  * service's desired count when it changes.
  */
 
-/** The first words of a reason: decisions of the same kind are not all kept as history. */
-function reasonKind(reason: string | undefined): string {
-  return (reason ?? '').split(/[:(,0-9]/)[0]?.trim() ?? '';
-}
-
 /** Observes, decides and acts for one worker; returns the decision, or undefined when another won. */
 export async function scaleWorker(
   deps: HandlerDeps,
@@ -51,11 +46,13 @@ export async function scaleWorker(
     previous: service.desired,
     desired: decision.desired,
     change: decision.change,
+    kind: decision.kind,
     reason: `${trigger}: ${decision.reason}`,
   };
-  const history =
-    decision.change ||
-    reasonKind(decision.reason) !== reasonKind(record.lastDecision?.reason.replace(/^[a-z-]+: /, ''));
+  // Every change is kept as history, but of a run of decisions of one kind that change nothing (a
+  // tick every few seconds while idle or holding) only the first. A last decision recorded before
+  // decisions had a kind counts as another kind.
+  const history = decision.change || decision.kind !== record.lastDecision?.kind;
   if (!(await deps.scaling.recordDecision(decided, decision.memory, record.version, history))) {
     deps.logger.debug('another decision was recorded first', { worker: worker.name });
     return undefined;

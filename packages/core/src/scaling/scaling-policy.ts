@@ -9,7 +9,8 @@ import type { WorkerConfig } from '../config/schema';
  * Out at once (up to step.maxOut per decision); in only after the scale-in cooldown, with hysteresis
  * (the backlog must fit the smaller count at 80% of messagesPerTask), never below the tasks that hold
  * messages, and to zero only when nothing is visible or in flight. Leaving zero takes the activation
- * rule, so a one-off blip starts nothing. Every decision carries a reason made of its inputs.
+ * rule, so a one-off blip starts nothing. Every decision carries a kind, to compare, and a reason
+ * made of its inputs, to read.
  */
 
 /** Scale in only when the backlog fits the smaller count at this share of messagesPerTask. */
@@ -81,7 +82,33 @@ export interface ScalingMemory {
 
 export const FRESH_MEMORY: ScalingMemory = { visibleStreak: 0 };
 
+/**
+ * What a decision did, as a value to compare (the reason says the same for people, with numbers):
+ * - `idle`: at zero with nothing visible;
+ * - `activation-wait`: at zero with messages visible, the activation rule not yet met;
+ * - `activate`: leaves zero, by the count of observations or by the backlog's age;
+ * - `scale-out`: out toward the count the backlog needs;
+ * - `floor`: out to keep the tasks that hold messages (one while any is in flight), when the service's
+ *   count has dropped below them;
+ * - `steady`: the count is what the backlog needs;
+ * - `hold`: the backlog wants another count, but a cooldown, the scale-in margin or a recent peak
+ *   keeps this one (the reason says which);
+ * - `scale-in`: in, to zero only when nothing is visible or in flight.
+ */
+export const SCALING_KINDS = [
+  'idle',
+  'activation-wait',
+  'activate',
+  'scale-out',
+  'floor',
+  'steady',
+  'hold',
+  'scale-in',
+] as const;
+export type ScalingKind = (typeof SCALING_KINDS)[number];
+
 export interface ScalingDecision {
+  kind: ScalingKind;
   desired: number;
   /** True when desired differs from the service's count: UpdateService is due. */
   change: boolean;
@@ -103,7 +130,13 @@ export function decideScale(policy: WorkerPolicy, memory: ScalingMemory, obs: Ob
   const floor = Math.min(policy.max, Math.max(obs.protected, ours && obs.inFlight > 0 ? 1 : 0));
   const target = Math.max(clamp(Math.ceil(backlog / policy.messagesPerTask)), floor);
   const inputs = `${obs.visible} visible + ${obs.inFlight} in flight = ${backlog} (${policy.messagesPerTask} per task), ${obs.running} running, ${obs.protected} protected`;
-  const result = (desired: number, reason: string, next: ScalingMemory): ScalingDecision => ({
+  const result = (
+    kind: ScalingKind,
+    desired: number,
+    reason: string,
+    next: ScalingMemory,
+  ): ScalingDecision => ({
+    kind,
     desired,
     change: desired !== current,
     reason: `${reason}: ${inputs}`,
@@ -112,7 +145,7 @@ export function decideScale(policy: WorkerPolicy, memory: ScalingMemory, obs: Ob
 
   // Leaving zero: the activation rule guards against a one-off blip.
   if (current === 0 && policy.min === 0 && floor === 0) {
-    if (obs.visible === 0) return result(0, 'idle', FRESH_MEMORY);
+    if (obs.visible === 0) return result('idle', 0, 'idle', FRESH_MEMORY);
     const streak = memory.visibleStreak + 1;
     const since = memory.visibleSince ?? at;
     const waited = (now - Date.parse(since)) / 1000;
@@ -120,6 +153,7 @@ export function decideScale(policy: WorkerPolicy, memory: ScalingMemory, obs: Ob
     const byAge = policy.activationAgeSeconds !== undefined && waited >= policy.activationAgeSeconds;
     if (!byCount && !byAge) {
       return result(
+        'activation-wait',
         0,
         `stay at zero until activation (${streak} of ${policy.activationObservations} observations)`,
         {
@@ -132,7 +166,7 @@ export function decideScale(policy: WorkerPolicy, memory: ScalingMemory, obs: Ob
     const why = byCount
       ? `activate after ${streak} observations`
       : `activate: backlog waited ${waited.toFixed(0)} s`;
-    return result(desired, why, { visibleStreak: 0, lastScaleOutAt: at, recent: [[at, target]] });
+    return result('activate', desired, why, { visibleStreak: 0, lastScaleOutAt: at, recent: [[at, target]] });
   }
 
   // The largest count wanted within the scale-in window (HPA-style stabilization).
@@ -155,17 +189,17 @@ export function decideScale(policy: WorkerPolicy, memory: ScalingMemory, obs: Ob
       : Number.POSITIVE_INFINITY;
     if (sinceOut < policy.scaleOutCooldownSeconds) {
       return result(
+        'hold',
         current,
         `hold: scale-out cooldown, ${Math.ceil(policy.scaleOutCooldownSeconds - sinceOut)} s left`,
         atWork,
       );
     }
     const desired = Math.min(target, current + policy.maxStepOut);
-    const why =
-      floor > current && desired === floor
-        ? `keep the ${floor} tasks holding messages`
-        : `scale out to ${desired}`;
-    return result(desired, why, { ...atWork, lastScaleOutAt: at });
+    const memoryOut = { ...atWork, lastScaleOutAt: at };
+    return floor > current && desired === floor
+      ? result('floor', desired, `keep the ${floor} tasks holding messages`, memoryOut)
+      : result('scale-out', desired, `scale out to ${desired}`, memoryOut);
   }
 
   // Hysteresis: the count the backlog needs when each task is loaded at 80%, and never below the
@@ -173,13 +207,9 @@ export function decideScale(policy: WorkerPolicy, memory: ScalingMemory, obs: Ob
   const needed = Math.max(clamp(Math.ceil(backlog / (policy.messagesPerTask * SCALE_IN_UTILIZATION))), floor);
   const inTarget = Math.max(needed, Math.min(peak, current));
   if (inTarget >= current) {
-    const why =
-      target >= current
-        ? 'steady'
-        : needed >= current
-          ? 'hold: within the scale-in margin'
-          : 'hold: a recent peak';
-    return result(current, why, atWork);
+    if (target >= current) return result('steady', current, 'steady', atWork);
+    const why = needed >= current ? 'hold: within the scale-in margin' : 'hold: a recent peak';
+    return result('hold', current, why, atWork);
   }
   const lastChange = Math.max(
     memory.lastScaleOutAt ? Date.parse(memory.lastScaleOutAt) : 0,
@@ -188,6 +218,7 @@ export function decideScale(policy: WorkerPolicy, memory: ScalingMemory, obs: Ob
   const sinceChange = (now - lastChange) / 1000;
   if (sinceChange < policy.scaleInCooldownSeconds) {
     return result(
+      'hold',
       current,
       `hold: scale-in cooldown, ${Math.ceil(policy.scaleInCooldownSeconds - sinceChange)} s left`,
       atWork,
@@ -196,8 +227,10 @@ export function decideScale(policy: WorkerPolicy, memory: ScalingMemory, obs: Ob
   // inTarget is at least 1 while any message is visible or in flight: to zero only when none is.
   const desired = Math.max(inTarget, current - policy.maxStepIn);
   const why = desired === 0 ? 'scale in to zero' : `scale in to ${desired}`;
-  return result(desired, floor > 0 && desired === floor ? `${why} (${floor} tasks hold messages)` : why, {
-    ...atWork,
-    lastScaleInAt: at,
-  });
+  return result(
+    'scale-in',
+    desired,
+    floor > 0 && desired === floor ? `${why} (${floor} tasks hold messages)` : why,
+    { ...atWork, lastScaleInAt: at },
+  );
 }
