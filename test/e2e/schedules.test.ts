@@ -152,7 +152,7 @@ describe('stevedore dev with schedules', () => {
     expect(jobId, run.stdout).toBeDefined();
     const job = await eventually(
       async () => {
-        const found = await dev.ledger.getJob(jobId ?? '');
+        const found = await dev.ledger.jobs.getJob(jobId ?? '');
         return found?.state === 'SUCCEEDED' ? found : undefined;
       },
       30_000,

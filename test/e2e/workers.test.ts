@@ -162,7 +162,7 @@ describe('queue-driven workers on stevedore dev', () => {
     // Stevedore sees the message (the depth alarm's fast path or the tick) and holds at zero...
     const held = await eventually(
       async () => {
-        const { lastDecision } = await dev.ledger.workerRecord('quiet', 'e2ew-local-quiet');
+        const { lastDecision } = await dev.ledger.scaling.workerRecord('quiet', 'e2ew-local-quiet');
         return lastDecision?.observation.visible === 1 ? lastDecision : undefined;
       },
       15_000,
@@ -183,7 +183,7 @@ describe('queue-driven workers on stevedore dev', () => {
 
     expect(await service('quiet')).toEqual({ desired: 0, running: 0 });
     expect(await tasksEverStarted('quiet')).toBe(0);
-    expect((await dev.ledger.workerRecord('quiet', 'e2ew-local-quiet')).lastDecision?.reason).toMatch(
+    expect((await dev.ledger.scaling.workerRecord('quiet', 'e2ew-local-quiet')).lastDecision?.reason).toMatch(
       /: idle: /,
     );
   }, 60_000);

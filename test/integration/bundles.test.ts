@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { DynamoLedger, ensureLedgerTable } from '@stevedore/aws';
+import { ensureLedgerTable, ledgerStores } from '@stevedore/aws';
 import { parseConfig, resourceNames } from '@stevedore/core';
 import { BUNDLE_BUDGET_BYTES, type BuiltFunction, buildFunctions } from '@stevedore/deploy';
 import { type LocalEcs, startLocalEcs } from '@stevedore/local';
@@ -101,10 +101,10 @@ describe('the Lambda bundles', () => {
     const objectCreated = await handlerOf('object-created');
     const taskStateChange = await handlerOf('task-state-change');
     const sweeper = await handlerOf('sweeper');
-    const ledger = new DynamoLedger({ tableName: names.table, client: localDynamoClient() });
+    const { jobs } = ledgerStores({ tableName: names.table, client: localDynamoClient() });
 
     await objectCreated(event, context);
-    const [job] = (await ledger.listJobs({ source: 'summaries' })).jobs;
+    const [job] = (await jobs.listJobs({ source: 'summaries' })).jobs;
     expect(job?.state).toBe('STARTING');
     expect(job?.input.S3_KEY).toBe('incoming/from-the-bundle.csv');
 
@@ -117,7 +117,7 @@ describe('the Lambda bundles', () => {
     await taskStateChange(stopped, context);
     await sweeper(loadEvent('events', 'scheduled-event'), context);
 
-    const finished = await ledger.getJob(job?.jobId ?? '');
+    const finished = await jobs.getJob(job?.jobId ?? '');
     expect(finished?.state).toBe('SUCCEEDED');
     expect(finished?.attempts['1']?.containers[0]?.exitCode).toBe(0);
   });

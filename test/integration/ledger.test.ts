@@ -1,14 +1,17 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoLedger, ensureLedgerTable } from '@stevedore/aws';
+import { ensureLedgerTable, ledgerStores } from '@stevedore/aws';
 import {
   decide,
   type Job,
   type JobEvent,
+  type JobStore,
   jobPolicy,
   jobSource,
   newJob,
   parseConfig,
   parseTaskStateChange,
+  type ScalingStore,
+  type SlotStore,
   s3JobId,
   snapshotOfDetail,
   transition,
@@ -56,10 +59,10 @@ function taskEvent(raw: Record<string, unknown>): JobEvent {
 }
 
 /** Sends the event's patch to the ledger the way the handler does: one UpdateItem, no read. */
-async function applyEvent(ledger: DynamoLedger, jobId: string, event: JobEvent, now: Date) {
+async function applyEvent(store: JobStore, jobId: string, event: JobEvent, now: Date) {
   const decision = decide({ jobId, source: 'thumbnails', event, now, policy });
   if (!decision) throw new Error('the event concerns no attempt');
-  return ledger.applyPatch(jobId, decision.patch);
+  return store.applyPatch(jobId, decision.patch);
 }
 
 /** Counts the DynamoDB commands a client sends, by name. */
@@ -80,12 +83,14 @@ const withoutVolatile = ({ history: _history, updatedAt: _updatedAt, ...rest }: 
 
 let client: DynamoDBClient;
 let table: string;
-let ledger: DynamoLedger;
+let jobs: JobStore;
+let slots: SlotStore;
+let scaling: ScalingStore;
 
 beforeAll(async () => {
   client = localDynamoClient();
   table = await freshLedgerTable(client);
-  ledger = new DynamoLedger({ tableName: table, client, clock: { now: () => at(0) } });
+  ({ jobs, slots, scaling } = ledgerStores({ tableName: table, client, clock: { now: () => at(0) } }));
 });
 afterAll(() => client.destroy());
 
@@ -93,12 +98,12 @@ describe('creating jobs', () => {
   it('creates a job once; the same id again returns the first one untouched', async () => {
     const job = aJob();
 
-    const first = await ledger.createJob(job);
-    const again = await ledger.createJob({ ...job, input: { S3_KEY: 'something else' } });
+    const first = await jobs.createJob(job);
+    const again = await jobs.createJob({ ...job, input: { S3_KEY: 'something else' } });
 
     expect(first.created).toBe(true);
     expect(again).toEqual({ created: false, job });
-    expect(await ledger.getJob(job.jobId)).toEqual(job);
+    expect(await jobs.getJob(job.jobId)).toEqual(job);
   });
 });
 
@@ -106,9 +111,9 @@ describe('applying task events', () => {
   it('stores exactly the job the pure state machine computes, one UpdateItem per event and no read', async () => {
     const counting = localDynamoClient();
     const counts = countCommands(counting);
-    const countedLedger = new DynamoLedger({ tableName: table, client: counting });
+    const counted = ledgerStores({ tableName: table, client: counting }).jobs;
     const job = aJob();
-    await ledger.createJob(job);
+    await jobs.createJob(job);
     const taskArn = newTaskArn();
     const events: JobEvent[] = [
       { type: 'launched', attempt: 1, taskArn },
@@ -118,7 +123,7 @@ describe('applying task events', () => {
 
     for (const [i, event] of events.entries()) {
       expected = transition(expected, event, at(i + 1), policy).next;
-      const result = await applyEvent(countedLedger, job.jobId, event, at(i + 1));
+      const result = await applyEvent(counted, job.jobId, event, at(i + 1));
       expect(result).toEqual({ applied: true, job: expected });
     }
 
@@ -130,28 +135,28 @@ describe('applying task events', () => {
 
   it('treats duplicate and stale events as no-ops that return the current job', async () => {
     const job = aJob();
-    await ledger.createJob(job);
+    await jobs.createJob(job);
     const lifecycle = taskLifecycle({ jobId: job.jobId, attempt: 1, exitCode: 0 }).map(taskEvent);
     const running = lifecycle[3] as JobEvent;
-    await applyEvent(ledger, job.jobId, running, at(1));
-    const before = await ledger.getJob(job.jobId);
+    await applyEvent(jobs, job.jobId, running, at(1));
+    const before = await jobs.getJob(job.jobId);
 
-    const duplicate = await applyEvent(ledger, job.jobId, running, at(2));
-    const stale = await applyEvent(ledger, job.jobId, lifecycle[1] as JobEvent, at(3));
+    const duplicate = await applyEvent(jobs, job.jobId, running, at(2));
+    const stale = await applyEvent(jobs, job.jobId, lifecycle[1] as JobEvent, at(3));
 
     expect(duplicate).toEqual({ applied: false, current: before });
     expect(stale).toEqual({ applied: false, current: before });
-    expect(await ledger.getJob(job.jobId)).toEqual(before);
+    expect(await jobs.getJob(job.jobId)).toEqual(before);
   });
 
   it('never creates an item for an event of an unknown job', async () => {
     const jobId = s3JobId('thumbnails', 'inbox', 'never-created', '1');
     const event = taskEvent(taskLifecycle({ jobId, attempt: 1, exitCode: 0 })[0] as Record<string, unknown>);
 
-    const result = await applyEvent(ledger, jobId, event, at(1));
+    const result = await applyEvent(jobs, jobId, event, at(1));
 
     expect(result).toEqual({ applied: false });
-    expect(await ledger.getJob(jobId)).toBeUndefined();
+    expect(await jobs.getJob(jobId)).toBeUndefined();
   });
 
   it('ends in the in-order job whatever the order and duplication of events', async () => {
@@ -162,7 +167,7 @@ describe('applying task events', () => {
         fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 20, maxLength: 20 }),
         async (exitCode, extra, keys) => {
           const job = aJob();
-          await ledger.createJob(job);
+          await jobs.createJob(job);
           const taskArn = newTaskArn();
           const events = taskLifecycle({ jobId: job.jobId, attempt: 1, taskArn, exitCode }).map(taskEvent);
           let inOrder = job;
@@ -173,9 +178,9 @@ describe('applying task events', () => {
             .sort((a, b) => a.key - b.key);
 
           for (const { index } of deliveries)
-            await applyEvent(ledger, job.jobId, events[index] as JobEvent, at(1));
+            await applyEvent(jobs, job.jobId, events[index] as JobEvent, at(1));
 
-          const stored = await ledger.getJob(job.jobId);
+          const stored = await jobs.getJob(job.jobId);
           expect(stored && withoutVolatile(stored)).toEqual(withoutVolatile(inOrder));
         },
       ),
@@ -185,7 +190,7 @@ describe('applying task events', () => {
 
   it('lets exactly one of two racing writers win, and loses nothing', async () => {
     const job = aJob();
-    await ledger.createJob(job);
+    await jobs.createJob(job);
     const taskArn = newTaskArn();
     const lifecycle = taskLifecycle({ jobId: job.jobId, attempt: 1, taskArn, exitCode: 0 }).map(taskEvent);
     const launched: JobEvent = { type: 'launched', attempt: 1, taskArn };
@@ -193,14 +198,14 @@ describe('applying task events', () => {
 
     // The launcher records STARTING while the STOPPED event arrives; and 20 deliveries of one event race.
     const [launch, stop] = await Promise.all([
-      applyEvent(ledger, job.jobId, launched, at(1)),
-      applyEvent(ledger, job.jobId, stopped, at(1)),
+      applyEvent(jobs, job.jobId, launched, at(1)),
+      applyEvent(jobs, job.jobId, stopped, at(1)),
     ]);
     const copies = await Promise.all(
-      Array.from({ length: 20 }, () => applyEvent(ledger, job.jobId, stopped, at(2))),
+      Array.from({ length: 20 }, () => applyEvent(jobs, job.jobId, stopped, at(2))),
     );
 
-    const final = await ledger.getJob(job.jobId);
+    const final = await jobs.getJob(job.jobId);
     expect(stop.applied).toBe(true);
     expect(final?.state).toBe('SUCCEEDED');
     expect(final?.taskArn).toBe(taskArn);
@@ -215,25 +220,25 @@ describe('applying task events', () => {
 
 describe('listing', () => {
   let listTable: string;
-  let listLedger: DynamoLedger;
+  let listed: JobStore;
   const created: Job[] = [];
 
   beforeAll(async () => {
     listTable = await freshLedgerTable(client);
-    listLedger = new DynamoLedger({
+    listed = ledgerStores({
       tableName: listTable,
       client,
       retentionDays: 1,
       clock: { now: () => at(0) },
-    });
+    }).jobs;
     for (let i = 0; i < 27; i++) {
       const job = aJob(at(i));
       created.push(job);
-      await listLedger.createJob(job);
+      await listed.createJob(job);
     }
     // Finish every third job.
     for (const job of created.filter((_, i) => i % 3 === 0)) {
-      await listLedger.applyPatch(job.jobId, {
+      await listed.applyPatch(job.jobId, {
         guard: { attempt: 1, states: ['SUBMITTED'], noTask: true },
         set: { state: 'CANCELLED', updatedAt: at(100).toISOString(), finishedAt: at(100).toISOString() },
         remove: ['notBefore'],
@@ -247,7 +252,7 @@ describe('listing', () => {
     let cursor: string | undefined;
     let pages = 0;
     do {
-      const page = await listLedger.listJobs({
+      const page = await listed.listJobs({
         source: 'thumbnails',
         limit: 10,
         ...(cursor ? { cursor } : {}),
@@ -262,9 +267,9 @@ describe('listing', () => {
   });
 
   it('filters by state across pages', async () => {
-    const cancelled = await listLedger.listJobs({ state: 'CANCELLED', limit: 4 });
+    const cancelled = await listed.listJobs({ state: 'CANCELLED', limit: 4 });
     const next = cancelled.cursor
-      ? await listLedger.listJobs({ state: 'CANCELLED', limit: 100, cursor: cancelled.cursor })
+      ? await listed.listJobs({ state: 'CANCELLED', limit: 100, cursor: cancelled.cursor })
       : { jobs: [] };
 
     const ids = [...cancelled.jobs, ...next.jobs].map((j) => j.jobId);
@@ -277,8 +282,8 @@ describe('listing', () => {
   });
 
   it('lists open jobs of a source, and waiting ones by due time', async () => {
-    const open = await listLedger.openJobs('thumbnails', { limit: 100 });
-    const due = await listLedger.openJobs('thumbnails', { dueBy: at(5), limit: 100 });
+    const open = await listed.openJobs('thumbnails', { limit: 100 });
+    const due = await listed.openJobs('thumbnails', { dueBy: at(5), limit: 100 });
 
     expect(open.jobs.map((j) => j.jobId).sort()).toEqual(
       created
@@ -295,23 +300,23 @@ describe('listing', () => {
     const launched = [7, 8, 10, 11].map((i) => (created[i] as Job).jobId).sort();
     const [first, second, third] = launched as [string, string, string, string];
     for (const jobId of launched) {
-      await applyEvent(listLedger, jobId, { type: 'launched', attempt: 1, taskArn: newTaskArn() }, at(50));
+      await applyEvent(listed, jobId, { type: 'launched', attempt: 1, taskArn: newTaskArn() }, at(50));
     }
     const ids = async (active: { from?: string; through?: string }) =>
-      (await listLedger.openJobs('thumbnails', { active, limit: 100 })).jobs.map((j) => j.jobId);
+      (await listed.openJobs('thumbnails', { active, limit: 100 })).jobs.map((j) => j.jobId);
 
     expect(await ids({})).toEqual(launched);
     expect(await ids({ from: second })).toEqual(launched.slice(1));
     expect(await ids({ through: second })).toEqual(launched.slice(0, 2));
     expect(await ids({ from: second, through: third })).toEqual(launched.slice(1, 3));
     // The waiting ones are not among them, and still listed by due time.
-    const due = await listLedger.openJobs('thumbnails', { dueBy: at(30), limit: 100 });
+    const due = await listed.openJobs('thumbnails', { dueBy: at(30), limit: 100 });
     expect(due.jobs.map((j) => j.jobId)).not.toContain(first);
     expect(due.jobs).toHaveLength(18 - launched.length);
   });
 
   it('hides finished jobs whose retention has passed', async () => {
-    const later = new DynamoLedger({ tableName: listTable, client, clock: { now: () => at(2 * 86400) } });
+    const later = ledgerStores({ tableName: listTable, client, clock: { now: () => at(2 * 86400) } }).jobs;
     const finished = created[0] as Job;
 
     expect(await later.getJob(finished.jobId)).toBeUndefined();
@@ -323,23 +328,23 @@ describe('listing', () => {
 describe('concurrency slots', () => {
   it('holds at most cap slots, even when many take them at once; releasing is idempotent', async () => {
     const results = await Promise.all(
-      Array.from({ length: 12 }, (_, i) => ledger.acquireSlot('capped', `job-${i}#1`, 5)),
+      Array.from({ length: 12 }, (_, i) => slots.acquireSlot('capped', `job-${i}#1`, 5)),
     );
 
     expect(results.filter(Boolean)).toHaveLength(5);
-    const holders = Object.keys(await ledger.slotHolders('capped'));
+    const holders = Object.keys(await slots.slotHolders('capped'));
     expect(holders).toHaveLength(5);
     const holder = holders[0] as string;
-    expect(await ledger.acquireSlot('capped', holder, 5)).toBe(true);
-    expect(await ledger.acquireSlot('capped', 'late#1', 5)).toBe(false);
+    expect(await slots.acquireSlot('capped', holder, 5)).toBe(true);
+    expect(await slots.acquireSlot('capped', 'late#1', 5)).toBe(false);
 
-    await ledger.releaseSlot('capped', holder);
-    await ledger.releaseSlot('capped', holder);
-    await ledger.releaseSlot('never-used', 'nobody#1');
+    await slots.releaseSlot('capped', holder);
+    await slots.releaseSlot('capped', holder);
+    await slots.releaseSlot('never-used', 'nobody#1');
 
-    expect(Object.keys(await ledger.slotHolders('capped'))).toHaveLength(4);
-    expect(await ledger.acquireSlot('capped', 'late#1', 5)).toBe(true);
-    expect(await ledger.acquireSlot('capped', 'later#1', 5)).toBe(false);
+    expect(Object.keys(await slots.slotHolders('capped'))).toHaveLength(4);
+    expect(await slots.acquireSlot('capped', 'late#1', 5)).toBe(true);
+    expect(await slots.acquireSlot('capped', 'later#1', 5)).toBe(false);
   });
 });
 
@@ -353,10 +358,10 @@ describe('endpoint configuration', () => {
       AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
     });
     try {
-      const fromEnv = new DynamoLedger({ tableName: table });
+      const fromEnv = ledgerStores({ tableName: table }).jobs;
       const job = aJob();
       await fromEnv.createJob(job);
-      expect(await ledger.getJob(job.jobId)).toEqual(job);
+      expect(await jobs.getJob(job.jobId)).toEqual(job);
     } finally {
       process.env = saved;
     }
@@ -380,14 +385,14 @@ describe('workers in the ledger', () => {
   });
 
   it('records one decision per version: of two deciders racing, exactly one wins', async () => {
-    const record = await ledger.workerRecord('resize', 'app-local-resize');
+    const record = await scaling.workerRecord('resize', 'app-local-resize');
     const results = await Promise.all([
-      ledger.recordDecision(decision(1, 2), { visibleStreak: 0 }, record.version),
-      ledger.recordDecision(decision(1, 3), { visibleStreak: 0 }, record.version),
+      scaling.recordDecision(decision(1, 2), { visibleStreak: 0 }, record.version),
+      scaling.recordDecision(decision(1, 3), { visibleStreak: 0 }, record.version),
     ]);
 
     expect(results.filter(Boolean)).toHaveLength(1);
-    const after = await ledger.workerRecord('resize', 'app-local-resize');
+    const after = await scaling.workerRecord('resize', 'app-local-resize');
     expect(after.version).toBe(record.version + 1);
     expect([2, 3]).toContain(after.lastDecision?.desired);
   });
@@ -401,28 +406,40 @@ describe('workers in the ledger', () => {
       [30, true],
     ] as const) {
       expect(
-        await ledger.recordDecision({ ...decision(at, at), service }, { visibleStreak: 0 }, version, history),
+        await scaling.recordDecision(
+          { ...decision(at, at), service },
+          { visibleStreak: 0 },
+          version,
+          history,
+        ),
       ).toBe(true);
       version += 1;
     }
 
-    const { decisions } = await ledger.decisions(service);
+    const { decisions } = await scaling.decisions(service);
     expect(decisions.map((d) => d.desired)).toEqual([30, 10]);
-    expect((await ledger.workerRecord('resize', service)).lastDecision?.desired).toBe(30);
+    // And one page at a time, through the cursor.
+    const first = await scaling.decisions(service, { limit: 1 });
+    const rest = await scaling.decisions(service, {
+      limit: 5,
+      ...(first.cursor ? { cursor: first.cursor } : {}),
+    });
+    expect([...first.decisions, ...rest.decisions].map((d) => d.desired)).toEqual([30, 10]);
+    expect((await scaling.workerRecord('resize', service)).lastDecision?.desired).toBe(30);
   });
 
   it("keeps the view of a service's tasks current, whatever order their events arrive in", async () => {
     const service = 'app-local-view';
-    await ledger.recordServiceTask(service, 'task-a', 'RUNNING', 4);
-    await ledger.recordServiceTask(service, 'task-a', 'PENDING', 2); // stale
-    await ledger.recordServiceTask(service, 'task-b', 'PROVISIONING', 1);
-    expect((await ledger.workerRecord('w', service)).tasks).toEqual({
+    await scaling.recordServiceTask(service, 'task-a', 'RUNNING', 4);
+    await scaling.recordServiceTask(service, 'task-a', 'PENDING', 2); // stale
+    await scaling.recordServiceTask(service, 'task-b', 'PROVISIONING', 1);
+    expect((await scaling.workerRecord('w', service)).tasks).toEqual({
       'task-a': 'RUNNING',
       'task-b': 'PROVISIONING',
     });
 
-    await ledger.recordServiceTask(service, 'task-a', 'STOPPED', 8);
-    await ledger.recordServiceTask(service, 'task-a', 'RUNNING', 5); // late, must not revive it
-    expect((await ledger.workerRecord('w', service)).tasks).toEqual({ 'task-b': 'PROVISIONING' });
+    await scaling.recordServiceTask(service, 'task-a', 'STOPPED', 8);
+    await scaling.recordServiceTask(service, 'task-a', 'RUNNING', 5); // late, must not revive it
+    expect((await scaling.workerRecord('w', service)).tasks).toEqual({ 'task-b': 'PROVISIONING' });
   });
 });

@@ -7,7 +7,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { DynamoLedger } from '@stevedore/aws';
+import { type LedgerStores, ledgerStores } from '@stevedore/aws';
 import type { Job } from '@stevedore/core';
 import type { EndpointsFile } from '@stevedore/local';
 
@@ -27,7 +27,8 @@ export interface DevProcess {
   s3: S3Client;
   sqs: SQSClient;
   ecs: ECSClient;
-  ledger: DynamoLedger;
+  /** The dev runtime's ledger, read through the same stores as the handlers. */
+  ledger: LedgerStores;
   output(): string;
   /** Ctrl-C, and the exit code. */
   stop(): Promise<number | null>;
@@ -124,7 +125,7 @@ export async function startDev(options: DevOptions): Promise<DevProcess> {
     s3,
     sqs,
     ecs,
-    ledger: new DynamoLedger({ tableName: endpoints.table, client: dynamo }),
+    ledger: ledgerStores({ tableName: endpoints.table, client: dynamo }),
     output: () => output,
     stop: async () => {
       for (const client of [dynamo, s3, sqs, ecs]) client.destroy();
@@ -142,7 +143,7 @@ export async function jobsOf(dev: DevProcess, source: string): Promise<Job[]> {
   const jobs: Job[] = [];
   let cursor: string | undefined;
   do {
-    const page = await dev.ledger.listJobs({ source, limit: 100, ...(cursor ? { cursor } : {}) });
+    const page = await dev.ledger.jobs.listJobs({ source, limit: 100, ...(cursor ? { cursor } : {}) });
     jobs.push(...page.jobs);
     cursor = page.cursor;
   } while (cursor);

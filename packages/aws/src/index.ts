@@ -10,7 +10,6 @@ export { EcsScaler, type EcsScalerOptions } from './ecs/ecs-scaler';
 export { exceptionToError, failureToError } from './ecs/run-task-errors';
 export { snapshotOfTask } from './ecs/task-snapshot';
 export { EcsError, LedgerError, RunTaskError, type RunTaskErrorKind, StevedoreAwsError } from './errors';
-export { DynamoLedger, type DynamoLedgerOptions } from './ledger/dynamodb-ledger';
 export { itemToJob, jobToItem, patchToUpdate } from './ledger/job-item';
 export { type LedgerStores, type LedgerStoresOptions, ledgerStores } from './ledger/ledger-stores';
 export { ensureLedgerTable, INDEX, KEY, keys, ledgerTableDefinition, TTL_ATTRIBUTE } from './ledger/table';
