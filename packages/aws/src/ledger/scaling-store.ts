@@ -1,4 +1,3 @@
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Clock, DecisionRecord, ScalingMemory, ScalingStore, WorkerRecord } from '@stevedore/core';
 import { FRESH_MEMORY } from '@stevedore/core';
 import { LedgerError } from '../errors';
@@ -166,14 +165,11 @@ export class DynamoScalingStore implements ScalingStore {
     if (old.length === 0) return;
     const x = new ExpressionBuilder();
     const tasks = x.name('tasks');
-    await this.table.doc.send(
-      new UpdateCommand({
-        TableName: this.table.name,
-        Key: keys.serviceState(service),
-        UpdateExpression: `REMOVE ${old.map(([arn]) => `${tasks}.${x.name(arn)}`).join(', ')}`,
-        ...x.attributes(),
-      }),
-    );
+    await this.table.update('pruneStopped', service, {
+      Key: keys.serviceState(service),
+      UpdateExpression: `REMOVE ${old.map(([arn]) => `${tasks}.${x.name(arn)}`).join(', ')}`,
+      ...x.attributes(),
+    });
   }
 }
 

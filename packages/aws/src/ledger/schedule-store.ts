@@ -1,4 +1,3 @@
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { Job, ScheduleRun, ScheduleState, ScheduleStore, StartRunResult } from '@stevedore/core';
 import { jobToItem } from './job-item';
 import type { LedgerTable } from './ledger-table';
@@ -90,16 +89,13 @@ export class DynamoScheduleStore implements ScheduleStore {
       ExpressionAttributeValues: { ':job': jobId },
     });
     if (state === 'SUCCEEDED') {
-      const job = await this.table.doc.send(
-        new GetCommand({
-          TableName: this.table.name,
-          Key: keys.job(jobId),
-          ProjectionExpression: '#input',
-          ExpressionAttributeNames: { '#input': 'input' },
-        }),
-      );
+      const job = await this.table.get('finishRun', jobId, {
+        Key: keys.job(jobId),
+        ProjectionExpression: '#input',
+        ExpressionAttributeNames: { '#input': 'input' },
+      });
       const scheduledTime =
-        (job.Item?.input as Record<string, string> | undefined)?.STEVEDORE_SCHEDULED_TIME ?? at;
+        (job?.input as Record<string, string> | undefined)?.STEVEDORE_SCHEDULED_TIME ?? at;
       await this.setIfNewer(schedule, 'lastSuccess', { jobId, scheduledTime, at }, 'finishRun');
     }
   }
