@@ -1,0 +1,116 @@
+import { randomUUID } from 'node:crypto';
+import { applyEvent, type HandlerDeps, launchJob } from '@stevedore/control';
+import { type Config, newJob, parseConfig, STOP_REASONS, s3JobId, type TaskLauncher } from '@stevedore/core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { type JobWorld, jobOf, policyOf, startJobWorld, submit, taskOf } from '../../support/job-harness';
+
+/*
+ * The job steps (packages/control/src/jobs/job-steps.ts) where the other suites do not reach: a
+ * retry with no backoff, a cancel that lands while RunTask runs, a job whose pipeline left the
+ * config. DynamoDB Local and the local ECS endpoint, with real processes as containers.
+ */
+
+const TASK = { image: '111122223333.dkr.ecr.us-east-1.amazonaws.com/sweeptest:1', cpu: 256, memory: 512 };
+
+/** `eager` fails and is retried at once (no backoff); `slow` never ends. */
+const CONFIG: Config = parseConfig({
+  app: 'sweeptest',
+  tasks: { fail: TASK, sleep: TASK },
+  pipelines: {
+    eager: { bucket: 'uploads', task: 'fail', retry: { attempts: 2, backoff: { initialSeconds: 0 } } },
+    slow: { bucket: 'uploads', task: 'sleep', timeout: 30 },
+  },
+});
+
+let world: JobWorld;
+beforeAll(async () => {
+  world = await startJobWorld();
+});
+afterEach(() => {
+  expect(world.takeErrors()).toEqual([]);
+});
+afterAll(async () => {
+  expect(await world.close()).toEqual([]);
+});
+
+describe('retries', () => {
+  it('an attempt that fails with no backoff is retried as its STOPPED event arrives, without waiting for a sweep', async () => {
+    const { deps, handler } = await world.harness(CONFIG);
+    const { jobId } = await submit(deps, 'eager');
+    await launchJob(deps, await jobOf(deps, jobId));
+    const firstTask = await taskOf(deps, jobId);
+    await world.eventWith(firstTask, 'STOPPED');
+
+    await world.deliver(handler, firstTask);
+
+    const job = await jobOf(deps, jobId);
+    const secondTask = await taskOf(deps, jobId);
+    expect(job).toMatchObject({ attempt: 2, taskArn: secondTask });
+    expect(job.attempts['1']?.containers).toEqual([{ name: 'main', exitCode: 1 }]);
+    expect(world.tasksOf(jobId).map((task) => task.taskArn)).toEqual([firstTask, secondTask]);
+  });
+});
+
+describe('a launch that loses a race', () => {
+  it('a job cancelled while its RunTask ran stays CANCELLED, and the task that started anyway is stopped', async () => {
+    const { deps } = await world.harness(CONFIG);
+    const job = await submit(deps, 'slow');
+    const found = policyOf(deps, 'slow');
+    const launcher = deps.launcher;
+    // The run is replaced (its job, still without a task, cancelled) between RunTask and the ledger write.
+    const racing: TaskLauncher = {
+      async runTask(request) {
+        const launched = await launcher.runTask(request);
+        await applyEvent(deps, job.jobId, found, {
+          type: 'cancel',
+          attempt: job.attempt,
+          reason: STOP_REASONS.replaced,
+        });
+        return launched;
+      },
+      stopTask: (taskArn, reason) => launcher.stopTask(taskArn, reason),
+      describeTasks: (taskArns) => launcher.describeTasks(taskArns),
+      listTasks: (startedBy) => launcher.listTasks(startedBy),
+    };
+
+    const outcome = await launchJob({ ...deps, launcher: racing } satisfies HandlerDeps, job);
+
+    const [task] = world.tasksOf(job.jobId);
+    const { tasks } = await deps.launcher.describeTasks([task?.taskArn ?? '']);
+    expect(outcome).toBe('stale');
+    expect(await jobOf(deps, job.jobId)).toMatchObject({ state: 'CANCELLED', reason: STOP_REASONS.replaced });
+    expect((await jobOf(deps, job.jobId)).taskArn).toBeUndefined();
+    expect(world.tasksOf(job.jobId)).toHaveLength(1);
+    expect(tasks).toMatchObject([{ desiredStatus: 'STOPPED', stoppedReason: STOP_REASONS.cancel }]);
+  });
+});
+
+describe('a job whose pipeline left the config', () => {
+  it('is not launched, and the error names the job and its source', async () => {
+    const { deps } = await world.harness(CONFIG);
+    const jobId = s3JobId('retired', 'uploads', `incoming/${randomUUID()}.jpg`, '617f08299329d189');
+    const { job } = await deps.jobs.createJob(
+      newJob(
+        {
+          jobId,
+          kind: 'pipeline',
+          source: 'retired',
+          task: 'fail',
+          maxAttempts: 1,
+          timeoutSeconds: 60,
+          input: {},
+        },
+        deps.clock.now(),
+      ),
+    );
+
+    const outcome = await launchJob(deps, job);
+
+    expect(outcome).toBe('not-launchable');
+    expect(world.takeErrors()).toEqual([
+      { message: 'job source is not in the config', fields: { jobId, source: 'retired' } },
+    ]);
+    expect(world.tasksOf(jobId)).toEqual([]);
+    expect(await jobOf(deps, jobId)).toMatchObject({ state: 'SUBMITTED', attempt: 1 });
+  });
+});
