@@ -33,6 +33,15 @@ export default defineConfig({
       },
       {
         test: {
+          name: 'infra',
+          env,
+          include: ['test/infra/**/*.test.ts'],
+          // Builds the function bundles and executes sst.config.ts for every case, under Pulumi's mocks.
+          globalSetup: ['test/infra/support/global-setup.ts'],
+        },
+      },
+      {
+        test: {
           name: 'e2e',
           env,
           include: ['test/e2e/**/*.test.ts'],

@@ -1,0 +1,41 @@
+import type { Check } from './context';
+import {
+  functionsAndTasksUsePlanRoles,
+  iamDocumentsResolved,
+  noWildcardOnPlanResources,
+  rolesCarryPlanPolicies,
+} from './iam';
+import { dataRetainedInProduction, workersAsPlanned } from './lifecycle';
+import { environmentsWithinLimit, namesWithinLimits, urnsUnique } from './limits';
+import { handlersInBundles, inputsResolved } from './values';
+import {
+  asyncFailuresGoToDeadLetters,
+  deadLettersAcceptTheRules,
+  permissionsNameTheirRule,
+  rulesTargetPlanFunctions,
+  schedulesTargetScheduleFired,
+} from './wiring';
+
+export { type BundleContents, type Check, type CheckContext, TYPES } from './context';
+
+/** Every check, by the name the tests report it under. */
+export const CHECKS = {
+  'rules target the plan functions, with the dead-letter queue': rulesTargetPlanFunctions,
+  'schedules invoke schedule-fired, with the dead-letter queue': schedulesTargetScheduleFired,
+  'each Lambda permission names its rule': permissionsNameTheirRule,
+  'failed async invocations go to the dead-letter queue': asyncFailuresGoToDeadLetters,
+  'the dead-letter queue accepts exactly the rules': deadLettersAcceptTheRules,
+  'roles carry exactly the plan policies': rolesCarryPlanPolicies,
+  'functions and tasks run as the plan roles': functionsAndTasksUsePlanRoles,
+  'IAM documents are resolved JSON': iamDocumentsResolved,
+  'no wildcard on a resource the plan names': noWildcardOnPlanResources,
+  'names within AWS limits': namesWithinLimits,
+  'no resource id twice': urnsUnique,
+  'function environments within 4 KB': environmentsWithinLimit,
+  'worker services as planned, ignoring desiredCount': workersAsPlanned,
+  'production retains the table and buckets': dataRetainedInProduction,
+  'no Output text in inputs, JSON inputs parse': inputsResolved,
+  'handlers exist in their bundles': handlersInBundles,
+} satisfies Record<string, Check>;
+
+export type CheckName = keyof typeof CHECKS;

@@ -1,0 +1,54 @@
+import { isDeepStrictEqual } from 'node:util';
+import { type CheckContext, field, label, named, ofType, TYPES } from './context';
+
+/*
+ * What a later deploy or a removal does to what exists: worker services keep the count Stevedore set,
+ * and a production stage keeps its data when the stage is removed.
+ */
+
+/**
+ * Each plan worker's service is declared once, ignores `desiredCount` on deploys (Stevedore owns it),
+ * runs the worker's task definition and takes the plan's capacity provider strategy.
+ */
+export function workersAsPlanned({ run, plan }: CheckContext): string[] {
+  const problems: string[] = [];
+  const services = ofType(run, TYPES.service);
+  if (services.length !== plan.workers.length) {
+    problems.push(`${services.length} services declared, the plan has ${plan.workers.length} workers`);
+  }
+  for (const worker of plan.workers) {
+    const [service, ...more] = named(run, TYPES.service, worker.service);
+    if (!service || more.length > 0) {
+      problems.push(`service ${worker.service}: declared ${more.length + (service ? 1 : 0)} times, not once`);
+      continue;
+    }
+    if (!service.options.ignoreChanges.includes('desiredCount')) {
+      problems.push(
+        `${label(service)}: does not ignore desiredCount, so each deploy resets the worker to ${worker.initialCount}`,
+      );
+    }
+    if (!isDeepStrictEqual(service.inputs.capacityProviderStrategies, worker.capacityProviderStrategy)) {
+      problems.push(`${label(service)}: capacityProviderStrategies are not the plan's`);
+    }
+    const definition = ofType(run, TYPES.taskDefinition).find((d) => field(d, 'family') === worker.family);
+    if (!definition || field(service, 'taskDefinition') !== definition.state.arn) {
+      problems.push(`${label(service)}: taskDefinition is not ${worker.family}'s`);
+    }
+  }
+  return problems;
+}
+
+/** The data a stage holds: the ledger table and the buckets. */
+const DATA = [TYPES.table, TYPES.bucket, TYPES.bucketV2];
+
+/** In production the table and buckets are retained when the stage is removed; elsewhere they go with it. */
+export function dataRetainedInProduction({ run }: CheckContext): string[] {
+  const retain = run.stage === 'production';
+  const data = run.resources.filter((r) => (DATA as string[]).includes(r.type));
+  return [
+    ...(data.length === 0 ? ['no table or bucket declared'] : []),
+    ...data
+      .filter((r) => r.options.retainOnDelete !== retain)
+      .map((r) => `${label(r)}: retainOnDelete is ${r.options.retainOnDelete} in ${run.stage}`),
+  ];
+}
