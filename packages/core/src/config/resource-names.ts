@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 /*
  * Names of the AWS resources of one app and stage. Infra creates them with these names, the functions
  * and the local runtime find them by the same names, so the three never disagree.
@@ -11,7 +13,11 @@ export interface ResourceNames {
   taskFamily(task: string): string;
   service(worker: string): string;
   queue(queueName: string): string;
+  /** The dead-letter queue of a worker queue (see deadLetterQueueName). */
+  deadLetterQueue(queueName: string): string;
   depthAlarm(worker: string): string;
+  /** The alarm on a worker's dead-letter queue holding any message. */
+  deadLetterAlarm(worker: string): string;
   functionName(handler: string): string;
   /** CloudWatch Logs group of a task's containers. */
   logGroup(task: string): string;
@@ -39,11 +45,29 @@ export function resourceNames(app: string, stage: string): ResourceNames {
     taskFamily: (task) => `${prefix}-${task}`,
     service: (worker) => `${prefix}-${worker}`,
     queue: (queueName) => `${prefix}-${queueName}`,
+    deadLetterQueue: deadLetterQueueName,
     depthAlarm: (worker) => `${prefix}-${worker}-depth`,
+    deadLetterAlarm: (worker) => `${prefix}-${worker}-dead-letters`,
     functionName: (handler) => `${prefix}-${handler}`,
     logGroup: (task) => `/stevedore/${prefix}/${task}`,
     logStream: (container, taskId) => `${LOG_STREAM_PREFIX}/${container}/${taskId}`,
   };
+}
+
+/** SQS queue names: at most 80 characters. */
+const MAX_QUEUE_NAME = 80;
+const DEAD_LETTER_SUFFIX = '-dlq';
+
+/**
+ * The dead-letter queue of a worker queue: `<queue>-dlq`, next to it in any listing. A queue name too
+ * long for the suffix keeps its start and gains a hash of the whole name, so two long names that share
+ * a start never share a dead-letter queue.
+ */
+export function deadLetterQueueName(queue: string): string {
+  const name = `${queue}${DEAD_LETTER_SUFFIX}`;
+  if (name.length <= MAX_QUEUE_NAME) return name;
+  const hash = createHash('sha256').update(queue).digest('hex').slice(0, 8);
+  return `${queue.slice(0, MAX_QUEUE_NAME - DEAD_LETTER_SUFFIX.length - hash.length - 1)}-${hash}${DEAD_LETTER_SUFFIX}`;
 }
 
 /** The stage name `stevedore dev` uses. */
