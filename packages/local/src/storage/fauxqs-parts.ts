@@ -17,10 +17,15 @@ export type S3Object = ReturnType<S3Store['getObject']>;
 export type SqsQueue = ReturnType<SqsStore['createQueue']>;
 /** A queue and its messages as `inspectQueue` returns them. */
 export type QueueSnapshot = NonNullable<ReturnType<SqsStore['inspectQueue']>>;
+/** One message as fauxqs keeps it (body, attributes, receive count, timestamps). */
+export type SqsMessage = QueueSnapshot['messages']['ready'][number];
 
 export interface FauxqsStoreClasses {
   S3Store: new () => S3Store;
-  SqsStore: new () => SqsStore;
+  SqsStore: (new () => SqsStore) & {
+    /** A new message as SendMessage makes it: a new id, sent now, never received. */
+    createMessage(body: string, messageAttributes?: SqsMessage['messageAttributes']): SqsMessage;
+  };
   SnsStore: new () => SnsStore;
 }
 
@@ -32,7 +37,11 @@ export function loadFauxqsStores(): Promise<FauxqsStoreClasses> {
     const entry = import.meta.resolve('fauxqs');
     return {
       S3Store: await loadClass<S3Store>(entry, './s3/s3Store.js', 'S3Store'),
-      SqsStore: await loadClass<SqsStore>(entry, './sqs/sqsStore.js', 'SqsStore'),
+      SqsStore: (await loadClass<SqsStore>(
+        entry,
+        './sqs/sqsStore.js',
+        'SqsStore',
+      )) as FauxqsStoreClasses['SqsStore'],
       SnsStore: await loadClass<SnsStore>(entry, './sns/snsStore.js', 'SnsStore'),
     };
   })();
@@ -68,9 +77,15 @@ export interface FauxqsApp {
       request: {
         readonly ip: string;
         readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+        /** Parsed by then: JSON for SQS's JSON protocol. */
+        readonly body: unknown;
       },
-      reply: { header(name: string, value: string): unknown },
-      done: () => void,
+      reply: {
+        header(name: string, value: string): unknown;
+        status(code: number): unknown;
+        send(payload: string): unknown;
+      },
+      done: (error?: Error) => void,
     ) => void,
   ): unknown;
   listen(options: { port: number; host: string }): Promise<string>;

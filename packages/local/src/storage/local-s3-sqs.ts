@@ -3,6 +3,7 @@ import * as v from 'valibot';
 import { LocalConfigError, LocalRuntimeError, PortInUseError } from '../errors';
 import { buildFauxqsApp, loadFauxqsStores } from './fauxqs-parts';
 import { createLocalSqsStore, localQueueUrl, type QueueDepth, queueDepthOf } from './local-sqs-store';
+import { MessageMoveTasks, MOVE_TASK_ACTIONS, SqsActionError } from './message-move-tasks';
 import { newS3RequestId, type ObjectCreatedReason, objectCreatedEvent } from './object-created-event';
 import { createPersistentS3Store, type StoredObjectEvent } from './persistent-s3-store';
 
@@ -21,7 +22,10 @@ export interface LocalS3SqsOptions {
   dataDir?: string;
   /** Created at start (idempotent). */
   buckets: readonly string[];
-  /** Created at start. Queues and messages are never persisted. */
+  /**
+   * Created at start, in order (a dead-letter queue before the queue whose RedrivePolicy names it).
+   * Queues and messages are never persisted.
+   */
   queues: readonly { name: string; attributes?: Record<string, string> }[];
   /** Every object created (PutObject, CopyObject, CompleteMultipartUpload): an EventBridge "Object Created" event. */
   onObjectCreated: (event: Record<string, unknown>) => void;
@@ -113,6 +117,31 @@ export async function startLocalS3Sqs(options: LocalS3SqsOptions): Promise<Local
   const sqsStore = createLocalSqsStore(classes.SqsStore, { accountId, origin: () => origin });
   const snsStore = new classes.SnsStore();
   const app = buildFauxqsApp(region, { s3Store, sqsStore, snsStore });
+  const moveTasks = new MessageMoveTasks({
+    queueByArn: (arn) => sqsStore.getQueueByArn(arn),
+    queues: () => sqsStore.listQueues(),
+    originOf: (message) => sqsStore.originOf(message),
+    copyOf: (message) => classes.SqsStore.createMessage(message.body, message.messageAttributes),
+  });
+
+  // fauxqs has no route for the dead-letter redrive actions: they are answered here, on the same
+  // endpoint and protocol, before its router would call them unknown.
+  app.addHook('preHandler', (request, reply, done) => {
+    const target = request.headers['x-amz-target'];
+    if (typeof target !== 'string' || !MOVE_TASK_ACTIONS.has(target)) return done();
+    let output: Record<string, unknown>;
+    try {
+      output = moveTasks.handle(target, request.body);
+      reply.status(200);
+    } catch (error) {
+      if (!(error instanceof SqsActionError)) return done(error as Error);
+      output = error.toJSON();
+      reply.status(400);
+      if (error.queryCode) reply.header('x-amzn-query-error', `${error.queryCode};Sender`);
+    }
+    reply.header('content-type', 'application/x-amz-json-1.0');
+    reply.send(JSON.stringify(output));
+  });
 
   app.addHook('preHandler', (request, reply, done) => {
     const requestId = newS3RequestId();
@@ -169,6 +198,7 @@ export async function startLocalS3Sqs(options: LocalS3SqsOptions): Promise<Local
     },
     close() {
       // fauxqs' preClose hook ends pending long polls and their timers; close() waits for the server.
+      moveTasks.close();
       closing ??= Promise.resolve(app.close()).then(() => undefined);
       return closing;
     },

@@ -1,4 +1,4 @@
-import type { QueueSnapshot, SqsQueue, SqsStore } from './fauxqs-parts';
+import type { QueueSnapshot, SqsMessage, SqsQueue, SqsStore } from './fauxqs-parts';
 
 /*
  * fauxqs names queues http://sqs.<region>.localhost:<port>/000000000000/<name>, with ARNs under its
@@ -24,8 +24,14 @@ export function localQueueUrl(origin: string, accountId: string, name: string): 
   return `${origin}/${accountId}/${name}`;
 }
 
+/** fauxqs' SQS store, plus where each message was first sent (a redrive sends it back there). */
+export interface LocalSqsStore extends SqsStore {
+  /** The ARN of the queue `message` was first sent to; a dead-letter queue's messages keep it. */
+  originOf(message: SqsMessage): string | undefined;
+}
+
 /** fauxqs' SQS store with queue URLs on 127.0.0.1, the configured account, and up-to-date counts. */
-export function createLocalSqsStore(Base: new () => SqsStore, options: LocalSqsStoreOptions): SqsStore {
+export function createLocalSqsStore(Base: new () => SqsStore, options: LocalSqsStoreOptions): LocalSqsStore {
   const { accountId, origin } = options;
   const localArn = (arn: string) => {
     const parts = arn.split(':'); // arn:aws:sqs:<region>:<account>:<name>
@@ -33,7 +39,15 @@ export function createLocalSqsStore(Base: new () => SqsStore, options: LocalSqsS
     return parts.join(':');
   };
 
+  // fauxqs moves a message to the dead-letter queue as the same object, so the first queue that
+  // enqueued it is its origin.
+  const origins = new WeakMap<SqsMessage, string>();
+
   class LocalSqsStore extends Base {
+    originOf(message: SqsMessage): string | undefined {
+      return origins.get(message);
+    }
+
     override buildQueueUrl(queueName: string, _port: string, _requestHost: string, _region: string): string {
       return localQueueUrl(origin(), accountId, queueName);
     }
@@ -45,7 +59,13 @@ export function createLocalSqsStore(Base: new () => SqsStore, options: LocalSqsS
       attributes?: Record<string, string>,
       tags?: Record<string, string>,
     ): SqsQueue {
-      return super.createQueue(name, url, localArn(arn), attributes, tags);
+      const queue = super.createQueue(name, url, localArn(arn), attributes, tags);
+      const enqueue = queue.enqueue.bind(queue);
+      queue.enqueue = (message) => {
+        if (!origins.has(message)) origins.set(message, queue.arn);
+        enqueue(message);
+      };
+      return queue;
     }
 
     // fauxqs' actions look queues up by ARNs they build under its own account (CreateQueue's
