@@ -10,7 +10,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { runWorker, type WorkerMessage } from '@stevedore/worker';
+import { MalformedMessageError, runWorker, type WorkerMessage } from '@stevedore/worker';
 
 const queueUrl = process.env.STEVEDORE_QUEUE_URL || process.env.QUEUE_URL;
 const bucket = process.env.RESULTS_BUCKET;
@@ -32,14 +32,24 @@ interface Job {
 const s3 = new S3Client({});
 const taskArn = readTaskArn();
 
-/** A body that is not a job throws: the message is retried, then lands in the queue's DLQ. */
+/**
+ * A body that is not a job throws MalformedMessageError: no retry can fix it, so runWorker makes it
+ * visible again at once; after the worker's maxReceiveCount receives (5 by default) SQS moves it to the
+ * queue's dead-letter queue (`stevedore workers dead-letters jobs`).
+ */
 function parseJob(message: WorkerMessage): Job {
-  const job: unknown = JSON.parse(message.body);
-  if (typeof job !== 'object' || job === null) throw new Error('the body is not a JSON object');
+  let job: unknown;
+  try {
+    job = JSON.parse(message.body);
+  } catch (error) {
+    throw new MalformedMessageError('the body is not JSON', { cause: error });
+  }
+  if (typeof job !== 'object' || job === null)
+    throw new MalformedMessageError('the body is not a JSON object');
   const { id, ms = 200 } = job as { id?: unknown; ms?: unknown };
-  if (typeof id !== 'string' || !ID.test(id)) throw new Error(`id must match ${ID}`);
+  if (typeof id !== 'string' || !ID.test(id)) throw new MalformedMessageError(`id must match ${ID}`);
   if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0 || ms > MAX_WORK_MS) {
-    throw new Error(`ms must be a number of milliseconds from 0 to ${MAX_WORK_MS}`);
+    throw new MalformedMessageError(`ms must be a number of milliseconds from 0 to ${MAX_WORK_MS}`);
   }
   return { id, ms };
 }

@@ -55,6 +55,31 @@ export class TaskProtectionError extends WorkerError {
   }
 }
 
+/**
+ * Thrown by a handler for a message that can never be handled, such as a body that does not parse:
+ * retrying it later will not help. The worker makes it visible again at once (visibility timeout 0)
+ * instead of leaving it invisible for a whole visibility timeout, so its receive count reaches the
+ * queue's maxReceiveCount within seconds and SQS moves it to the dead-letter queue, where it no longer
+ * keeps a task busy. `reason` says what is wrong with it; never put the body in it.
+ */
+export class MalformedMessageError extends WorkerError {
+  override name = 'MalformedMessageError';
+  readonly reason: string;
+
+  constructor(reason: string, options?: ErrorOptions) {
+    super(`malformed message: ${reason}`, options);
+    this.reason = reason;
+  }
+}
+
+/** True for a MalformedMessageError, also one from another copy of this package. */
+export function isMalformed(error: unknown): error is MalformedMessageError {
+  return (
+    error instanceof MalformedMessageError ||
+    (error instanceof Error && error.name === 'MalformedMessageError')
+  );
+}
+
 /** A message handler threw; reported through `onEvent` and the logger, never thrown by runWorker. */
 export class HandlerError extends WorkerError {
   override name = 'HandlerError';

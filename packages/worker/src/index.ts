@@ -1,4 +1,11 @@
-export { HandlerError, QueueError, TaskProtectionError, WorkerConfigError, WorkerError } from './errors';
+export {
+  HandlerError,
+  MalformedMessageError,
+  QueueError,
+  TaskProtectionError,
+  WorkerConfigError,
+  WorkerError,
+} from './errors';
 export { runWorker } from './run-worker';
 export {
   MAX_PROTECTION_MINUTES,

@@ -1,5 +1,5 @@
 import type { Message, SQSClient } from '@aws-sdk/client-sqs';
-import { HandlerError, QueueError } from './errors';
+import { HandlerError, isMalformed, QueueError } from './errors';
 import { changeVisibility, deleteMessages, toWorkerMessage } from './queue-calls';
 import { VisibilityHeartbeat } from './visibility-heartbeat';
 import type { Reporter } from './worker-events';
@@ -8,7 +8,9 @@ import type { MessageHandler, WorkerMessage } from './worker-types';
 /*
  * One received batch, from hand to settled: the handlers run concurrently under a visibility
  * heartbeat; then the messages they handled are deleted together, and the ones they failed are left
- * to reappear (at once with releaseOnFailure, else when their visibility timeout runs out).
+ * to reappear: at once when the handler said the message is malformed (it will never succeed, so it
+ * should reach the dead-letter queue in seconds) or with releaseOnFailure, else when their visibility
+ * timeout runs out.
  */
 
 export interface BatchSettings {
@@ -44,6 +46,7 @@ export async function processBatch(
 
   const handled: WorkerMessage[] = [];
   const failed: WorkerMessage[] = [];
+  const release: WorkerMessage[] = [];
   await Promise.all(
     messages.map(async (message) => {
       try {
@@ -53,8 +56,16 @@ export async function processBatch(
       } catch (error) {
         heartbeat.drop(message);
         failed.push(message);
+        const malformed = isMalformed(error);
+        if (malformed || settings.releaseOnFailure) release.push(message);
         const failure = new HandlerError(message.id, { cause: error });
-        report({ type: 'failed', messageId: message.id, receiveCount: message.receiveCount, error: failure });
+        report({
+          type: 'failed',
+          messageId: message.id,
+          receiveCount: message.receiveCount,
+          malformed,
+          error: failure,
+        });
       }
     }),
   );
@@ -64,8 +75,8 @@ export async function processBatch(
   if (deleted.done.length > 0) report({ type: 'deleted', messageIds: deleted.done.map((m) => m.id) });
   for (const { error } of deleted.failed) report({ type: 'error', error });
 
-  if (settings.releaseOnFailure) {
-    const released = await changeVisibility(sqs, queueUrl, failed, 0);
+  if (release.length > 0) {
+    const released = await changeVisibility(sqs, queueUrl, release, 0);
     if (released.done.length > 0) report({ type: 'released', messageIds: released.done.map((m) => m.id) });
     for (const { error } of released.failed) report({ type: 'error', error });
   }

@@ -48,14 +48,26 @@ export async function receiveMessages(
   return output.Messages ?? [];
 }
 
-/** The queue's VisibilityTimeout attribute, in seconds. */
-export async function readVisibilityTimeout(sqs: SQSClient, queueUrl: string): Promise<number> {
+/** What the worker reads of its queue once, at start. */
+export interface QueueSettings {
+  visibilityTimeoutSeconds: number;
+  /** From the RedrivePolicy; undefined when the queue has no dead-letter queue. */
+  maxReceiveCount: number | undefined;
+}
+
+/** The queue's VisibilityTimeout (in seconds) and its RedrivePolicy's maxReceiveCount. */
+export async function readQueueSettings(sqs: SQSClient, queueUrl: string): Promise<QueueSettings> {
   let value: string | undefined;
+  let redrivePolicy: string | undefined;
   try {
     const output = await sqs.send(
-      new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['VisibilityTimeout'] }),
+      new GetQueueAttributesCommand({
+        QueueUrl: queueUrl,
+        AttributeNames: ['VisibilityTimeout', 'RedrivePolicy'],
+      }),
     );
     value = output.Attributes?.VisibilityTimeout;
+    redrivePolicy = output.Attributes?.RedrivePolicy;
   } catch (error) {
     throw new QueueError('GetQueueAttributes', queueUrl, { cause: error });
   }
@@ -66,7 +78,18 @@ export async function readVisibilityTimeout(sqs: SQSClient, queueUrl: string): P
       cause: new Error(`VisibilityTimeout is ${JSON.stringify(value)}; set visibilityTimeoutSeconds`),
     });
   }
-  return seconds;
+  return { visibilityTimeoutSeconds: seconds, maxReceiveCount: maxReceiveCountOf(redrivePolicy) };
+}
+
+/** maxReceiveCount of a RedrivePolicy attribute (JSON; SQS has sent the number as a string too). */
+function maxReceiveCountOf(redrivePolicy: string | undefined): number | undefined {
+  if (!redrivePolicy) return undefined;
+  try {
+    const count = Number((JSON.parse(redrivePolicy) as { maxReceiveCount?: unknown }).maxReceiveCount);
+    return Number.isInteger(count) && count > 0 ? count : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The message with the fields a handler needs, or undefined when SQS left out its id or receipt. */

@@ -2,7 +2,7 @@ import { type Message, SQSClient } from '@aws-sdk/client-sqs';
 import { QueueError } from './errors';
 import { processBatch } from './message-batch';
 import { ProtectionGuard } from './protection-guard';
-import { isTransient, readVisibilityTimeout, receiveMessages } from './queue-calls';
+import { isTransient, type QueueSettings, readQueueSettings, receiveMessages } from './queue-calls';
 import { Shutdown } from './shutdown';
 import { createReporter } from './worker-events';
 import { normalizeWorkerOptions } from './worker-options';
@@ -43,12 +43,15 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
   const summary: WorkerSummary = { received: 0, succeeded: 0, failed: 0 };
 
   try {
-    const visibilityTimeoutSeconds =
-      config.visibilityTimeoutSeconds ?? (await readVisibilityTimeout(sqs, config.queueUrl));
+    const { visibilityTimeoutSeconds, maxReceiveCount }: QueueSettings =
+      config.visibilityTimeoutSeconds === undefined
+        ? await readQueueSettings(sqs, config.queueUrl)
+        : { visibilityTimeoutSeconds: config.visibilityTimeoutSeconds, maxReceiveCount: undefined };
     report({
       type: 'started',
       queueUrl: config.queueUrl,
       visibilityTimeoutSeconds,
+      maxReceiveCount,
       protectionAvailable: config.taskProtection.available,
     });
     const request = {

@@ -24,7 +24,10 @@ export interface HandlerContext {
   stopping: AbortSignal;
 }
 
-/** Handles one message. Returning (or resolving) deletes it; throwing leaves it for redelivery. */
+/**
+ * Handles one message. Returning (or resolving) deletes it; throwing leaves it for redelivery, and
+ * throwing MalformedMessageError makes it visible again at once, on its way to the dead-letter queue.
+ */
 export type MessageHandler = (message: WorkerMessage, context: HandlerContext) => unknown;
 
 /** Where the worker writes what an operator should see. Powertools' Logger and `console` both fit. */
@@ -49,13 +52,21 @@ export interface WorkerSummary {
  * protection was not changed); a failure that stops the worker rejects runWorker instead.
  */
 export type WorkerEvent =
-  | { type: 'started'; queueUrl: string; visibilityTimeoutSeconds: number; protectionAvailable: boolean }
+  | {
+      type: 'started';
+      queueUrl: string;
+      visibilityTimeoutSeconds: number;
+      /** The queue's RedrivePolicy maxReceiveCount; unknown when visibilityTimeoutSeconds was given (no read). */
+      maxReceiveCount: number | undefined;
+      protectionAvailable: boolean;
+    }
   | { type: 'received'; messageIds: string[] }
   | { type: 'protected'; renewal: boolean; expiresAt: Date | undefined }
   | { type: 'unprotected' }
   | { type: 'extended'; messageIds: string[]; visibilityTimeoutSeconds: number }
   | { type: 'succeeded'; messageId: string; receiveCount: number }
-  | { type: 'failed'; messageId: string; receiveCount: number; error: WorkerError }
+  /** `malformed`: the handler threw MalformedMessageError, and the message is released at once. */
+  | { type: 'failed'; messageId: string; receiveCount: number; malformed: boolean; error: WorkerError }
   | { type: 'deleted'; messageIds: string[] }
   | { type: 'released'; messageIds: string[] }
   | { type: 'stopping'; reason: string }
