@@ -5,8 +5,9 @@ const env = { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
 
 export default defineConfig({
   test: {
-    // `npm test` measures the domain and the application layer, and fails under the gate: they are
-    // where an untested branch costs most, and neither needs more than unit and integration tests.
+    // `npm run test:covered` (part of `npm test`) measures the domain and the application layer over the
+    // unit and integration tiers, and fails under the gate: that is where an untested branch costs most.
+    // The e2e tier runs `stevedore dev` as a child process, which v8 cannot see; it runs apart.
     coverage: {
       provider: 'v8',
       include: ['packages/core/src/**/*.ts', 'packages/control/src/**/*.ts'],

@@ -13,7 +13,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { isTerminal, type Job, type Logger, parseConfig } from '@stevedore/core';
+import { parseConfig } from '@stevedore/core/config';
+import { isTerminal, type Job } from '@stevedore/core/job';
+import type { Logger } from '@stevedore/core/ports';
 import { HANDLERS } from '@stevedore/functions';
 import { startDevRuntime } from '@stevedore/local';
 

@@ -26,7 +26,8 @@
  * Figures, not verdicts: it ends with `reaction_ratio_tt=… reaction_ratio_keda=… overprovision_ratio_tt=…`,
  * Stevedore over the baseline (below 1: Stevedore reacts faster / wastes less).
  */
-import { decideScale, FRESH_MEMORY, parseConfig, type ScalingMemory, workerPolicy } from '@stevedore/core';
+import { parseConfig } from '@stevedore/core/config';
+import { decideScale, FRESH_MEMORY, type ScalingMemory, workerPolicy } from '@stevedore/core/scaling';
 
 const HORIZON_SECONDS = 2 * 3600;
 const SECONDS_PER_MESSAGE = 2;

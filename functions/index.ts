@@ -1,5 +1,5 @@
 import type { HandlerFactory } from '@stevedore/control';
-import type { HandlerName } from '@stevedore/core';
+import type { HandlerName } from '@stevedore/core/events';
 import { objectCreated } from './object-created';
 import { queueAlarm } from './queue-alarm';
 import { scaleTick } from './scale-tick';
@@ -17,5 +17,4 @@ export const HANDLERS: Record<HandlerName, HandlerFactory> = {
   'schedule-fired': scheduleFired,
 };
 
-export { scaleTick, type TickOptions } from './scale-tick';
 export { sweeper } from './sweeper';

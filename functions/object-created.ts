@@ -1,5 +1,5 @@
 import { type Handler, type HandlerDeps, jobsForObject, parseOrReject } from '@stevedore/control';
-import { parseObjectCreated } from '@stevedore/core';
+import { parseObjectCreated } from '@stevedore/core/events';
 import { deployed } from './lib/lambda/deployed';
 
 /** S3 "Object Created" (EventBridge) -> a job per matching pipeline. */

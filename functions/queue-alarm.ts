@@ -1,5 +1,5 @@
 import { alarmChanged, type Handler, type HandlerDeps, parseOrReject } from '@stevedore/control';
-import { parseAlarmStateChange } from '@stevedore/core';
+import { parseAlarmStateChange } from '@stevedore/core/events';
 import { deployed } from './lib/lambda/deployed';
 import { workerAdapters } from './lib/lambda/worker-adapters';
 

@@ -1,5 +1,5 @@
 import { fireSchedule, type Handler, type HandlerDeps, parseOrReject } from '@stevedore/control';
-import { parseScheduleFired } from '@stevedore/core';
+import { parseScheduleFired } from '@stevedore/core/events';
 import { deployed } from './lib/lambda/deployed';
 
 /**

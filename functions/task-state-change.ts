@@ -1,5 +1,5 @@
 import { type Handler, type HandlerDeps, parseOrReject, taskChanged } from '@stevedore/control';
-import { parseTaskStateChange, snapshotOfDetail } from '@stevedore/core';
+import { parseTaskStateChange, snapshotOfDetail } from '@stevedore/core/events';
 import { deployed } from './lib/lambda/deployed';
 
 /** ECS "Task State Change" -> the job's next state (one conditional write, no read), or a worker service's task view. */

@@ -1,4 +1,4 @@
-import { resourceId } from '@stevedore/core';
+import { resourceId } from '@stevedore/core/config';
 import { buildFunctions, type DeployPlan, trustPolicy } from '@stevedore/deploy';
 
 export interface FunctionNetwork {

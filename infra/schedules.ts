@@ -1,4 +1,4 @@
-import { resourceId } from '@stevedore/core';
+import { resourceId } from '@stevedore/core/config';
 import { type DeployPlan, SCHEDULER_RETRY, schedulerPolicy, schedulerTrustPolicy } from '@stevedore/deploy';
 
 /**

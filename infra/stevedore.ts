@@ -1,4 +1,4 @@
-import { parseConfig } from '@stevedore/core';
+import { parseConfig } from '@stevedore/core/config';
 import { type DeployPlan, deployPlan } from '@stevedore/deploy';
 import rawConfig from '../stevedore.config';
 

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { ECSClient, ListTasksCommand, RunTaskCommand } from '@aws-sdk/client-ecs';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { isTerminal, type Job } from '@stevedore/core';
+import { isTerminal, type Job } from '@stevedore/core/job';
 import { isAlive } from '@stevedore/local';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI, type DevProcess, eventually, jobsOf, REPO, runCli, startDev } from '../support/dev-process';

@@ -1,7 +1,7 @@
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { DescribeTasksCommand, ListTasksCommand } from '@aws-sdk/client-ecs';
-import { keys, TTL_ATTRIBUTE } from '@stevedore/aws';
-import { type Job, STOP_REASONS } from '@stevedore/core';
+import { keys, TTL_ATTRIBUTE } from '@stevedore/aws/ledger';
+import { type Job, STOP_REASONS } from '@stevedore/core/job';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type DevProcess,

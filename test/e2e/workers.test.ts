@@ -7,7 +7,7 @@ import {
   SendMessageBatchCommand,
   SendMessageCommand,
 } from '@aws-sdk/client-sqs';
-import type { DecisionRecord } from '@stevedore/core';
+import type { DecisionRecord } from '@stevedore/core/ports';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DevProcess, eventually, runCli, startDev } from '../support/dev-process';
 

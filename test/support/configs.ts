@@ -1,4 +1,5 @@
-import { ConfigError, parseConfig } from '@stevedore/core';
+import { parseConfig } from '@stevedore/core/config';
+import { ConfigError } from '@stevedore/core/errors';
 
 /* Config inputs for config tests: one valid config with one of each section, and ways to break it. */
 

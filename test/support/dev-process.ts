@@ -8,7 +8,7 @@ import { ECSClient } from '@aws-sdk/client-ecs';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { type LedgerStores, ledgerStores } from '@stevedore/aws';
-import type { Job } from '@stevedore/core';
+import type { Job } from '@stevedore/core/job';
 import type { EndpointsFile } from '@stevedore/local';
 
 /*

@@ -1,4 +1,4 @@
-import { TASK_STATUSES } from '@stevedore/core';
+import { TASK_STATUSES } from '@stevedore/core/job';
 import { loadEvent } from './fixtures';
 
 /*

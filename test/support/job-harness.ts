@@ -5,15 +5,9 @@ import { join } from 'node:path';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { createDeps, EcsLauncher } from '@stevedore/aws';
 import { type Handler, type HandlerDeps, launchRequest, type SourcePolicy } from '@stevedore/control';
-import {
-  type Config,
-  type Job,
-  type LaunchRequest,
-  newJob,
-  parseConfig,
-  resourceNames,
-  s3JobId,
-} from '@stevedore/core';
+import { type Config, parseConfig, resourceNames } from '@stevedore/core/config';
+import { type Job, newJob, s3JobId } from '@stevedore/core/job';
+import type { LaunchRequest } from '@stevedore/core/ports';
 import {
   isAlive,
   type LocalEcs,

@@ -1,19 +1,15 @@
+import type { ConfigInput } from '@stevedore/core';
+import { type Config, jobPolicy, jobSource, parseConfig } from '@stevedore/core/config';
+import { parseTaskStateChange, snapshotOfDetail } from '@stevedore/core/events';
 import {
-  type Config,
-  type ConfigInput,
   type Job,
   type JobEvent,
   type JobPolicy,
-  jobPolicy,
-  jobSource,
   newJob,
-  parseConfig,
-  parseTaskStateChange,
   s3JobId,
-  snapshotOfDetail,
   type TaskSnapshot,
   transition,
-} from '@stevedore/core';
+} from '@stevedore/core/job';
 import { newTaskArn, type TaskScript, taskLifecycle } from './ecs-events';
 
 /*

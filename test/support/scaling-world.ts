@@ -2,16 +2,8 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { createDeps } from '@stevedore/aws';
 import type { HandlerDeps } from '@stevedore/control';
-import {
-  type Config,
-  type Logger,
-  parseConfig,
-  type QueueDepth,
-  type QueueGauge,
-  resourceNames,
-  type ServiceScaler,
-  type ServiceState,
-} from '@stevedore/core';
+import { type Config, parseConfig, resourceNames } from '@stevedore/core/config';
+import type { Logger, QueueDepth, QueueGauge, ServiceScaler, ServiceState } from '@stevedore/core/ports';
 import { LOCAL_CREDENTIALS } from './dynamodb';
 import { loadEvent } from './fixtures';
 

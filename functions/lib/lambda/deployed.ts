@@ -1,7 +1,7 @@
 import middy from '@middy/core';
 import { createDeps, type WorkerAdapters } from '@stevedore/aws';
 import type { Handler, HandlerDeps } from '@stevedore/control';
-import { parseConfig, resourceNames } from '@stevedore/core';
+import { parseConfig, resourceNames } from '@stevedore/core/config';
 import { jsonLogger } from './json-logger';
 
 /*

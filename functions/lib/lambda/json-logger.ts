@@ -1,4 +1,4 @@
-import type { Logger } from '@stevedore/core';
+import type { Logger } from '@stevedore/core/ports';
 
 /**
  * One JSON object per line on stdout, which CloudWatch Logs keeps and Logs Insights queries. Callers

@@ -1,7 +1,8 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { ECSClient } from '@aws-sdk/client-ecs';
 import { compileApp, type HandlerDeps } from '@stevedore/control';
-import type { Clock, Config, Logger, QueueGauge, ResourceNames, ServiceScaler } from '@stevedore/core';
+import type { Config, ResourceNames } from '@stevedore/core/config';
+import type { Clock, Logger, QueueGauge, ServiceScaler } from '@stevedore/core/ports';
 import { systemClock } from './clock';
 import { EcsLauncher, type NetworkSettings } from './ecs/ecs-launcher';
 import { ledgerStores } from './ledger/ledger-stores';

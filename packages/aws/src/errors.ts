@@ -1,4 +1,5 @@
-import { type LaunchFailure, LaunchRefusedError } from '@stevedore/core';
+import { LaunchRefusedError } from '@stevedore/core/errors';
+import type { LaunchFailure } from '@stevedore/core/job';
 
 /** Base class of every error @stevedore/aws raises. SDK errors travel as `cause`. */
 export class StevedoreAwsError extends Error {

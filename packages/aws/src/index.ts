@@ -1,17 +1,19 @@
-export { systemClock } from './clock';
-export { type CreateDepsOptions, createDeps, type WorkerAdapters } from './control-plane';
+/*
+ * The AWS side: the composition root (createDeps), the adapters it wires and the errors they raise.
+ * The table's own layout and helper, for the deploy plan and the ledger's tests: @stevedore/aws/ledger.
+ */
+export { createDeps, type WorkerAdapters } from './control-plane';
+export { EcsLauncher } from './ecs/ecs-launcher';
+export { EcsScaler } from './ecs/ecs-scaler';
+export { LedgerError, RunTaskError } from './errors';
+export { type LedgerStores, ledgerStores } from './ledger/ledger-stores';
+export { ensureLedgerTable } from './ledger/table';
 export {
-  EcsLauncher,
-  type EcsLauncherOptions,
-  type NetworkSettings,
-  OVERRIDES_LIMIT,
-} from './ecs/ecs-launcher';
-export { EcsScaler, type EcsScalerOptions } from './ecs/ecs-scaler';
-export { exceptionToError, failureToError } from './ecs/run-task-errors';
-export { snapshotOfTask } from './ecs/task-snapshot';
-export { EcsError, LedgerError, RunTaskError, type RunTaskErrorKind, StevedoreAwsError } from './errors';
-export { itemToJob, jobToItem, patchToUpdate } from './ledger/job-item';
-export { type LedgerStores, type LedgerStoresOptions, ledgerStores } from './ledger/ledger-stores';
-export { ensureLedgerTable, INDEX, KEY, keys, ledgerTableDefinition, TTL_ATTRIBUTE } from './ledger/table';
-export { QueueGaugeError, SqsGauge, type SqsGaugeOptions } from './sqs/sqs-gauge';
-export { createWorkerAdapters, type WorkerAdapterOptions } from './worker-adapters';
+  BODY_PREVIEW_CHARS,
+  type DeadLetter,
+  DeadLetterQueueError,
+  type MoveTask,
+  SqsDeadLetters,
+} from './sqs/sqs-dead-letters';
+export { SqsGauge } from './sqs/sqs-gauge';
+export { createWorkerAdapters } from './worker-adapters';

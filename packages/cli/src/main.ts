@@ -1,4 +1,4 @@
-import { ConfigError } from '@stevedore/core';
+import { ConfigError } from '@stevedore/core/errors';
 import { LocalRuntimeError } from '@stevedore/local';
 import { DEV_USAGE, dev } from './commands/dev';
 import { IAM_USAGE, iam } from './commands/iam';

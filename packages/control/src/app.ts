@@ -1,14 +1,13 @@
 import {
   type Config,
-  type JobPolicy,
   type JobSource,
   jobPolicy,
   jobSources,
   type ResourceNames,
   type WorkerConfig,
-  type WorkerPolicy,
-  workerPolicy,
-} from '@stevedore/core';
+} from '@stevedore/core/config';
+import type { JobPolicy } from '@stevedore/core/job';
+import { type WorkerPolicy, workerPolicy } from '@stevedore/core/scaling';
 
 /*
  * The config as the use cases ask for it, compiled once per process (a Lambda container, the local

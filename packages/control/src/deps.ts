@@ -8,7 +8,7 @@ import type {
   ServiceScaler,
   SlotStore,
   TaskLauncher,
-} from '@stevedore/core';
+} from '@stevedore/core/ports';
 import type { App } from './app';
 
 /**

@@ -1,4 +1,4 @@
-import { MalformedEventError } from '@stevedore/core';
+import { MalformedEventError } from '@stevedore/core/errors';
 import type { HandlerDeps } from './deps';
 
 /**

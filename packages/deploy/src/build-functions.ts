@@ -1,6 +1,6 @@
 import { mkdirSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { HANDLER_NAMES, type HandlerName } from '@stevedore/core';
+import { HANDLER_NAMES, type HandlerName } from '@stevedore/core/events';
 import { build } from 'esbuild';
 
 /*

@@ -1,30 +1,18 @@
-export {
-  BUNDLE_BUDGET_BYTES,
-  type BuildOptions,
-  type BuiltFunction,
-  buildFunctions,
-} from './build-functions';
-export { type Arns, type AwsScope, arns, ecrRepositoryArn } from './iam/arns';
-export {
-  type FunctionPolicyContext,
-  functionPolicy,
-  schedulerPolicy,
-  schedulerTrustPolicy,
-} from './iam/function-policies';
-export { type PolicyDocument, type PolicyStatement, trustPolicy } from './iam/policy';
+export { BUNDLE_BUDGET_BYTES, type BuiltFunction, buildFunctions } from './build-functions';
+export { arns } from './iam/arns';
+export { schedulerPolicy, schedulerTrustPolicy } from './iam/function-policies';
+export { deadLetterOperatorPolicy } from './iam/operator-policies';
+export { type PolicyDocument, trustPolicy } from './iam/policy';
+export { type ContainerSecret, readSecretsStatements } from './iam/secret-policies';
 export { executionRolePolicy, imageRepository, taskRolePolicy } from './iam/task-policies';
 export { ledgerTableArgs } from './ledger-table';
 export {
+  type DeadLetterSpec,
   type DeployPlan,
   deployPlan,
-  type FunctionSpec,
-  type RuleSpec,
-  rateExpression,
   roleName,
   SCHEDULER_RETRY,
-  type ScheduleSpec,
-  type TaskSpec,
-  TICK,
   type WorkerSpec,
 } from './plan';
 export { containerDefinitions } from './task-definition';
+export type { TaskVariantSpec } from './task-variants';

@@ -1,4 +1,4 @@
-import { ledgerTableDefinition, TTL_ATTRIBUTE } from '@stevedore/aws';
+import { ledgerTableDefinition, TTL_ATTRIBUTE } from '@stevedore/aws/ledger';
 
 /** The ledger table as infra declares it: the very definition the local runtime and tests create. */
 export function ledgerTableArgs(name: string) {

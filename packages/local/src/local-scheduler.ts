@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { nextFireTimes } from '@stevedore/core';
+import { nextFireTimes } from '@stevedore/core/schedule';
 
 /*
  * The local stand-in for EventBridge Scheduler: each enabled schedule fires on time, with the same

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { applyEvent, type HandlerDeps, launchJob } from '@stevedore/control';
-import { type Config, newJob, parseConfig, STOP_REASONS, s3JobId, type TaskLauncher } from '@stevedore/core';
+import { type Config, parseConfig } from '@stevedore/core/config';
+import { newJob, STOP_REASONS, s3JobId } from '@stevedore/core/job';
+import type { TaskLauncher } from '@stevedore/core/ports';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type JobWorld, jobOf, policyOf, startJobWorld, submit, taskOf } from '../../support/job-harness';
 

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { type HandlerDeps, parseOrReject } from '@stevedore/control';
-import { type Config, type Job, objectJob, parseConfig } from '@stevedore/core';
+import { type Config, parseConfig } from '@stevedore/core/config';
+import { type Job, objectJob } from '@stevedore/core/job';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { objectCreated } from '../../../functions/object-created';
 import { loadEvent } from '../../support/fixtures';

@@ -1,6 +1,6 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { type HandlerDeps, scaleAll, scaleWorker, type Worker } from '@stevedore/control';
-import type { DecisionRecord, QueueDepth, QueueGauge } from '@stevedore/core';
+import type { DecisionRecord, QueueDepth, QueueGauge } from '@stevedore/core/ports';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queueAlarm } from '../../../functions/queue-alarm';
 import { scaleTick } from '../../../functions/scale-tick';

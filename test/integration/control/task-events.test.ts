@@ -1,6 +1,6 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { HandlerDeps } from '@stevedore/control';
-import { s3JobId } from '@stevedore/core';
+import { s3JobId } from '@stevedore/core/job';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { taskStateChange } from '../../../functions/task-state-change';
 import { freshLedgerTable, localDynamoClient } from '../../support/dynamodb';

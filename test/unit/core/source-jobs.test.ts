@@ -1,17 +1,15 @@
+import { type JobSource, jobSource, parseConfig } from '@stevedore/core/config';
+import { parseObjectCreated } from '@stevedore/core/events';
 import {
   type CreatedObjectFacts,
   endedBeforeStart,
   type Job,
-  type JobSource,
-  jobSource,
   objectInput,
   objectJob,
-  parseConfig,
-  parseObjectCreated,
   s3JobId,
   scheduledJobId,
   scheduleRunJob,
-} from '@stevedore/core';
+} from '@stevedore/core/job';
 import { describe, expect, it } from 'vitest';
 import { loadEvent } from '../../support/fixtures';
 

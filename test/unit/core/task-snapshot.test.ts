@@ -1,12 +1,5 @@
-import {
-  parseTaskStateChange,
-  s3JobId,
-  scheduledJobId,
-  snapshotOfDetail,
-  type TaskOwner,
-  taskIdOf,
-  taskOwner,
-} from '@stevedore/core';
+import { parseTaskStateChange, snapshotOfDetail } from '@stevedore/core/events';
+import { s3JobId, scheduledJobId, type TaskOwner, taskIdOf, taskOwner } from '@stevedore/core/job';
 import { describe, expect, it } from 'vitest';
 import { loadEvent } from '../../support/fixtures';
 

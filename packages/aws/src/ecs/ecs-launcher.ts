@@ -8,13 +8,8 @@ import {
   type RunTaskCommandOutput,
   StopTaskCommand,
 } from '@aws-sdk/client-ecs';
-import type {
-  DescribedTasks,
-  LaunchedTask,
-  LaunchRequest,
-  TaskLauncher,
-  TaskSnapshot,
-} from '@stevedore/core';
+import type { TaskSnapshot } from '@stevedore/core/job';
+import type { DescribedTasks, LaunchedTask, LaunchRequest, TaskLauncher } from '@stevedore/core/ports';
 import { EcsError, RunTaskError } from '../errors';
 import { type Rate, RateLimiter } from './rate-limiter';
 import { exceptionToError, failureToError } from './run-task-errors';

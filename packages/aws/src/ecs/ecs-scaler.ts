@@ -5,7 +5,7 @@ import {
   ListTasksCommand,
   UpdateServiceCommand,
 } from '@aws-sdk/client-ecs';
-import type { ServiceScaler, ServiceState } from '@stevedore/core';
+import type { ServiceScaler, ServiceState } from '@stevedore/core/ports';
 import { EcsError } from '../errors';
 
 const PROTECTION_LIMIT = 100;

@@ -1,5 +1,5 @@
 import type { Task } from '@aws-sdk/client-ecs';
-import type { TaskSnapshot } from '@stevedore/core';
+import type { TaskSnapshot } from '@stevedore/core/job';
 
 /**
  * A DescribeTasks task as a TaskSnapshot: the same view a Task State Change event gives, so the

@@ -1,4 +1,4 @@
-import { isTerminal, type Job, type JobPatch } from '@stevedore/core';
+import { isTerminal, type Job, type JobPatch } from '@stevedore/core/job';
 import { ExpressionBuilder } from './expression';
 import { ALL_JOBS_PARTITION, INDEX, KEY, keys, TTL_ATTRIBUTE } from './table';
 

@@ -1,14 +1,5 @@
-import {
-  type ApplyResult,
-  type Clock,
-  isTerminal,
-  type Job,
-  type JobPage,
-  type JobPatch,
-  type JobQuery,
-  type JobStore,
-  type OpenJobQuery,
-} from '@stevedore/core';
+import { isTerminal, type Job, type JobPatch } from '@stevedore/core/job';
+import type { ApplyResult, Clock, JobPage, JobQuery, JobStore, OpenJobQuery } from '@stevedore/core/ports';
 import { LedgerError } from '../errors';
 import { isExpired, itemToJob, jobToItem, patchToUpdate } from './job-item';
 import { type LedgerIndex, type LedgerTable, pageSize } from './ledger-table';

@@ -1,6 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { Clock, JobStore, ScalingStore, ScheduleStore, SlotStore } from '@stevedore/core';
+import type { Clock, JobStore, ScalingStore, ScheduleStore, SlotStore } from '@stevedore/core/ports';
 import { systemClock } from '../clock';
 import { DynamoJobStore } from './job-store';
 import { LedgerTable } from './ledger-table';

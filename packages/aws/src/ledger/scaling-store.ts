@@ -1,5 +1,6 @@
-import type { Clock, DecisionRecord, ScalingMemory, ScalingStore, WorkerRecord } from '@stevedore/core';
-import { FRESH_MEMORY } from '@stevedore/core';
+import type { Clock, DecisionRecord, ScalingStore, WorkerRecord } from '@stevedore/core/ports';
+import type { ScalingMemory } from '@stevedore/core/scaling';
+import { FRESH_MEMORY } from '@stevedore/core/scaling';
 import { LedgerError } from '../errors';
 import { ExpressionBuilder } from './expression';
 import { decodeCursor, encodeCursor, type LedgerTable, pageSize } from './ledger-table';

@@ -1,4 +1,5 @@
-import type { Job, ScheduleRun, ScheduleState, ScheduleStore, StartRunResult } from '@stevedore/core';
+import type { Job } from '@stevedore/core/job';
+import type { ScheduleRun, ScheduleState, ScheduleStore, StartRunResult } from '@stevedore/core/ports';
 import { jobToItem } from './job-item';
 import type { LedgerTable } from './ledger-table';
 import { KEY, keys } from './table';

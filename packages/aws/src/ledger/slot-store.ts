@@ -1,4 +1,4 @@
-import type { Clock, SlotStore } from '@stevedore/core';
+import type { Clock, SlotStore } from '@stevedore/core/ports';
 import { ExpressionBuilder } from './expression';
 import type { LedgerTable } from './ledger-table';
 import { KEY, keys, TTL_ATTRIBUTE } from './table';

@@ -1,5 +1,5 @@
 import { GetQueueAttributesCommand, GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
-import type { QueueDepth, QueueGauge } from '@stevedore/core';
+import type { QueueDepth, QueueGauge } from '@stevedore/core/ports';
 import { StevedoreAwsError } from '../errors';
 
 /** A queue could not be measured. */

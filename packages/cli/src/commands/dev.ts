@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
-import { formatInZone, nextFireTimes, workerPolicy } from '@stevedore/core';
+import { workerPolicy } from '@stevedore/core/scaling';
+import { formatInZone, nextFireTimes } from '@stevedore/core/schedule';
 import { HANDLERS, sweeper } from '@stevedore/functions';
 import { type DevRuntime, parseFaults, startDevRuntime } from '@stevedore/local';
 import { devLogger } from '../lib/dev-logger';

@@ -8,7 +8,7 @@ import {
   type Job,
   jobCost,
   taskIdOf,
-} from '@stevedore/core';
+} from '@stevedore/core/job';
 import { CliError } from '../lib/cli-error';
 import { numberFlag } from '../lib/number-flag';
 import { formatDuration, formatTime, formatUsd, renderTable } from '../lib/table';

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { validateConfig } from '@stevedore/core';
+import { validateConfig } from '@stevedore/core/config';
 import { DEFAULT_CONFIG, importConfig } from '../lib/load-config';
 
 export const VALIDATE_USAGE = `stevedore validate [--config <path>]

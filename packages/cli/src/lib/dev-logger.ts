@@ -1,4 +1,4 @@
-import type { Logger } from '@stevedore/core';
+import type { Logger } from '@stevedore/core/ports';
 
 /**
  * The `stevedore dev` console: job transitions as aligned rows, everything else as short lines.

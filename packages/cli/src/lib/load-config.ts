@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { type Config, parseConfig } from '@stevedore/core';
+import { type Config, parseConfig } from '@stevedore/core/config';
 import { CliError } from './cli-error';
 
 export const DEFAULT_CONFIG = 'stevedore.config.ts';

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { type LedgerStores, ledgerStores } from '@stevedore/aws';
-import { type Config, type ResourceNames, resourceNames } from '@stevedore/core';
+import { type Config, type ResourceNames, resourceNames } from '@stevedore/core/config';
 import { type EndpointsFile, isAlive, LOCAL_CREDENTIALS } from '@stevedore/local';
 import { CliError } from './cli-error';
 import { loadConfig } from './load-config';

@@ -1,4 +1,5 @@
-import { type CreatedObjectFacts, matchingPipelines, objectJob } from '@stevedore/core';
+import { matchingPipelines } from '@stevedore/core/config';
+import { type CreatedObjectFacts, objectJob } from '@stevedore/core/job';
 import type { HandlerDeps } from '../deps';
 import { launchJob } from './job-steps';
 

@@ -1,4 +1,4 @@
-import { sourceOfJobId, type TaskSnapshot, taskOwner } from '@stevedore/core';
+import { sourceOfJobId, type TaskSnapshot, taskOwner } from '@stevedore/core/job';
 import type { HandlerDeps } from '../deps';
 import { applyEvent, runEffects } from './job-steps';
 

@@ -1,13 +1,6 @@
-import {
-  endedBeforeStart,
-  isTerminal,
-  type Job,
-  onRateGrid,
-  parseScheduleExpression,
-  type ScheduleRun,
-  STOP_REASONS,
-  scheduleRunJob,
-} from '@stevedore/core';
+import { endedBeforeStart, isTerminal, type Job, STOP_REASONS, scheduleRunJob } from '@stevedore/core/job';
+import type { ScheduleRun } from '@stevedore/core/ports';
+import { onRateGrid, parseScheduleExpression } from '@stevedore/core/schedule';
 import type { HandlerDeps } from '../deps';
 import { applyEvent, launchJob, runEffects } from '../jobs/job-steps';
 

@@ -1,10 +1,5 @@
-import {
-  endedBeforeStart,
-  fireTimesBetween,
-  parseScheduleExpression,
-  scheduledJobId,
-  scheduleRunJob,
-} from '@stevedore/core';
+import { endedBeforeStart, scheduledJobId, scheduleRunJob } from '@stevedore/core/job';
+import { fireTimesBetween, parseScheduleExpression } from '@stevedore/core/schedule';
 import type { HandlerDeps } from '../deps';
 
 /** Wait this long past a fire time before calling it missed: Scheduler retries for up to 5 minutes. */

@@ -1,15 +1,15 @@
+import type { JobSource } from '@stevedore/core/config';
 import {
   attemptOf,
   isOverdue,
   isTerminal,
   type Job,
-  type JobSource,
-  type OpenJobQuery,
   parseSlotHolder,
   STOP_REASONS,
   slotHolder,
   type TaskSnapshot,
-} from '@stevedore/core';
+} from '@stevedore/core/job';
+import type { OpenJobQuery } from '@stevedore/core/ports';
 import type { SourcePolicy } from '../app';
 import type { HandlerDeps } from '../deps';
 import { applyEvent, launchJob, runEffects } from '../jobs/job-steps';

@@ -1,4 +1,5 @@
-import { type DecisionRecord, decideScale } from '@stevedore/core';
+import type { DecisionRecord } from '@stevedore/core/ports';
+import { decideScale } from '@stevedore/core/scaling';
 import type { Worker } from '../app';
 import type { HandlerDeps } from '../deps';
 

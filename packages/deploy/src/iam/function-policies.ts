@@ -1,4 +1,4 @@
-import type { HandlerName } from '@stevedore/core';
+import type { HandlerName } from '@stevedore/core/events';
 import type { Arns } from './arns';
 import { type PolicyDocument, type PolicyStatement, policy, unique } from './policy';
 

@@ -1,6 +1,6 @@
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { EventPattern } from '@stevedore/core';
+import type { EventPattern } from '@stevedore/core/events';
 import { matchesPattern } from './event-pattern';
 
 /*

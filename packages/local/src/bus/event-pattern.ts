@@ -1,4 +1,4 @@
-import type { EventPattern, PatternValue } from '@stevedore/core';
+import type { EventPattern, PatternValue } from '@stevedore/core/events';
 
 /*
  * EventBridge event-pattern matching, as the EventBridge User Guide ("Event patterns", "Content

@@ -1,0 +1,9 @@
+/*
+ * The CLI's pure parts, for the tests: how it reads numeric flags and how it lays out what it prints.
+ * The program itself is bin/stevedore.js; importing src/main.ts runs it.
+ */
+export { deadLettersText, deadLetterWarnings, redriveLine } from './commands/dead-letters';
+export { iamReport } from './commands/iam';
+export { nextCell } from './commands/schedules';
+export { numberFlag } from './lib/number-flag';
+export { stepLine } from './lib/step-line';

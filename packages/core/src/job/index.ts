@@ -1,0 +1,43 @@
+export { attemptCost, DEFAULT_PRICES, priceTable, type UsageFacts } from './cost';
+export { type AttemptRecord, isJobState, isTerminal, JOB_STATES, type Job, jobCost, newJob } from './job';
+export { isJobId, manualJobId, s3JobId, scheduledJobId, sourceOfJobId } from './job-id';
+export {
+  applyPatch,
+  type Decision,
+  decide,
+  isOverdue,
+  type JobEffect,
+  type JobEvent,
+  type JobPatch,
+  type JobPolicy,
+  type LaunchFailure,
+  MAX_LAUNCH_REFUSALS,
+  parseSlotHolder,
+  slotHolder,
+  transition,
+} from './job-transition';
+export {
+  backoffSeconds,
+  decideRetry,
+  type FailureFacts,
+  globMatches,
+  ruleMatches,
+  stableRandom,
+} from './retry';
+export {
+  type CreatedObjectFacts,
+  endedBeforeStart,
+  objectInput,
+  objectJob,
+  scheduleRunJob,
+} from './source-jobs';
+export { STOP_REASONS } from './task-outcome';
+export {
+  attemptOf,
+  TASK_STATUSES,
+  type TaskOwner,
+  type TaskSnapshot,
+  type TaskStatus,
+  taskIdOf,
+  taskOwner,
+} from './task-snapshot';

@@ -1,0 +1,106 @@
+import {
+  alarmStateChangePattern,
+  type EventPattern,
+  objectCreatedPattern,
+  scheduledEventPattern,
+  taskStateChangePattern,
+} from '@stevedore/core/events';
+import { matchesPattern } from '@stevedore/local';
+import { describe, expect, it } from 'vitest';
+import { loadEvent } from '../../support/fixtures';
+
+const withKey = (key: string, size = 5) => {
+  const event = loadEvent('s3', 'object-created');
+  const detail = event.detail as { object: { key: string; size: number } };
+  detail.object.key = key;
+  detail.object.size = size;
+  return event;
+};
+
+describe('the patterns Stevedore deploys, matched as EventBridge does', () => {
+  it('routes the S3 fixture by bucket, prefix, suffix and size', () => {
+    const bucket = 'DOC-EXAMPLE-BUCKET1';
+    expect(matchesPattern(objectCreatedPattern({ bucket }), loadEvent('s3', 'object-created'))).toBe(true);
+    expect(matchesPattern(objectCreatedPattern({ bucket: 'other' }), loadEvent('s3', 'object-created'))).toBe(
+      false,
+    );
+
+    const csvInIncoming = objectCreatedPattern({ bucket, prefix: 'incoming/', suffix: '.csv' });
+    expect(matchesPattern(csvInIncoming, withKey('incoming/a b/report.csv'))).toBe(true);
+    expect(matchesPattern(csvInIncoming, withKey('incoming/report.json'))).toBe(false);
+    expect(matchesPattern(csvInIncoming, withKey('archive/report.csv'))).toBe(false);
+
+    const sized = objectCreatedPattern({ bucket, minSize: 10, maxSize: 100 });
+    expect(matchesPattern(sized, withKey('k', 10))).toBe(true);
+    expect(matchesPattern(sized, withKey('k', 100))).toBe(true);
+    expect(matchesPattern(sized, withKey('k', 9))).toBe(false);
+    expect(matchesPattern(sized, withKey('k', 101))).toBe(false);
+  });
+
+  it('treats * and \\ in a prefix or suffix literally', () => {
+    const pattern = objectCreatedPattern({ bucket: 'DOC-EXAMPLE-BUCKET1', prefix: 'a*b\\', suffix: '.c*' });
+    expect(matchesPattern(pattern, withKey('a*b\\middle.c*'))).toBe(true);
+    expect(matchesPattern(pattern, withKey('aXb\\middle.c*'))).toBe(false);
+    expect(matchesPattern(pattern, withKey('a*b\\middle.cX'))).toBe(false);
+  });
+
+  it('routes ECS task events by cluster, and scheduled events by rule', () => {
+    const ecs = loadEvent('ecs', 'task-state-change-running');
+    expect(
+      matchesPattern(
+        taskStateChangePattern('arn:aws:ecs:us-west-2:111122223333:cluster/FargateCluster'),
+        ecs,
+      ),
+    ).toBe(true);
+    expect(
+      matchesPattern(taskStateChangePattern('arn:aws:ecs:us-west-2:111122223333:cluster/Other'), ecs),
+    ).toBe(false);
+
+    const tick = loadEvent('events', 'scheduled-event');
+    expect(
+      matchesPattern(
+        scheduledEventPattern(['arn:aws:events:us-east-1:123456789012:rule/my-scheduled-rule']),
+        tick,
+      ),
+    ).toBe(true);
+    expect(
+      matchesPattern(scheduledEventPattern(['arn:aws:events:us-east-1:123456789012:rule/other']), tick),
+    ).toBe(false);
+    expect(matchesPattern(alarmStateChangePattern(['depth']), tick)).toBe(false);
+  });
+});
+
+describe('EventBridge operators', () => {
+  const event = {
+    source: 'test',
+    detail: { state: 'RUNNING', count: 7, tags: ['a', 'b'], nothing: null, name: 'Mixed Case' },
+  };
+  const cases: [string, EventPattern, boolean][] = [
+    ['exact value in a list', { detail: { state: ['STOPPED', 'RUNNING'] } }, true],
+    ['exact mismatch', { detail: { state: ['STOPPED'] } }, false],
+    ['number', { detail: { count: [7] } }, true],
+    ['null', { detail: { nothing: [null] } }, true],
+    ['any element of an array', { detail: { tags: ['b'] } }, true],
+    ['numeric range', { detail: { count: [{ numeric: ['>', 5, '<=', 7] }] } }, true],
+    ['numeric out of range', { detail: { count: [{ numeric: ['>=', 8] }] } }, false],
+    ['anything-but', { detail: { state: [{ 'anything-but': ['STOPPED'] }] } }, true],
+    ['anything-but the value', { detail: { state: [{ 'anything-but': 'RUNNING' }] } }, false],
+    ['exists', { detail: { count: [{ exists: true }] } }, true],
+    ['exists false on a present field', { detail: { count: [{ exists: false }] } }, false],
+    ['exists false on a missing field', { detail: { missing: [{ exists: false }] } }, true],
+    ['missing field', { detail: { missing: ['x'] } }, false],
+    ['equals-ignore-case', { detail: { name: [{ 'equals-ignore-case': 'mixed case' }] } }, true],
+    ['prefix', { detail: { state: [{ prefix: 'RUN' }] } }, true],
+    ['suffix', { detail: { state: [{ suffix: 'ING' }] } }, true],
+    ['wildcard', { detail: { name: [{ wildcard: 'Mi*Case' }] } }, true],
+    ['nested object on a scalar', { detail: { state: { inner: ['x'] } } }, false],
+    [
+      '$or',
+      { $or: [{ detail: { state: ['STOPPED'] } }, { detail: { count: [7] } }] } as unknown as EventPattern,
+      true,
+    ],
+  ];
+  it.each(cases)('%s', (_name, pattern, expected) => {
+    expect(matchesPattern(pattern, event)).toBe(expected);
+  });
+});
