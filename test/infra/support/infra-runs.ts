@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { type Config, parseConfig } from '@stevedore/core';
+import { type Config, parseConfig } from '@stevedore/core/config';
 import { type DeployPlan, deployPlan } from '@stevedore/deploy';
 import { inject } from 'vitest';
 import { caseName, INFRA_CONFIGS, type InfraCase } from '../cases';
