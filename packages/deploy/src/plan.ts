@@ -1,9 +1,8 @@
-import { createHash } from 'node:crypto';
 import {
   type Config,
-  eventRoutes,
-  type HandlerName,
-  handlersOf,
+  DEAD_LETTER_RETENTION_SECONDS,
+  deadLetterQueueName,
+  fitName,
   type ImageConfig,
   jobSources,
   periodicRoutes,
@@ -137,10 +136,7 @@ export const TICK = { observations: 6, intervalSeconds: 10 } as const;
  * ones keep a readable start and a hash, so two long names never collide by truncation.
  */
 export function roleName(prefix: string, purpose: string): string {
-  const name = `${prefix}-${purpose}`;
-  if (name.length <= 64) return name;
-  const hash = createHash('sha256').update(name).digest('hex').slice(0, 8);
-  return `${name.slice(0, 55)}-${hash}`;
+  return fitName(`${prefix}-${purpose}`, 64);
 }
 
 /** The whole deploy plan of a config in a stage and account. */

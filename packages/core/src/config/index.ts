@@ -4,6 +4,7 @@ export { defineConfig, parseConfig, validateConfig } from './parse-config';
 export { matchingPipelines } from './pipeline-match';
 export {
   deadLetterQueueName,
+  fitName,
   LOCAL_STAGE,
   LOG_STREAM_PREFIX,
   type ResourceNames,

@@ -44,11 +44,11 @@ export function resourceNames(app: string, stage: string): ResourceNames {
     cluster: prefix,
     taskFamily: (task) => `${prefix}-${task}`,
     service: (worker) => `${prefix}-${worker}`,
-    queue: (queueName) => `${prefix}-${queueName}`,
+    queue: (queueName) => fitName(`${prefix}-${queueName}`, MAX_QUEUE_NAME),
     deadLetterQueue: deadLetterQueueName,
     depthAlarm: (worker) => `${prefix}-${worker}-depth`,
     deadLetterAlarm: (worker) => `${prefix}-${worker}-dead-letters`,
-    functionName: (handler) => `${prefix}-${handler}`,
+    functionName: (handler) => fitName(`${prefix}-${handler}`, MAX_FUNCTION_NAME),
     logGroup: (task) => `/stevedore/${prefix}/${task}`,
     logStream: (container, taskId) => `${LOG_STREAM_PREFIX}/${container}/${taskId}`,
   };
@@ -56,6 +56,18 @@ export function resourceNames(app: string, stage: string): ResourceNames {
 
 /** SQS queue names: at most 80 characters. */
 const MAX_QUEUE_NAME = 80;
+/** Lambda function names: at most 64 characters (a long app name and stage reach it). */
+const MAX_FUNCTION_NAME = 64;
+
+/**
+ * `name` as it is when it fits in `max` characters; otherwise its start and a hash of the whole name,
+ * so two long names that share a start never share a resource.
+ */
+export function fitName(name: string, max: number): string {
+  if (name.length <= max) return name;
+  const hash = createHash('sha256').update(name).digest('hex').slice(0, 8);
+  return `${name.slice(0, max - hash.length - 1)}-${hash}`;
+}
 const DEAD_LETTER_SUFFIX = '-dlq';
 
 /**
@@ -66,8 +78,7 @@ const DEAD_LETTER_SUFFIX = '-dlq';
 export function deadLetterQueueName(queue: string): string {
   const name = `${queue}${DEAD_LETTER_SUFFIX}`;
   if (name.length <= MAX_QUEUE_NAME) return name;
-  const hash = createHash('sha256').update(queue).digest('hex').slice(0, 8);
-  return `${queue.slice(0, MAX_QUEUE_NAME - DEAD_LETTER_SUFFIX.length - hash.length - 1)}-${hash}${DEAD_LETTER_SUFFIX}`;
+  return `${fitName(queue, MAX_QUEUE_NAME - DEAD_LETTER_SUFFIX.length)}${DEAD_LETTER_SUFFIX}`;
 }
 
 /** The stage name `stevedore dev` uses. */
