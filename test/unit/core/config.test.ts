@@ -93,6 +93,7 @@ describe('parseConfig', () => {
           spotPercent: 0,
           deployment: { minimumHealthyPercent: 100, maximumPercent: 200 },
           visibilityTimeout: 30,
+          deadLetter: { maxReceiveCount: 5 },
         },
       },
       schedules: {

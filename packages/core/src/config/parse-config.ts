@@ -4,7 +4,7 @@ import { ScheduleExpressionError } from '../schedule/errors';
 import { parseScheduleExpression } from '../schedule/schedule-expression';
 import { checkTimezone } from '../schedule/zoned-time';
 import { describeFargateMemory, FARGATE_CPU_VALUES, isValidFargateSize } from './fargate';
-import { resourceId } from './resource-names';
+import { deadLetterQueueName, resourceId } from './resource-names';
 import { type Config, type ConfigInput, ConfigSchema } from './schema';
 
 /**
@@ -167,6 +167,19 @@ function crossCheck(config: Config, knownTasks: ReadonlySet<string> = new Set())
     }
     if (worker.messagesPerTask !== undefined && worker.latency !== undefined) {
       issues.push({ path: `workers.${name}`, message: 'set messagesPerTask or latency, not both' });
+    }
+  }
+  // Each worker queue gets a dead-letter queue named after it: no queue may be another's.
+  const deadLetterOf = new Map(
+    Object.entries(config.workers).map(([name, w]) => [deadLetterQueueName(w.queue), name]),
+  );
+  for (const [name, worker] of Object.entries(config.workers)) {
+    const owner = deadLetterOf.get(worker.queue);
+    if (owner !== undefined) {
+      issues.push({
+        path: `workers.${name}.queue`,
+        message: `${JSON.stringify(worker.queue)} is the dead-letter queue of workers.${owner}`,
+      });
     }
   }
   for (const [name, schedule] of Object.entries(config.schedules)) {

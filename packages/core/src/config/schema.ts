@@ -198,6 +198,9 @@ export const PipelineSchema = strict(
   'a pipeline: bucket, task and optional prefix, suffix, minSize, maxSize, env, timeout, concurrency, retry',
 );
 
+/** Receives of one message before SQS moves it to the worker queue's dead-letter queue. */
+export const DEFAULT_MAX_RECEIVE_COUNT = 5;
+
 export const WorkerSchema = strict(
   {
     queue: v.pipe(
@@ -258,8 +261,16 @@ export const WorkerSchema = strict(
       {},
     ),
     visibilityTimeout: v.optional(seconds(0, 43200), 30),
+    /** The queue's dead-letter queue: a message received this many times without being deleted moves there. */
+    deadLetter: v.optional(
+      strict(
+        { maxReceiveCount: v.optional(integerIn(1, 1000), DEFAULT_MAX_RECEIVE_COUNT) },
+        'an object with maxReceiveCount',
+      ),
+      {},
+    ),
   },
-  'a worker: queue, task, max and optional min, messagesPerTask or latency, cooldown, step, activation',
+  'a worker: queue, task, max and optional min, messagesPerTask or latency, cooldown, step, activation, deadLetter',
 );
 
 export const ScheduleSchema = strict(
