@@ -5,13 +5,21 @@ import {
   fitName,
   type ImageConfig,
   jobSources,
-  periodicRoutes,
   type ResourceNames,
+  redriveAllowPolicy,
+  redrivePolicy,
   resourceNames,
+} from '@stevedore/core/config';
+import {
+  eventRoutes,
+  type HandlerName,
+  handlersOf,
+  periodicRoutes,
   scheduleTargetInput,
-} from '@stevedore/core';
+} from '@stevedore/core/events';
 import { type Arns, type AwsScope, arns, ecrRepositoryArn } from './iam/arns';
 import { functionPolicy } from './iam/function-policies';
+import { deadLetterOperatorPolicy } from './iam/operator-policies';
 import type { PolicyDocument } from './iam/policy';
 import { executionRolePolicy, imageRepository, taskRolePolicy } from './iam/task-policies';
 
@@ -77,6 +85,21 @@ export interface WorkerSpec {
   minimumHealthyPercent: number;
   maximumPercent: number;
   visibilityTimeout: number;
+  /** The queue's RedrivePolicy, as JSON: its messages move to `deadLetter.queue` after maxReceiveCount receives. */
+  redrivePolicy: string;
+  deadLetter: DeadLetterSpec;
+}
+
+/** A worker queue's dead-letter queue, encrypted like the queue (SSE-SQS). */
+export interface DeadLetterSpec {
+  queue: string;
+  maxReceiveCount: number;
+  /** SQS's maximum, 14 days: time to look at a poison message and redrive it. */
+  retentionSeconds: number;
+  /** Its RedriveAllowPolicy, as JSON: only the worker's queue may use it as a dead-letter queue. */
+  redriveAllowPolicy: string;
+  /** ALARM while it holds any message (issue 12 will send its state changes to the job notifications). */
+  alarmName: string;
 }
 
 export interface ScheduleSpec {
@@ -106,6 +129,8 @@ export interface DeployPlan {
   schedulerRoleName: string;
   functions: FunctionSpec[];
   rules: RuleSpec[];
+  /** What an operator's identity needs for the CLI's dead-letter commands (no role: printed by `stevedore iam`). */
+  operatorPolicy: PolicyDocument;
 }
 
 /** The Lambda settings of each handler. */
@@ -146,6 +171,19 @@ export function deployPlan(config: Config, stage: string, scope: AwsScope): Depl
   const clusterArn = arn.cluster(names.cluster);
   const deadLetterQueue = `${names.prefix}-dead-letters`;
 
+  const deadLetterOf = (worker: string, queue: string, maxReceiveCount: number) => {
+    const deadLetterQueue = deadLetterQueueName(queue);
+    return {
+      redrivePolicy: redrivePolicy(arn.queue(deadLetterQueue), maxReceiveCount),
+      deadLetter: {
+        queue: deadLetterQueue,
+        maxReceiveCount,
+        retentionSeconds: DEAD_LETTER_RETENTION_SECONDS,
+        redriveAllowPolicy: redriveAllowPolicy(arn.queue(queue)),
+        alarmName: names.deadLetterAlarm(worker),
+      },
+    };
+  };
   const queueUrl = (queue: string) => `https://sqs.${scope.region}.amazonaws.com/${scope.account}/${queue}`;
   // A worker's task finds its queue in its environment (a task serves one worker: see parseConfig).
   const queueOfTask = new Map(Object.values(config.workers).map((w) => [w.task, w.queue]));
@@ -202,6 +240,7 @@ export function deployPlan(config: Config, stage: string, scope: AwsScope): Depl
     minimumHealthyPercent: worker.deployment.minimumHealthyPercent,
     maximumPercent: worker.deployment.maximumPercent,
     visibilityTimeout: worker.visibilityTimeout,
+    ...deadLetterOf(name, worker.queue, worker.deadLetter.maxReceiveCount),
   }));
   const functions: FunctionSpec[] = handlersOf(config).map((handler) => {
     const name = names.functionName(handler);
@@ -272,6 +311,10 @@ export function deployPlan(config: Config, stage: string, scope: AwsScope): Depl
     schedulerRoleName: roleName(names.prefix, 'scheduler'),
     functions,
     rules,
+    operatorPolicy: deadLetterOperatorPolicy(
+      workers.map((w) => ({ queue: w.queue, deadLetterQueue: w.deadLetter.queue })),
+      arn,
+    ),
   };
 }
 

@@ -13,7 +13,8 @@ import { renderTable } from '../lib/table';
 export const IAM_USAGE = `stevedore iam [--config <path>] [--stage <stage>] [--account <id>] [--region <region>] [--json]
 
   Prints the IAM policy of every function and task role a deploy of the config creates, and of the
-  role EventBridge Scheduler assumes (with who may assume it), so a reviewer can read what it grants. Without --account and --region, ARNs show <account> and <region>.`;
+  role EventBridge Scheduler assumes (with who may assume it), and what an operator needs for the
+  workers' dead-letter commands, so a reviewer can read what it grants. Without --account and --region, ARNs show <account> and <region>.`;
 
 /** The policies of a plan, as `stevedore iam --json` prints them. */
 export function iamReport(plan: DeployPlan) {
@@ -26,6 +27,8 @@ export function iamReport(plan: DeployPlan) {
       executionRole: { role: t.executionRoleName, policy: t.executionRolePolicy },
     })),
     scheduler: schedulerReport(plan),
+    // No role: what your own identity needs for `stevedore workers dead-letters` and `workers redrive`.
+    operator: plan.workers.length > 0 ? { policy: plan.operatorPolicy } : null,
   };
 }
 
@@ -83,6 +86,13 @@ export async function iam(argv: string[]): Promise<number> {
     roles.push({
       title: `EventBridge Scheduler (role ${report.scheduler.role}; only scheduler.amazonaws.com for account ${plan.scope.account} may assume it)`,
       policy: report.scheduler.policy,
+    });
+  }
+  if (report.operator) {
+    roles.push({
+      title:
+        'CLI operator (no role: attach to your own identity for `stevedore workers`, `workers dead-letters` and `workers redrive`)',
+      policy: report.operator.policy,
     });
   }
   for (const role of roles) process.stdout.write(`${role.title}\n${renderPolicy(role.policy)}\n\n`);
