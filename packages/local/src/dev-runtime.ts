@@ -27,6 +27,7 @@ import { LOCAL_ACCOUNT, LOCAL_CREDENTIALS, LOCAL_REGION } from './local-account'
 import { type ScheduleClock, startLocalScheduler } from './local-scheduler';
 import { type OnStop, type StartStep, StartSteps } from './start-steps';
 import { type LocalS3Sqs, startLocalS3Sqs } from './storage';
+import { workerQueues } from './worker-queues';
 
 /*
  * `stevedore dev`: the whole control plane on one machine. DynamoDB Local, an S3/SQS stand-in and the
@@ -154,7 +155,7 @@ async function startDynamo(setup: DevSetup, onStop: OnStop): Promise<RunningDyna
   return dynamo;
 }
 
-/** The app's buckets and the workers' queues; each new object becomes the S3 event EventBridge carries. */
+/** The app's buckets and the workers' queues with their dead-letter queues; each new object becomes the S3 event EventBridge carries. */
 async function startStorage(
   setup: DevSetup,
   publish: (event: unknown) => void,
@@ -165,7 +166,7 @@ async function startStorage(
     accountId: LOCAL_ACCOUNT,
     dataDir: join(setup.stateDir, 's3'),
     buckets: appBuckets(setup.config),
-    queues: [...new Set(Object.values(setup.config.workers).map((w) => w.queue))].map((name) => ({ name })),
+    queues: workerQueues(setup.config, { region: LOCAL_REGION, accountId: LOCAL_ACCOUNT }),
     onObjectCreated: publish,
     ...setup.port(0),
   });

@@ -65,3 +65,4 @@ export {
   SequencerClock,
   startLocalS3Sqs,
 } from './storage';
+export { type LocalQueue, workerQueues } from './worker-queues';

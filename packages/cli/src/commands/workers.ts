@@ -1,19 +1,27 @@
 import { parseArgs } from 'node:util';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { EcsScaler, SqsGauge } from '@stevedore/aws';
-import { type Config, type DecisionRecord, LOCAL_STAGE, resourceNames } from '@stevedore/core';
+import { EcsScaler, SqsDeadLetters, SqsGauge } from '@stevedore/aws';
+import { type Config, deadLetterQueueName, LOCAL_STAGE, resourceNames } from '@stevedore/core/config';
+import type { DecisionRecord } from '@stevedore/core/ports';
 import { CliError } from '../lib/cli-error';
 import { loadConfig } from '../lib/load-config';
 import { numberFlag } from '../lib/number-flag';
 import { formatTime, renderTable } from '../lib/table';
 import { localClientConfig, resolveTarget, TARGET_OPTIONS, TARGET_USAGE } from '../lib/target';
+import { deadLetterWarnings, listDeadLetters, redriveDeadLetters } from './dead-letters';
 
 export const WORKERS_USAGE = `stevedore workers [--json]
 stevedore workers history <name> [--limit <n>] [--json]
+stevedore workers dead-letters <name> [--limit <n>] [--json]
+stevedore workers redrive <name> [--json]
 
-  Each worker with its queue depth, in flight, desired, running and protected tasks, and the last
-  scaling decision with its reason; or one worker's decisions over time.
+  Each worker with its queue depth, in flight, its dead-letter queue's depth (a warning when it holds
+  anything), desired, running and protected tasks, and the last scaling decision with its reason; or
+  one worker's decisions over time; or the messages in its dead-letter queue (body preview, receive
+  count, sent and first received; looking is a receive with visibility timeout 0, as in the SQS
+  console, so each look adds one to their receive counts); or move them back to its queue (an SQS
+  message move task), with progress.
 
 ${TARGET_USAGE}`;
 
@@ -23,6 +31,9 @@ export interface WorkerStatus {
   queueUrl: string;
   visible: number;
   inFlight: number;
+  deadLetterQueue: string;
+  /** Messages in the dead-letter queue: poison that scaling ignores and someone should look at. */
+  deadLetters: number;
   desired: number;
   running: number;
   protected: number;
@@ -51,19 +62,29 @@ export async function workers(argv: string[]): Promise<number> {
         }
       : { sqs: new SQSClient({}), ecs: new ECSClient({}) };
   try {
+    const queueUrls = target.kind === 'local' ? target.endpoints.queues : {};
+    const gauge = new SqsGauge({ client: clients.sqs, queueUrls });
+    const deadLetters = new SqsDeadLetters({
+      client: clients.sqs,
+      queueUrl: (queue) => gauge.queueUrl(queue),
+    });
     if (positionals[0] === 'history')
       return await history(target.ledger.scaling, config, names.service, positionals[1], values);
+    if (positionals[0] === 'dead-letters')
+      return await listDeadLetters(deadLetters, config, positionals[1], values);
+    if (positionals[0] === 'redrive')
+      return await redriveDeadLetters(deadLetters, config, positionals[1], values);
     if (positionals.length > 0)
       throw new CliError(`unknown workers command ${JSON.stringify(positionals[0])}\n\n${WORKERS_USAGE}`);
 
-    const queueUrls = target.kind === 'local' ? target.endpoints.queues : {};
-    const gauge = new SqsGauge({ client: clients.sqs, queueUrls });
     const scaler = new EcsScaler({ cluster: names.cluster, client: clients.ecs });
     const statuses: WorkerStatus[] = [];
     for (const [name, worker] of Object.entries(config.workers)) {
       const service = names.service(name);
-      const [depth, state, record] = await Promise.all([
+      const deadLetterQueue = deadLetterQueueName(worker.queue);
+      const [depth, deadLetterDepth, state, record] = await Promise.all([
         gauge.depth(worker.queue),
+        gauge.depth(deadLetterQueue),
         scaler.describeService(service),
         target.ledger.scaling.workerRecord(name, service),
       ]);
@@ -75,6 +96,9 @@ export async function workers(argv: string[]): Promise<number> {
         queueUrl: await gauge.queueUrl(worker.queue),
         visible: depth.visible,
         inFlight: depth.inFlight,
+        deadLetterQueue,
+        // Everything in it, visible or not: a listing in progress hides nothing from this count.
+        deadLetters: deadLetterDepth.visible + deadLetterDepth.inFlight + deadLetterDepth.delayed,
         desired: state?.desired ?? 0,
         running: state?.running ?? 0,
         protected: tasks.length > 0 ? await scaler.protectedTasks(tasks) : 0,
@@ -95,6 +119,7 @@ export async function workers(argv: string[]): Promise<number> {
         { header: 'QUEUE', cell: (s) => s.queue },
         { header: 'VISIBLE', cell: (s) => String(s.visible), right: true },
         { header: 'IN FLIGHT', cell: (s) => String(s.inFlight), right: true },
+        { header: 'DLQ', cell: (s) => String(s.deadLetters), right: true },
         { header: 'DESIRED', cell: (s) => String(s.desired), right: true },
         { header: 'RUNNING', cell: (s) => String(s.running), right: true },
         { header: 'PROTECTED', cell: (s) => String(s.protected), right: true },
@@ -102,6 +127,7 @@ export async function workers(argv: string[]): Promise<number> {
         { header: 'REASON', cell: (s) => s.lastDecision?.reason ?? '', max: 90 },
       ])}\n`,
     );
+    for (const warning of deadLetterWarnings(statuses)) process.stdout.write(`${warning}\n`);
     return 0;
   } finally {
     clients.sqs.destroy();
