@@ -46,11 +46,12 @@ const EXAMPLE_RESOURCES = {
   'aws:s3/bucketPolicy:BucketPolicy': 1,
   'aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock': 1,
   'aws:s3/bucketCorsConfiguration:BucketCorsConfiguration': 1,
-  // The ledger, the dead-letter queue and its policy, the worker's queue and depth alarm
+  // The ledger, the dead-letter queue and its policy, the worker's queue, its dead-letter queue, the
+  // depth alarm and the dead-letter queue's alarm
   'aws:dynamodb/table:Table': 1,
-  'aws:sqs/queue:Queue': 2,
+  'aws:sqs/queue:Queue': 3,
   'aws:sqs/queuePolicy:QueuePolicy': 1,
-  'aws:cloudwatch/metricAlarm:MetricAlarm': 1,
+  'aws:cloudwatch/metricAlarm:MetricAlarm': 2,
   // ECS: the cluster, four tasks (definition, image, two roles, log group each), the worker's service
   'aws:ecs/cluster:Cluster': 1,
   'aws:ecs/clusterCapacityProviders:ClusterCapacityProviders': 1,

@@ -293,6 +293,40 @@ const BREAKAGES: Breakage[] = [
     },
     reports: 'dynamodb.Table Ledger: retainOnDelete is false in production',
   },
+  {
+    mistake: "a worker queue that redrives to the functions' dead-letter queue",
+    check: 'worker queues redrive to their own dead-letter queue, alarmed, that no role touches',
+    make: (c) => {
+      const queue = resource(c, TYPES.queue, 'JobsQueue');
+      const other = resource(c, TYPES.queue, 'DeadLetters');
+      queue.inputs.redrivePolicy = JSON.stringify({
+        deadLetterTargetArn: other.state.arn,
+        maxReceiveCount: 5,
+      });
+    },
+    reports:
+      'sqs.Queue JobsQueue: redrivePolicy names arn:aws:sqs:eu-central-1:123456789012:stevedore-production-dead-letters',
+  },
+  {
+    mistake: "a worker's dead-letter queue without encryption",
+    check: 'worker queues redrive to their own dead-letter queue, alarmed, that no role touches',
+    make: (c) => {
+      delete resource(c, TYPES.queue, 'JobsDeadLetterQueue').inputs.sqsManagedSseEnabled;
+    },
+    reports: "sqs.Queue JobsDeadLetterQueue: sqsManagedSseEnabled is undefined, the queue's is true",
+  },
+  {
+    mistake: "a task role that may read the worker's dead-letter queue",
+    check: 'worker queues redrive to their own dead-letter queue, alarmed, that no role touches',
+    make: (c) => {
+      const policy = resource(c, TYPES.rolePolicy, 'WorkerTaskRolePolicy');
+      const document = policyOf(policy);
+      const dlq = resource(c, TYPES.queue, 'JobsDeadLetterQueue').state.arn;
+      document.Statement.push({ Effect: 'Allow', Action: ['sqs:ReceiveMessage'], Resource: [dlq] });
+      policy.inputs.policy = JSON.stringify(document);
+    },
+    reports: 'iam.RolePolicy WorkerTaskRolePolicy: grants access to stevedore-work-dlq',
+  },
 ];
 
 describe('each check against a deliberate mistake in a copy of the example in production', () => {

@@ -1,4 +1,5 @@
 import type { Check } from './context';
+import { workerQueuesHaveDeadLetters } from './dead-letters';
 import {
   functionsAndTasksUsePlanRoles,
   iamDocumentsResolved,
@@ -33,6 +34,8 @@ export const CHECKS = {
   'no resource id twice': urnsUnique,
   'function environments within 4 KB': environmentsWithinLimit,
   'worker services as planned, ignoring desiredCount': workersAsPlanned,
+  'worker queues redrive to their own dead-letter queue, alarmed, that no role touches':
+    workerQueuesHaveDeadLetters,
   'production retains the table and buckets': dataRetainedInProduction,
   'no Output text in inputs, JSON inputs parse': inputsResolved,
   'handlers exist in their bundles': handlersInBundles,
