@@ -1,5 +1,6 @@
 import type { CapacityProvider } from './config/schema';
 import type { Job, JobState } from './job/job';
+import type { JobStateChange } from './job/job-event';
 import type { JobPatch } from './job/job-transition';
 import type { TaskSnapshot } from './job/task-snapshot';
 import type { Observation, ScalingKind, ScalingMemory } from './scaling/scaling-policy';
@@ -228,4 +229,13 @@ export interface ScheduleStore {
     schedule: string,
     checks: { from: string; expression: string; anchor?: string },
   ): Promise<void>;
+}
+
+/** Where job events go (EventBridge on AWS, the local bus and events.jsonl under `stevedore dev`). */
+export interface JobEventPublisher {
+  /**
+   * Publishes the events, in order, at least once: it resolves only when every one was accepted,
+   * and throws otherwise (what was accepted may be published again by the retry).
+   */
+  publish(events: readonly JobStateChange[]): Promise<void>;
 }

@@ -41,3 +41,11 @@ export {
   taskIdOf,
   taskOwner,
 } from './task-snapshot';
+export {
+  JOB_EVENT_DETAIL_TYPE,
+  JOB_EVENT_SOURCE,
+  type JobChange,
+  type JobStateChange,
+  jobEventOf,
+  jobEventPattern,
+} from './job-event';
