@@ -15,6 +15,7 @@ import {
   type LocalTaskView,
   startLocalEcs,
 } from '@stevedore/local';
+import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import { taskStateChange } from '../../functions/task-state-change';
 import { freshLedgerTable, LOCAL_CREDENTIALS, localDynamoClient } from './dynamodb';
 
@@ -92,6 +93,40 @@ export interface JobWorld {
   takeErrors(): unknown[];
   /** Closes everything; returns the pids of task processes still alive afterwards. */
   close(): Promise<number[]>;
+}
+
+/**
+ * The JobWorld of one test file: started before its tests, closed after them with no task process
+ * left alive, and after each test no handler may have logged an error (they log and drop what they
+ * cannot parse: that must not pass unnoticed).
+ */
+export function jobWorldForFile(): JobWorld {
+  let started: JobWorld | undefined;
+  const world = () => {
+    if (!started) throw new Error('the job world starts in beforeAll: use it inside a test or hook');
+    return started;
+  };
+  beforeAll(async () => {
+    started = await startJobWorld();
+  });
+  afterEach(() => {
+    expect(world().takeErrors()).toEqual([]);
+  });
+  afterAll(async () => {
+    expect(await world().close()).toEqual([]);
+  });
+  return {
+    get ecs() {
+      return world().ecs;
+    },
+    harness: (config) => world().harness(config),
+    refusingLauncher: () => world().refusingLauncher(),
+    tasksOf: (jobId) => world().tasksOf(jobId),
+    eventWith: (taskArn, lastStatus) => world().eventWith(taskArn, lastStatus),
+    deliver: (handler, taskArn) => world().deliver(handler, taskArn),
+    takeErrors: () => world().takeErrors(),
+    close: () => world().close(),
+  };
 }
 
 /** Starts DynamoDB clients and two local ECS endpoints (one that runs tasks, one that refuses them). */

@@ -49,6 +49,14 @@ export function thumbnailsConfig(retry: RetryInput = {}, prices: ConfigInput['pr
   });
 }
 
+/** The retry rules most job tests share: Spot interruptions are retried whatever the exit code; a container killed (137) is not. */
+export const SPOT_RETRY_RULES: RetryInput = {
+  rules: [
+    { onStopCode: 'SpotInterruption', action: 'RETRY' },
+    { onExitCode: '137', action: 'EXIT' },
+  ],
+};
+
 /** The state-machine policy of a job source, exactly as the handlers derive it. */
 export function policyOf(config: Config, name = SOURCE): JobPolicy {
   const source = jobSource(config, name);

@@ -3,8 +3,8 @@ import { applyEvent, type HandlerDeps, launchJob } from '@stevedore/control';
 import { type Config, parseConfig } from '@stevedore/core/config';
 import { newJob, STOP_REASONS, s3JobId } from '@stevedore/core/job';
 import type { TaskLauncher } from '@stevedore/core/ports';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type JobWorld, jobOf, policyOf, startJobWorld, submit, taskOf } from '../../support/job-harness';
+import { describe, expect, it } from 'vitest';
+import { jobOf, jobWorldForFile, policyOf, submit, taskOf } from '../../support/job-harness';
 
 /*
  * The job steps (packages/control/src/jobs/job-steps.ts) where the other suites do not reach: a
@@ -24,16 +24,7 @@ const CONFIG: Config = parseConfig({
   },
 });
 
-let world: JobWorld;
-beforeAll(async () => {
-  world = await startJobWorld();
-});
-afterEach(() => {
-  expect(world.takeErrors()).toEqual([]);
-});
-afterAll(async () => {
-  expect(await world.close()).toEqual([]);
-});
+const world = jobWorldForFile();
 
 describe('retries', () => {
   it('an attempt that fails with no backoff is retried as its STOPPED event arrives, without waiting for a sweep', async () => {

@@ -2,10 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { type HandlerDeps, parseOrReject } from '@stevedore/control';
 import { type Config, parseConfig } from '@stevedore/core/config';
 import { type Job, objectJob } from '@stevedore/core/job';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { objectCreated } from '../../../functions/object-created';
 import { loadEvent } from '../../support/fixtures';
-import { type JobWorld, policyOf, startJobWorld } from '../../support/job-harness';
+import { jobWorldForFile, policyOf } from '../../support/job-harness';
 
 /*
  * An object lands in a bucket (packages/control/src/jobs/object-jobs.ts), through the object-created
@@ -41,17 +41,7 @@ const FIXTURE_OBJECT = {
   S3_ETAG: 'b1946ac92492d2347c6235b4d2611184',
 };
 
-let world: JobWorld;
-beforeAll(async () => {
-  world = await startJobWorld();
-});
-afterEach(() => {
-  // The handlers log and drop what they cannot parse: that must not pass unnoticed here.
-  expect(world.takeErrors()).toEqual([]);
-});
-afterAll(async () => {
-  expect(await world.close()).toEqual([]);
-});
+const world = jobWorldForFile();
 
 /** The AWS sample event for an object uploaded to `media-uploads` under a fresh key (so a fresh job). */
 function upload(key = `incoming/${randomUUID()}.jpg`): { event: Record<string, unknown>; key: string } {

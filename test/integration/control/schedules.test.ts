@@ -8,9 +8,9 @@ import {
 import { parseConfig } from '@stevedore/core/config';
 import { STOP_REASONS, scheduledJobId } from '@stevedore/core/job';
 import type { ScheduleStore, TaskLauncher } from '@stevedore/core/ports';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { taskStateChange } from '../../../functions/task-state-change';
-import { type Harness, type JobWorld, jobOf, startJobWorld, taskOf } from '../../support/job-harness';
+import { type Harness, jobOf, jobWorldForFile, taskOf } from '../../support/job-harness';
 
 /*
  * Schedule runs (packages/control/src/schedules) against DynamoDB Local and the local ECS endpoint:
@@ -57,19 +57,9 @@ function fireTime(n: number): Date {
   return new Date(base + n * 300_000);
 }
 
-let world: JobWorld;
+const world = jobWorldForFile();
 let h: Harness;
 let deps: HandlerDeps;
-
-beforeAll(async () => {
-  world = await startJobWorld();
-});
-afterEach(async () => {
-  expect(world.takeErrors()).toEqual([]);
-});
-afterAll(async () => {
-  expect(await world.close()).toEqual([]);
-});
 
 async function fresh() {
   day += 1;

@@ -2,13 +2,12 @@ import { applyEvent, launchJob, sweep } from '@stevedore/control';
 import { parseTaskStateChange, snapshotOfDetail } from '@stevedore/core/events';
 import { STOP_REASONS } from '@stevedore/core/job';
 import { isAlive } from '@stevedore/local';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
-  type JobWorld,
   jobOf,
+  jobWorldForFile,
   policyOf,
   requestOf,
-  startJobWorld,
   submit,
   taskOf,
   unknownTaskArn,
@@ -24,17 +23,7 @@ import {
 /** A 0.25 vCPU / 0.5 GB attempt shorter than a minute is billed Fargate's minimum minute. */
 const MINUTE_COST = { billedSeconds: 60, vcpuSeconds: 15, gbSeconds: 30, usd: 0.00020571 };
 
-let world: JobWorld;
-beforeAll(async () => {
-  world = await startJobWorld();
-});
-afterEach(() => {
-  // The handlers log and drop what they cannot parse: that must not pass unnoticed here.
-  expect(world.takeErrors()).toEqual([]);
-});
-afterAll(async () => {
-  expect(await world.close()).toEqual([]);
-});
+const world = jobWorldForFile();
 
 describe('sweep repairs lost events from DescribeTasks', () => {
   it('makes a job whose task finished unheard SUCCEEDED, with exit code and cost, once it is quiet', async () => {

@@ -18,8 +18,8 @@ import {
   launch,
   nowOf,
   policyOf,
-  type RetryInput,
   SOURCE,
+  SPOT_RETRY_RULES,
   snapshotOf,
   submittedJob,
   taskEvent,
@@ -32,12 +32,7 @@ import {
  * (slot released, retry scheduled) exactly once.
  */
 
-const RULES: RetryInput = {
-  rules: [
-    { onStopCode: 'SpotInterruption', action: 'RETRY' },
-    { onExitCode: '137', action: 'EXIT' },
-  ],
-};
+const RULES = SPOT_RETRY_RULES;
 const policy = policyOf(thumbnailsConfig(RULES));
 const TASK_1 = 'arn:aws:ecs:us-east-2:667471847564:task/primary-cluster/0a1b2c3d4e5f60718293a4b5c6d7e8f9';
 const TASK_2 = 'arn:aws:ecs:us-east-2:667471847564:task/primary-cluster/f9e8d7c6b5a40392817f6e5d4c3b2a10';

@@ -10,22 +10,16 @@ import {
   launch,
   nowOf,
   policyOf,
-  type RetryInput,
   runAttempt,
   SOURCE,
+  SPOT_RETRY_RULES,
   snapshotOf,
   submittedJob,
   taskEvent,
   thumbnailsConfig,
 } from '../../support/jobs';
 
-// Spot interruptions are retried whatever the exit code; a container killed (137) is not.
-const RULES: RetryInput = {
-  rules: [
-    { onStopCode: 'SpotInterruption', action: 'RETRY' },
-    { onExitCode: '137', action: 'EXIT' },
-  ],
-};
+const RULES = SPOT_RETRY_RULES;
 const policy = policyOf(thumbnailsConfig(RULES));
 const RELEASE: JobEffect = { type: 'ReleaseSlot', source: SOURCE, holder: slotHolder(JOB_ID, 1) };
 const LAUNCH_WAITING: JobEffect = { type: 'LaunchWaiting', source: SOURCE };
@@ -277,7 +271,7 @@ describe('duplicate, stale and foreign events', () => {
 
   // transition() promises that foreign events change nothing; a task launched for another job
   // (its STEVEDORE_JOB_ID and startedBy name that job) must not end this one, even before this
-  // job has recorded a task of its own. SUSPECTED BUG: decide() never compares the task's job id.
+  // job has recorded a task of its own: decideTask compares the task's owner with the job.
   it('an event of a task started for another job changes nothing, even before the launch is recorded', () => {
     const submitted = submittedJob(policy);
     const [foreign] = taskLifecycle({
