@@ -1,10 +1,13 @@
 import { resolve } from 'node:path';
-import { resourceId } from '@stevedore/core';
+import { resourceId } from '@stevedore/core/config';
 import { containerDefinitions, type DeployPlan, imageRepository, trustPolicy } from '@stevedore/deploy';
 
 /**
- * One task definition per configured task, with its task role, execution role and log group. A task
- * whose image is `{ context, dockerfile }` is built and pushed to the app's ECR repository.
+ * One task definition per configured task, with its task role, execution role and log group, and one
+ * more per source that overrides the task's secrets (same container, log group and task role; its own
+ * secrets and an execution role that may read exactly those). A task whose image is
+ * `{ context, dockerfile }` is built and pushed to the app's ECR repository. Returns every definition
+ * with its family, the task's first.
  */
 export function tasks(plan: DeployPlan) {
   const builds = plan.tasks.filter((task) => typeof task.image !== 'string');
@@ -16,7 +19,7 @@ export function tasks(plan: DeployPlan) {
     ? aws.ecr.getAuthorizationTokenOutput({ registryId: repository.registryId })
     : undefined;
 
-  return plan.tasks.map((task) => {
+  return plan.tasks.flatMap((task) => {
     const id = resourceId(task.name);
     const logGroup = new aws.cloudwatch.LogGroup(`${id}Logs`, {
       name: task.logGroup,
@@ -32,14 +35,20 @@ export function tasks(plan: DeployPlan) {
         policy: JSON.stringify(task.taskRolePolicy),
       });
     }
-    const executionRole = new aws.iam.Role(`${id}ExecutionRole`, {
-      name: task.executionRoleName,
-      assumeRolePolicy: JSON.stringify(trustPolicy('ecs-tasks.amazonaws.com')),
-    });
-    new aws.iam.RolePolicy(`${id}ExecutionRolePolicy`, {
-      role: executionRole.name,
-      policy: JSON.stringify(task.executionRolePolicy),
-    });
+    const executionRoleOf = (
+      roleId: string,
+      spec: { executionRoleName: string; executionRolePolicy: object },
+    ) => {
+      const role = new aws.iam.Role(`${roleId}ExecutionRole`, {
+        name: spec.executionRoleName,
+        assumeRolePolicy: JSON.stringify(trustPolicy('ecs-tasks.amazonaws.com')),
+      });
+      new aws.iam.RolePolicy(`${roleId}ExecutionRolePolicy`, {
+        role: role.name,
+        policy: JSON.stringify(spec.executionRolePolicy),
+      });
+      return role;
+    };
 
     let image: $util.Input<string>;
     if (typeof task.image === 'string') {
@@ -63,23 +72,34 @@ export function tasks(plan: DeployPlan) {
       image = $interpolate`${repository.repositoryUrl}@${build.digest}`;
     }
 
-    const definition = new aws.ecs.TaskDefinition(`${id}Definition`, {
-      family: task.family,
-      cpu: String(task.cpu),
-      memory: String(task.memory),
-      networkMode: 'awsvpc',
-      requiresCompatibilities: ['FARGATE'],
-      runtimePlatform: {
-        operatingSystemFamily: 'LINUX',
-        cpuArchitecture: task.architecture === 'arm64' ? 'ARM64' : 'X86_64',
-      },
-      taskRoleArn: taskRole.arn,
-      executionRoleArn: executionRole.arn,
-      ...(task.ephemeralStorageGiB ? { ephemeralStorage: { sizeInGib: task.ephemeralStorageGiB } } : {}),
-      containerDefinitions: $resolve([image]).apply(([uri]) =>
-        JSON.stringify(containerDefinitions(task, uri, plan.scope.region)),
-      ),
-    });
-    return { task, definition, taskRole, executionRole, logGroup };
+    const definitionOf = (
+      definitionId: string,
+      spec: { family: string; executionRoleName: string; executionRolePolicy: object },
+      secrets: typeof task.secrets,
+    ) => {
+      const executionRole = executionRoleOf(definitionId, spec);
+      const definition = new aws.ecs.TaskDefinition(`${definitionId}Definition`, {
+        family: spec.family,
+        cpu: String(task.cpu),
+        memory: String(task.memory),
+        networkMode: 'awsvpc',
+        requiresCompatibilities: ['FARGATE'],
+        runtimePlatform: {
+          operatingSystemFamily: 'LINUX',
+          cpuArchitecture: task.architecture === 'arm64' ? 'ARM64' : 'X86_64',
+        },
+        taskRoleArn: taskRole.arn,
+        executionRoleArn: executionRole.arn,
+        ...(task.ephemeralStorageGiB ? { ephemeralStorage: { sizeInGib: task.ephemeralStorageGiB } } : {}),
+        containerDefinitions: $resolve([image]).apply(([uri]) =>
+          JSON.stringify(containerDefinitions(task, uri, plan.scope.region, secrets)),
+        ),
+      });
+      return { task, family: spec.family, definition, taskRole, executionRole, logGroup };
+    };
+    return [
+      definitionOf(id, task, task.secrets),
+      ...task.variants.map((variant) => definitionOf(resourceId(variant.name), variant, variant.secrets)),
+    ];
   });
 }

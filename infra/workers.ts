@@ -13,13 +13,14 @@ import type { FunctionNetwork } from './functions';
 export function workers(
   plan: DeployPlan,
   { cluster, capacity }: { cluster: aws.ecs.Cluster; capacity: aws.ecs.ClusterCapacityProviders },
-  definitions: { task: { name: string }; definition: aws.ecs.TaskDefinition }[],
+  definitions: { family: string; definition: aws.ecs.TaskDefinition }[],
   network: FunctionNetwork,
   notifications?: { topicArn: $util.Input<string> },
 ) {
   return plan.workers.map((worker) => {
     const id = resourceId(worker.name);
-    const definition = definitions.find((d) => d.task.name === worker.task)?.definition;
+    // The worker's own definition when it overrides its task's secrets, else its task's.
+    const definition = definitions.find((d) => d.family === worker.family)?.definition;
     if (!definition) throw new Error(`no task definition for worker ${worker.name}`);
     // Created first: the queue's RedrivePolicy names it, and it allows only that queue as its source.
     const deadLetterQueue = new aws.sqs.Queue(`${id}DeadLetterQueue`, {

@@ -9,6 +9,7 @@ import {
   redriveAllowPolicy,
   redrivePolicy,
   resourceNames,
+  sourceDefinition,
 } from '@stevedore/core/config';
 import {
   eventRoutes,
@@ -21,7 +22,9 @@ import { type Arns, type AwsScope, arns, ecrRepositoryArn } from './iam/arns';
 import { functionPolicy } from './iam/function-policies';
 import { deadLetterOperatorPolicy } from './iam/operator-policies';
 import type { PolicyDocument } from './iam/policy';
+import { type ContainerSecret, containerSecrets, readSecretsStatements } from './iam/secret-policies';
 import { executionRolePolicy, imageRepository, taskRolePolicy } from './iam/task-policies';
+import { definitionRoles, type TaskVariantSpec, taskVariants } from './task-variants';
 
 /*
  * Everything a deploy creates, derived from the config, the stage and the account: plain data that
@@ -39,6 +42,10 @@ export interface TaskSpec {
   architecture: 'x86_64' | 'arm64';
   command?: string[];
   environment: Record<string, string>;
+  /** References ECS resolves with the execution role at start; the values never pass through Stevedore. */
+  secrets: ContainerSecret[];
+  /** The definitions of the sources that override this task's secrets. */
+  variants: TaskVariantSpec[];
   stopTimeout: number;
   ephemeralStorageGiB?: number;
   logGroup: string;
@@ -189,7 +196,7 @@ export function deployPlan(config: Config, stage: string, scope: AwsScope): Depl
   const queueOfTask = new Map(Object.values(config.workers).map((w) => [w.task, w.queue]));
   const tasks: TaskSpec[] = Object.entries(config.tasks).map(([name, task]) => {
     const queue = queueOfTask.get(name);
-    const spec: Omit<TaskSpec, 'taskRolePolicy' | 'executionRolePolicy'> = {
+    const spec: Omit<TaskSpec, 'taskRolePolicy' | 'executionRolePolicy' | 'secrets' | 'variants'> = {
       name,
       family: names.taskFamily(name),
       containerName: task.containerName,
@@ -206,26 +213,38 @@ export function deployPlan(config: Config, stage: string, scope: AwsScope): Depl
       taskRoleName: roleName(names.prefix, `${name}-task`),
       executionRoleName: roleName(names.prefix, `${name}-exec`),
     };
+    const imageRepositoryArn =
+      typeof task.image === 'string'
+        ? ecrRepositoryArn(task.image, scope.partition)
+        : arn.repository(imageRepository(names.prefix));
     return {
       ...spec,
+      secrets: containerSecrets(task.secrets, scope),
+      variants: taskVariants(config, name, {
+        scope,
+        arn,
+        family: names.taskFamily,
+        roleName: (purpose) => roleName(names.prefix, purpose),
+        logGroup: spec.logGroup,
+        imageRepositoryArn,
+      }),
       taskRolePolicy: taskRolePolicy(config, name, arn, names.cluster),
       executionRolePolicy: executionRolePolicy(
         spec.logGroup,
         arn,
-        typeof task.image === 'string'
-          ? ecrRepositoryArn(task.image, scope.partition)
-          : arn.repository(imageRepository(names.prefix)),
+        imageRepositoryArn,
+        readSecretsStatements(task.secrets, scope),
       ),
     };
   });
 
-  const jobTasks = new Set(jobSources(config).map((s) => s.taskName));
-  const launchable = tasks.filter((t) => jobTasks.has(t.name));
+  // The definitions jobs run from: a task's own, or a source's that overrides its secrets.
+  const launchable = jobSources(config).flatMap((s) => definitionRoles(tasks, s.definition) ?? []);
   const workers: WorkerSpec[] = Object.entries(config.workers).map(([name, worker]) => ({
     name,
     service: names.service(name),
     task: worker.task,
-    family: names.taskFamily(worker.task),
+    family: names.taskFamily(sourceDefinition(config, 'worker', name) ?? worker.task),
     queue: worker.queue,
     alarmName: names.depthAlarm(name),
     initialCount: worker.min,

@@ -6,16 +6,9 @@ import { ECSClient } from '@aws-sdk/client-ecs';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { createDeps, createWorkerAdapters, ensureLedgerTable } from '@stevedore/aws';
 import type { HandlerDeps, HandlerFactory } from '@stevedore/control';
-import {
-  type Config,
-  eventRoutes,
-  type HandlerName,
-  LOCAL_STAGE,
-  type Logger,
-  periodicRoutes,
-  type ResourceNames,
-  resourceNames,
-} from '@stevedore/core';
+import { type Config, LOCAL_STAGE, type ResourceNames, resourceNames } from '@stevedore/core/config';
+import { eventRoutes, type HandlerName, periodicRoutes } from '@stevedore/core/events';
+import type { Logger } from '@stevedore/core/ports';
 import { startAlarmEvaluator } from './alarm-evaluator';
 import { type BusTarget, EventBus } from './bus/event-bus';
 import { containerEnv, taskDefinitions, workerServices } from './dev-tasks';
@@ -34,6 +27,9 @@ import { workerQueues } from './worker-queues';
  * local ECS endpoint speak the real AWS protocols; the same handlers Lambda runs are invoked by a local
  * bus on the same EventBridge patterns, with the same SDK clients pointed at the local endpoints.
  */
+
+/** In the state dir: the values of the config's secrets, by reference (see README, Secrets). */
+export const SECRETS_FILE = 'secrets.json';
 
 export interface DevRuntimeOptions {
   config: Config;
@@ -189,6 +185,8 @@ async function startEcs(
     taskDefinitions: taskDefinitions(config, names.taskFamily, setup.configDir, storage.queueUrls),
     services: workerServices(config, names),
     logDir: setup.logDir,
+    // The local stand-in for Secrets Manager and SSM: `{ "<reference>": "<value>" }`, kept by the user.
+    secretsFile: join(setup.stateDir, SECRETS_FILE),
     baseEnv: containerEnv({ s3: storage.endpoint, sqs: storage.endpoint, dynamodb: dynamo.endpoint }),
     onTaskStateChange: publish,
     throttling: faults.throttle,

@@ -1,5 +1,11 @@
 import { isAbsolute, join } from 'node:path';
-import type { Config, ResourceNames } from '@stevedore/core';
+import {
+  type Config,
+  type ResourceNames,
+  type SecretInput,
+  sourceDefinition,
+  taskDefinitionsOf,
+} from '@stevedore/core/config';
 import type { LocalServiceDefinition, LocalTaskDefinition } from './ecs';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from './local-account';
 
@@ -8,7 +14,11 @@ import { LOCAL_CREDENTIALS, LOCAL_REGION } from './local-account';
  * with the environment a Fargate task would get from infra, pointed at the local stand-ins.
  */
 
-/** The task definitions of the config, each container a local process run from the config's directory. */
+/**
+ * The task definitions of the config (each task's, and each source's that overrides its secrets),
+ * each container a local process run from the config's directory. Secrets stay references, as the
+ * config writes them: the local ECS endpoint resolves them when a task starts (see local-secrets.ts).
+ */
 export function taskDefinitions(
   config: Config,
   family: (task: string) => string,
@@ -17,7 +27,10 @@ export function taskDefinitions(
 ): LocalTaskDefinition[] {
   // A worker's task finds its queue in its environment, as infra sets it on AWS.
   const queueOfTask = new Map(Object.values(config.workers).map((w) => [w.task, w.queue]));
-  return Object.entries(config.tasks).map(([name, task]) => {
+  return taskDefinitionsOf(config).flatMap((definition) => {
+    const name = definition.task;
+    const task = config.tasks[name];
+    if (!task) return [];
     const queue = queueOfTask.get(name);
     const queueUrl = queue ? queueUrls[queue] : undefined;
     const cwd = task.local?.cwd
@@ -26,13 +39,14 @@ export function taskDefinitions(
         : join(configDir, task.local.cwd)
       : configDir;
     return {
-      family: family(name),
+      family: family(definition.name),
       containerName: task.containerName,
       image: typeof task.image === 'string' ? task.image : `built from ${task.image.context}`,
       cpu: task.cpu,
       memory: task.memory,
       architecture: task.architecture,
       env: { ...task.env, ...(queueUrl ? { STEVEDORE_QUEUE_URL: queueUrl } : {}), ...task.local?.env },
+      ...(Object.keys(definition.secrets).length > 0 ? { secrets: references(definition.secrets) } : {}),
       stopTimeout: task.stopTimeout,
       cwd,
       ...(task.local ? { command: task.local.command } : {}),
@@ -44,10 +58,19 @@ export function taskDefinitions(
 export function workerServices(config: Config, names: ResourceNames): LocalServiceDefinition[] {
   return Object.entries(config.workers).map(([name, worker]) => ({
     name: names.service(name),
-    taskDefinition: names.taskFamily(worker.task),
+    taskDefinition: names.taskFamily(sourceDefinition(config, 'worker', name) ?? worker.task),
     desiredCount: worker.min,
     capacityProvider: worker.spotPercent >= 50 ? ('FARGATE_SPOT' as const) : ('FARGATE' as const),
   }));
+}
+
+function references(secrets: Record<string, SecretInput>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(secrets).map(([name, input]) => [
+      name,
+      typeof input === 'string' ? input : input.valueFrom,
+    ]),
+  );
 }
 
 /**

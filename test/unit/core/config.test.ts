@@ -1,6 +1,8 @@
-import { type ConfigIssue, defineConfig, parseConfig, validateConfig } from '@stevedore/core';
+import { defineConfig } from '@stevedore/core';
+import { parseConfig, validateConfig } from '@stevedore/core/config';
+import type { ConfigIssue } from '@stevedore/core/errors';
 import { describe, expect, it } from 'vitest';
-import { configErrorOf, configWith, PIPELINE, TASK, WORKER, without } from '../support/configs';
+import { configErrorOf, configWith, PIPELINE, TASK, WORKER, without } from '../../support/configs';
 
 describe('parseConfig', () => {
   it('parses a full config and fills every default', () => {
@@ -50,6 +52,7 @@ describe('parseConfig', () => {
           capacity: 'FARGATE',
           logRetentionDays: 30,
           permissions: [],
+          secrets: {},
         },
         report: {
           image: 'report:latest',
@@ -62,6 +65,7 @@ describe('parseConfig', () => {
           capacity: 'FARGATE',
           logRetentionDays: 30,
           permissions: [],
+          secrets: {},
         },
       },
       pipelines: {

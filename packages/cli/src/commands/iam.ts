@@ -25,6 +25,12 @@ export function iamReport(plan: DeployPlan) {
       task: t.name,
       taskRole: { role: t.taskRoleName, policy: t.taskRolePolicy },
       executionRole: { role: t.executionRoleName, policy: t.executionRolePolicy },
+      // A source that overrides the task's secrets runs its own definition, whose execution role reads those.
+      variants: t.variants.map((v) => ({
+        definition: v.family,
+        source: `${v.source.kind}s.${v.source.name}`,
+        executionRole: { role: v.executionRoleName, policy: v.executionRolePolicy },
+      })),
     })),
     scheduler: schedulerReport(plan),
     // No role: what your own identity needs for `stevedore workers dead-letters` and `workers redrive`.
@@ -80,6 +86,10 @@ export async function iam(argv: string[]): Promise<number> {
     ...report.tasks.flatMap((t) => [
       { title: `task ${t.task}: task role ${t.taskRole.role}`, policy: t.taskRole.policy },
       { title: `task ${t.task}: execution role ${t.executionRole.role}`, policy: t.executionRole.policy },
+      ...t.variants.map((v) => ({
+        title: `task ${t.task} for ${v.source} (definition ${v.definition}): execution role ${v.executionRole.role}`,
+        policy: v.executionRole.policy,
+      })),
     ]),
   ];
   if (report.scheduler) {

@@ -1,17 +1,16 @@
+import type { JobSource } from '@stevedore/core/config';
+import { LaunchRefusedError } from '@stevedore/core/errors';
 import {
-  type ApplyResult,
   type Decision,
   decide,
   isTerminal,
   type Job,
   type JobEffect,
   type JobEvent,
-  type JobSource,
-  LaunchRefusedError,
-  type LaunchRequest,
   STOP_REASONS,
   slotHolder,
-} from '@stevedore/core';
+} from '@stevedore/core/job';
+import type { ApplyResult, LaunchRequest } from '@stevedore/core/ports';
 import type { SourcePolicy } from '../app';
 import type { HandlerDeps } from '../deps';
 
@@ -61,13 +60,14 @@ export type LaunchOutcome = 'launched' | 'not-due' | 'no-slot' | 'refused' | 'no
 
 /**
  * The RunTask request of the job's current attempt. Its environment: the source's env, the job's
- * input, and who it is.
+ * input, and who it is. Its task definition is the source's (see taskDefinitionsOf): secrets are
+ * named there, never sent with RunTask, whose overrides carry values.
  */
 export function launchRequest(deps: HandlerDeps, job: Job, source: JobSource): LaunchRequest {
   return {
     jobId: job.jobId,
     attempt: job.attempt,
-    taskDefinition: deps.app.names.taskFamily(source.taskName),
+    taskDefinition: deps.app.names.taskFamily(source.definition),
     containerName: source.task.containerName,
     env: { ...source.env, ...job.input, STEVEDORE_JOB_ID: job.jobId, STEVEDORE_ATTEMPT: String(job.attempt) },
     capacityProvider: source.task.capacity,

@@ -2,6 +2,7 @@ import { priceTable } from '../job/cost';
 import type { JobKind } from '../job/job';
 import type { JobPolicy } from '../job/job-transition';
 import type { Config, RetryConfig, TaskConfig } from './schema';
+import { definitionName } from './task-definitions';
 
 /** A pipeline or schedule: what starts jobs, with the settings every job of it shares. */
 export interface JobSource {
@@ -9,6 +10,8 @@ export interface JobSource {
   kind: Exclude<JobKind, 'manual'>;
   taskName: string;
   task: TaskConfig;
+  /** The task definition its jobs run from (see taskDefinitionsOf): the task's, or its own when it overrides secrets. */
+  definition: string;
   env: Record<string, string>;
   timeoutSeconds: number;
   retry: RetryConfig;
@@ -27,6 +30,7 @@ export function jobSource(config: Config, name: string): JobSource | undefined {
       kind: 'pipeline',
       taskName: pipeline.task,
       task,
+      definition: definitionName(pipeline.task, pipeline.secrets ? name : undefined),
       env: pipeline.env,
       timeoutSeconds: pipeline.timeout,
       retry: pipeline.retry,
@@ -42,6 +46,7 @@ export function jobSource(config: Config, name: string): JobSource | undefined {
       kind: 'schedule',
       taskName: schedule.task,
       task,
+      definition: definitionName(schedule.task, schedule.secrets ? name : undefined),
       env: schedule.env,
       timeoutSeconds: schedule.timeout,
       retry: schedule.retry,

@@ -6,6 +6,7 @@ import { checkTimezone } from '../schedule/zoned-time';
 import { describeFargateMemory, FARGATE_CPU_VALUES, isValidFargateSize } from './fargate';
 import { deadLetterQueueName, resourceId } from './resource-names';
 import { type Config, type ConfigInput, ConfigSchema } from './schema';
+import { secretIssues } from './secret-checks';
 
 /**
  * Declares a Stevedore config. It returns its argument unchanged: the point is the type, so an editor
@@ -90,7 +91,8 @@ export function validateConfig(input: unknown): ConfigIssue[] {
 
 function toConfigIssue(issue: v.BaseIssue<unknown>): ConfigIssue {
   const path = v.getDotPath(issue) ?? '';
-  if (issue.message === 'unknown key' || issue.message === 'required')
+  // A value under `secrets` may be a secret pasted in by mistake: the message never repeats it.
+  if (issue.message === 'unknown key' || issue.message === 'required' || /(^|\.)secrets\./.test(path))
     return { path, message: issue.message };
   return { path, message: `${issue.message}, got ${describeValue(issue.input)}` };
 }
@@ -201,6 +203,7 @@ function crossCheck(config: Config, knownTasks: ReadonlySet<string> = new Set())
       issues.push({ path: `schedules.${name}`, message: `the name is already used by pipelines.${name}` });
     }
   }
+  issues.push(...secretIssues(config));
   for (const section of ['tasks', 'pipelines', 'workers', 'schedules'] as const) {
     checkResourceIds(issues, section, Object.keys(config[section]));
   }

@@ -1,4 +1,5 @@
 import * as v from 'valibot';
+import { checkKmsKey, KMS_KEY_MESSAGE, parseSecretReference } from './secrets';
 
 /*
  * The config schema. Every object is strict (an unknown key is an error, so a typo fails loudly) and
@@ -40,6 +41,47 @@ const envMap = v.record(
   ),
   v.string('expected a string value'),
   'expected an object of environment variables',
+);
+
+/** A secret reference (see secrets.ts), checked as ECS and IAM will read it. */
+const secretReference = v.pipe(
+  v.string('expected a secret reference or { valueFrom, kmsKey }'),
+  v.rawCheck(({ dataset, addIssue }) => {
+    if (!dataset.typed) return;
+    const parsed = parseSecretReference(dataset.value);
+    if (typeof parsed === 'string') addIssue({ message: parsed });
+  }),
+);
+/** Environment variables whose values ECS reads from Secrets Manager or SSM when the task starts. */
+const secretMap = v.record(
+  v.pipe(
+    v.string(),
+    v.regex(ENV_NAME, 'expected an environment variable name ([A-Za-z_][A-Za-z0-9_]*)'),
+    v.check((name) => !name.startsWith('STEVEDORE_'), 'names starting with STEVEDORE_ are reserved'),
+  ),
+  // By the value's type, so a typo in the object form is reported at its key, not as "not a union member".
+  v.lazy((input) =>
+    typeof input === 'object' && input !== null
+      ? v.strictObject(
+          {
+            valueFrom: secretReference,
+            kmsKey: v.optional(
+              v.pipe(
+                v.string(KMS_KEY_MESSAGE),
+                v.check((key) => checkKmsKey(key) === undefined, KMS_KEY_MESSAGE),
+              ),
+            ),
+          },
+          (issue) =>
+            issue.expected === 'never'
+              ? 'unknown key'
+              : issue.input === undefined && issue.path
+                ? 'required'
+                : 'expected a secret reference or { valueFrom, kmsKey }',
+        )
+      : secretReference,
+  ),
+  'expected an object of secrets (environment variable name: reference)',
 );
 
 const strict = <T extends v.ObjectEntries>(entries: T, what: string) =>
@@ -94,6 +136,8 @@ export const TaskSchema = strict(
     architecture: v.optional(v.picklist(ARCHITECTURES, "expected 'x86_64' or 'arm64'"), 'x86_64'),
     command: v.optional(v.array(text(), 'expected an array of strings')),
     env: v.optional(envMap, {}),
+    /** Environment variables ECS fills from Secrets Manager or SSM at start; never written by Stevedore. */
+    secrets: v.optional(secretMap, {}),
     containerName: v.optional(v.pipe(text(), v.regex(NAME_PATTERN, NAME_MESSAGE)), 'main'),
     /** Seconds between SIGTERM and SIGKILL when a task is stopped (Fargate allows up to 120). */
     stopTimeout: v.optional(seconds(2, 120), 30),
@@ -189,6 +233,8 @@ export const PipelineSchema = strict(
     maxSize: v.optional(integerIn(0, 5 * 1024 ** 4)),
     task: text('the name of a task'),
     env: v.optional(envMap, {}),
+    /** Secrets added to or replacing the task's, by name: the pipeline gets its own task definition. */
+    secrets: v.optional(secretMap),
     /** Seconds an attempt may run before it is stopped and the job ends TIMED_OUT. */
     timeout: v.optional(seconds(1, 1_209_600), 3600),
     /** Most attempts running at once; unset means no cap. */
@@ -208,6 +254,8 @@ export const WorkerSchema = strict(
       v.regex(/^[A-Za-z0-9_-]{1,80}$/, 'expected a queue name of at most 80 letters, digits, - and _'),
     ),
     task: text('the name of a task'),
+    /** Secrets added to or replacing the task's, by name: the worker's service gets its own task definition. */
+    secrets: v.optional(secretMap),
     min: v.optional(integerIn(0, 1000), 0),
     max: integerIn(1, 1000),
     /** Backlog one task is expected to hold; desired = ceil(backlog / messagesPerTask). */
@@ -279,6 +327,8 @@ export const ScheduleSchema = strict(
     timezone: v.optional(text('an IANA time zone such as Europe/Paris'), 'UTC'),
     task: text('the name of a task'),
     env: v.optional(envMap, {}),
+    /** Secrets added to or replacing the task's, by name: the schedule gets its own task definition. */
+    secrets: v.optional(secretMap),
     timeout: v.optional(seconds(1, 1_209_600), 3600),
     retry: v.optional(RetrySchema, {}),
     overlap: v.optional(v.picklist(OVERLAP_POLICIES, "expected 'allow', 'skip' or 'replace'"), 'skip'),

@@ -1,4 +1,4 @@
-import type { Config } from '@stevedore/core';
+import type { Config } from '@stevedore/core/config';
 import type { Arns } from './arns';
 import { type PolicyDocument, type PolicyStatement, policy, unique } from './policy';
 
@@ -58,12 +58,14 @@ export function taskRolePolicy(config: Config, task: string, arn: Arns, cluster:
 
 /**
  * The execution role: what ECS needs to start the container: write its logs to its own log group,
- * and pull an image Stevedore built into the app's ECR repository.
+ * pull an image Stevedore built into the app's ECR repository, and read the secrets its task
+ * definition names (see readSecretsStatements).
  */
 export function executionRolePolicy(
   logGroup: string,
   arn: Arns,
   imageRepositoryArn?: string,
+  readSecrets: readonly PolicyStatement[] = [],
 ): PolicyDocument {
   return policy([
     {
@@ -89,5 +91,6 @@ export function executionRolePolicy(
           },
         ]
       : []),
+    ...readSecrets,
   ]);
 }

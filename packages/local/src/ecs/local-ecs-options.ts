@@ -25,6 +25,7 @@ const OPTION_KEYS = [
   'services',
   'logDir',
   'baseEnv',
+  'secretsFile',
   'onTaskStateChange',
   'throttling',
   'capacityFailureRate',
@@ -41,6 +42,7 @@ const DEFINITION_KEYS = [
   'memory',
   'architecture',
   'env',
+  'secrets',
   'stopTimeout',
   'command',
   'cwd',
@@ -62,6 +64,12 @@ export function normalizeEcsOptions(options: LocalEcsOptions): NormalizedEcsOpti
   );
   check('logDir', typeof options.logDir === 'string' && options.logDir !== '', 'expected a directory');
   check('baseEnv', isStringRecord(options.baseEnv), 'expected an object of strings');
+  check(
+    'secretsFile',
+    options.secretsFile === undefined ||
+      (typeof options.secretsFile === 'string' && options.secretsFile !== ''),
+    'expected a file path',
+  );
   check('onTaskStateChange', typeof options.onTaskStateChange === 'function', 'expected a function');
   const rate = options.capacityFailureRate ?? 0;
   check('capacityFailureRate', rate >= 0 && rate <= 1, 'expected a probability from 0 to 1');
@@ -135,6 +143,11 @@ function checkDefinition(at: string, definition: LocalTaskDefinition): void {
     'expected x86_64 or arm64',
   );
   check(`${at}.env`, isStringRecord(definition.env), 'expected an object of strings');
+  check(
+    `${at}.secrets`,
+    definition.secrets === undefined || isStringRecord(definition.secrets),
+    'expected an object of environment variable name: secret reference',
+  );
   check(
     `${at}.stopTimeout`,
     Number.isFinite(definition.stopTimeout) &&

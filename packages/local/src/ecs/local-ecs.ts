@@ -32,6 +32,7 @@ export async function startLocalEcs(options: LocalEcsOptions): Promise<LocalEcs>
     endpoint,
     logDir: config.logDir,
     baseEnv: config.baseEnv,
+    ...(config.secretsFile !== undefined ? { secretsFile: config.secretsFile } : {}),
     stepDelayMs: config.stepDelayMs,
     stoppedTaskRetentionMs: config.stoppedTaskRetentionMs,
     timers,

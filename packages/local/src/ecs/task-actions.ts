@@ -119,6 +119,12 @@ export function describeTaskDefinition(context: EcsContext, body: RequestBody): 
           cpu: 0,
           essential: true,
           environment: Object.entries(definition.env).map(([name, value]) => ({ name, value })),
+          // References only, as ECS describes them: the values are read when a task starts.
+          ...(definition.secrets
+            ? {
+                secrets: Object.entries(definition.secrets).map(([name, valueFrom]) => ({ name, valueFrom })),
+              }
+            : {}),
           stopTimeout: definition.stopTimeout,
           portMappings: [],
           mountPoints: [],

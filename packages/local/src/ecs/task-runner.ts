@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import type { TaskStatus } from '@stevedore/core';
+import type { TaskStatus } from '@stevedore/core/job';
 import { LocalRuntimeError } from '../errors';
 import { type SpawnOutcome, signalGroup, spawnContainer } from './container-process';
 import {
@@ -11,6 +11,7 @@ import {
   taskArnOf,
   taskDefinitionArnOf,
 } from './identifiers';
+import { resolveSecrets } from './local-secrets';
 import { taskStateChangeEvent } from './task-events';
 import type { TimerSet } from './timer-set';
 import {
@@ -39,6 +40,8 @@ export interface TaskRunnerOptions {
   endpoint: string;
   logDir: string;
   baseEnv: Readonly<Record<string, string>>;
+  /** Where definitions' secrets are resolved (see local-secrets.ts). */
+  secretsFile?: string;
   stepDelayMs: number;
   stoppedTaskRetentionMs: number;
   /** Shared with the scheduler, so close() clears every timer of the endpoint. */
@@ -237,10 +240,17 @@ export class TaskRunner {
       );
       return undefined;
     }
+    // As ECS does while it pulls: the execution role reads the secrets, and a missing one stops the task.
+    const secrets = await resolveSecrets(def.secrets ?? {}, this.options.secretsFile);
+    if (this.timers.isClosing) return undefined;
+    if (!secrets.ok) {
+      this.failToStart(task, secrets.reason);
+      return undefined;
+    }
     const attempt = spawnContainer({
       argv: def.command,
       ...(def.cwd !== undefined ? { cwd: def.cwd } : {}),
-      env: this.containerEnv(task),
+      env: this.containerEnv(task, secrets.env),
       logFile: task.logFile,
     }).then((outcome) => this.track(task, outcome));
     this.spawning.add(attempt);
@@ -275,8 +285,11 @@ export class TaskRunner {
     return outcome;
   }
 
-  /** The container's environment: nothing is inherited from this process. */
-  private containerEnv(task: TaskRecord): Record<string, string> {
+  /**
+   * The container's environment: nothing is inherited from this process. Secret values go here and
+   * nowhere else: not on the task record, so no response or event can carry them.
+   */
+  private containerEnv(task: TaskRecord, secrets: Readonly<Record<string, string>>): Record<string, string> {
     const { scope, endpoint, baseEnv } = this.options;
     const env: Record<string, string> = {
       AWS_EXECUTION_ENV: 'AWS_ECS_FARGATE',
@@ -286,6 +299,7 @@ export class TaskRunner {
       ...task.definition.env,
     };
     for (const [name, value] of task.overrideEnv) env[name] = value;
+    Object.assign(env, secrets);
     // Injected by the ECS agent, so they win over everything else.
     env.ECS_AGENT_URI = `${endpoint}/api/${task.taskId}`;
     env.ECS_CONTAINER_METADATA_URI_V4 = `${endpoint}/v4/${task.taskId}`;

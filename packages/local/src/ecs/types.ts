@@ -1,5 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
-import type { TaskStatus } from '@stevedore/core';
+import type { TaskStatus } from '@stevedore/core/job';
 
 /*
  * The public shapes of the local ECS endpoint, and the records it keeps per task and per service.
@@ -19,6 +19,11 @@ export interface LocalTaskDefinition {
   architecture: 'x86_64' | 'arm64';
   /** The task definition's environment. */
   env: Record<string, string>;
+  /**
+   * The container's secrets: environment variable name -> reference. Resolved from the endpoint's
+   * `secretsFile` right before the container starts, into its environment only.
+   */
+  secrets?: Record<string, string>;
   /** Seconds between SIGTERM and SIGKILL (ECS default 30, Fargate maximum 120). */
   stopTimeout: number;
   /** argv of the local process standing in for the container; spawned without a shell. */
@@ -45,6 +50,8 @@ export interface LocalEcsOptions {
   logDir: string;
   /** The environment every container gets (PATH, AWS endpoints...); process.env is not inherited. */
   baseEnv: Record<string, string>;
+  /** JSON object of secret reference -> value, where definitions' `secrets` are resolved (see local-secrets.ts). */
+  secretsFile?: string;
   /** Receives each "ECS Task State Change" event, as EventBridge would deliver it. */
   onTaskStateChange: (event: Record<string, unknown>) => void;
   /** ECS's and Fargate's token buckets (default true). */
