@@ -201,3 +201,100 @@ describe.each(INFRA_STAGES)('schedules in several time zones in %s', (stage) => 
     );
   });
 });
+
+describe.each(INFRA_STAGES)('task secrets in %s', (stage) => {
+  const c: InfraCase = { config: 'secrets', stage };
+  const DB = 'arn:aws:secretsmanager:eu-central-1:123456789012:secret:vault/db-AbCdEf';
+  const PARTNER = 'arn:aws:secretsmanager:eu-central-1:123456789012:secret:partner/api-Zx9Yw8';
+  const PARAMETER = (name: string) => `arn:aws:ssm:eu-central-1:123456789012:parameter/vault/${name}`;
+  const KEY = 'arn:aws:kms:eu-central-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+
+  const containerOf = (family: string) => {
+    const definition = ofType(programRun(c), TYPES.taskDefinition).find((d) => d.inputs.family === family);
+    return (JSON.parse(String(definition?.inputs.containerDefinitions)) as Record<string, unknown>[])[0];
+  };
+  /** The statements of a role's inline policy that read secrets, by Sid. */
+  const secretGrants = (role: string) => {
+    const policy = ofType(programRun(c), TYPES.rolePolicy).find((p) => p.inputs.role === role);
+    const { Statement } = JSON.parse(String(policy?.inputs.policy)) as {
+      Statement: { Sid: string; Action: string[]; Resource: string[]; Condition?: unknown }[];
+    };
+    return Object.fromEntries(
+      Statement.filter((s) => s.Action.some((a) => /^(secretsmanager|ssm|kms):/.test(a))).map(
+        ({ Sid, ...rest }) => [Sid, rest],
+      ),
+    );
+  };
+
+  it("names the task's secrets as references in its definition, a parameter name as its ARN", () => {
+    expect(containerOf(`vault-${stage}-ingest`)).toMatchObject({
+      environment: [{ name: 'MODE', value: 'batch' }],
+      secrets: [
+        { name: 'API_KEY', valueFrom: PARAMETER('api-key') },
+        { name: 'DB_PASSWORD', valueFrom: `${DB}:password::` },
+        { name: 'LICENSE', valueFrom: PARAMETER('license') },
+      ],
+    });
+  });
+
+  it('lets the execution role read exactly those, and decrypt only the named key through SSM', () => {
+    expect(secretGrants(`vault-${stage}-ingest-exec`)).toEqual({
+      ReadSecrets: { Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: [DB] },
+      ReadParameters: {
+        Effect: 'Allow',
+        Action: ['ssm:GetParameters'],
+        Resource: [PARAMETER('api-key'), PARAMETER('license')],
+      },
+      DecryptParameters: {
+        Effect: 'Allow',
+        Action: ['kms:Decrypt'],
+        Resource: [KEY],
+        Condition: { StringEquals: { 'kms:ViaService': ['ssm.eu-central-1.amazonaws.com'] } },
+      },
+    });
+  });
+
+  it('gives the pipeline that replaces a secret its own definition and execution role, with the task role', () => {
+    const run = programRun(c);
+    const definition = ofType(run, TYPES.taskDefinition).find(
+      (d) => d.inputs.family === `vault-${stage}-ingest--partner`,
+    );
+    const base = ofType(run, TYPES.taskDefinition).find((d) => d.inputs.family === `vault-${stage}-ingest`);
+    expect(definition?.inputs.taskRoleArn).toBe(base?.inputs.taskRoleArn);
+    expect(definition?.inputs.executionRoleArn).not.toBe(base?.inputs.executionRoleArn);
+    expect(containerOf(`vault-${stage}-ingest--partner`)?.secrets).toEqual([
+      { name: 'API_KEY', valueFrom: PARTNER },
+      { name: 'DB_PASSWORD', valueFrom: `${DB}:password::` },
+      { name: 'LICENSE', valueFrom: PARAMETER('license') },
+    ]);
+    // The replaced parameter is not readable through this role.
+    expect(secretGrants(`vault-${stage}-ingest--partner-exec`)).toMatchObject({
+      ReadSecrets: { Resource: [PARTNER, DB].sort() },
+      ReadParameters: { Resource: [PARAMETER('license')] },
+    });
+    expect(
+      ofType(run, TYPES.taskDefinition)
+        .map((d) => d.inputs.family)
+        .sort(),
+    ).toEqual([
+      `vault-${stage}-ingest`,
+      `vault-${stage}-ingest--partner`,
+      `vault-${stage}-relay`,
+      `vault-${stage}-relay--relay`,
+    ]);
+  });
+
+  it("runs the worker's service from the worker's own definition", () => {
+    const run = programRun(c);
+    const definition = ofType(run, TYPES.taskDefinition).find(
+      (d) => d.inputs.family === `vault-${stage}-relay--relay`,
+    );
+    const [service] = ofType(run, TYPES.service);
+    expect(service?.inputs.taskDefinition).toBe(definition?.state.arn);
+    expect(containerOf(`vault-${stage}-relay`)).not.toHaveProperty('secrets');
+    expect(secretGrants(`vault-${stage}-relay-exec`)).toEqual({});
+    expect(secretGrants(`vault-${stage}-relay--relay-exec`)).toEqual({
+      ReadParameters: { Effect: 'Allow', Action: ['ssm:GetParameters'], Resource: [PARAMETER('smtp')] },
+    });
+  });
+});

@@ -278,6 +278,31 @@ const BREAKAGES: Breakage[] = [
     reports: 'lambda.Function SweeperFunction: index.mjs does not export main',
   },
   {
+    mistake: 'a secret in a container the plan gives none',
+    check: 'task definitions carry exactly the plan secrets',
+    make: (c) => {
+      const definition = resource(c, TYPES.taskDefinition, 'SummarizeDefinition');
+      const [container] = JSON.parse(String(definition.inputs.containerDefinitions)) as Record<
+        string,
+        unknown
+      >[];
+      const secrets = [{ name: 'TOKEN', valueFrom: 'ssm:/not/planned' }];
+      definition.inputs.containerDefinitions = JSON.stringify([{ ...container, secrets }]);
+    },
+    reports: 'ecs.TaskDefinition SummarizeDefinition: secrets are [{"name":"TOKEN"',
+  },
+  {
+    mistake: 'a task definition family the plan does not have',
+    check: 'task definitions carry exactly the plan secrets',
+    make: (c) => {
+      const copy = structuredClone(resource(c, TYPES.taskDefinition, 'ReportDefinition'));
+      copy.name = 'ReportExtraDefinition';
+      copy.inputs.family = 'stevedore-production-report--extra';
+      c.run.resources.push(copy);
+    },
+    reports: 'stevedore-production-report--extra is no task definition of the plan',
+  },
+  {
     mistake: 'a worker service whose desiredCount a deploy resets',
     check: 'worker services as planned, ignoring desiredCount',
     make: (c) => {

@@ -9,6 +9,7 @@ export const INFRA_CONFIGS = {
   'existing-vpc': 'test/infra/configs/existing-vpc.ts',
   'spot-workers': 'test/infra/configs/spot-workers.ts',
   'time-zones': 'test/infra/configs/time-zones.ts',
+  secrets: 'test/infra/configs/secrets.ts',
 } as const;
 
 /** `dev` removes everything with the stage; `production` retains the data (sst.config.ts). */

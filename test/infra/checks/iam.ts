@@ -45,6 +45,12 @@ function expectedRoles(context: CheckContext): ExpectedRole[] {
         policy: t.taskRolePolicy.Statement.length > 0 ? t.taskRolePolicy : undefined,
       },
       { name: t.executionRoleName, trust: ecsTasks, policy: t.executionRolePolicy },
+      // A source that overrides the task's secrets has its own definition and execution role.
+      ...t.variants.map((v) => ({
+        name: v.executionRoleName,
+        trust: ecsTasks,
+        policy: v.executionRolePolicy,
+      })),
     ]),
     ...(plan.schedules.length > 0
       ? [
@@ -126,17 +132,20 @@ export function functionsAndTasksUsePlanRoles(context: CheckContext): string[] {
       problems.push(`${label(fn)}: role is ${field(fn, 'role')}, not the plan's ${spec.roleName}`);
     }
   }
+  // A source's own definition (see TaskSpec.variants) runs as its task's task role and its own execution role.
   for (const task of plan.tasks) {
-    const definition = ofType(run, TYPES.taskDefinition).find((d) => field(d, 'family') === task.family);
-    if (!definition) {
-      problems.push(`task definition ${task.family}: not declared`);
-      continue;
-    }
-    if (field(definition, 'taskRoleArn') !== roleArn(task.taskRoleName)) {
-      problems.push(`${label(definition)}: taskRoleArn is not ${task.taskRoleName}`);
-    }
-    if (field(definition, 'executionRoleArn') !== roleArn(task.executionRoleName)) {
-      problems.push(`${label(definition)}: executionRoleArn is not ${task.executionRoleName}`);
+    for (const spec of [task, ...task.variants]) {
+      const definition = ofType(run, TYPES.taskDefinition).find((d) => field(d, 'family') === spec.family);
+      if (!definition) {
+        problems.push(`task definition ${spec.family}: not declared`);
+        continue;
+      }
+      if (field(definition, 'taskRoleArn') !== roleArn(task.taskRoleName)) {
+        problems.push(`${label(definition)}: taskRoleArn is not ${task.taskRoleName}`);
+      }
+      if (field(definition, 'executionRoleArn') !== roleArn(spec.executionRoleName)) {
+        problems.push(`${label(definition)}: executionRoleArn is not ${spec.executionRoleName}`);
+      }
     }
   }
   return problems;
@@ -197,14 +206,22 @@ const UNSCOPABLE = new Set(['ecr:GetAuthorizationToken']);
 function planNames({ plan }: CheckContext): Record<string, string[]> {
   return {
     dynamodb: [plan.names.table],
-    ecs: [plan.names.cluster, ...plan.tasks.map((t) => t.family), ...plan.workers.map((w) => w.service)],
+    ecs: [
+      plan.names.cluster,
+      ...plan.tasks.flatMap((t) => [t.family, ...t.variants.map((v) => v.family)]),
+      ...plan.workers.map((w) => w.service),
+    ],
     logs: [...plan.tasks.map((t) => t.logGroup), ...plan.functions.map((f) => f.logGroup)],
     s3: plan.buckets,
     sqs: [plan.deadLetterQueue, ...plan.workers.map((w) => w.queue)],
     lambda: plan.functions.map((f) => f.name),
     iam: [
       ...plan.functions.map((f) => f.roleName),
-      ...plan.tasks.flatMap((t) => [t.taskRoleName, t.executionRoleName]),
+      ...plan.tasks.flatMap((t) => [
+        t.taskRoleName,
+        t.executionRoleName,
+        ...t.variants.map((v) => v.executionRoleName),
+      ]),
       plan.schedulerRoleName,
     ],
     events: plan.rules.map((r) => r.name),

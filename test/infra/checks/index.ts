@@ -8,6 +8,7 @@ import {
 } from './iam';
 import { dataRetainedInProduction, workersAsPlanned } from './lifecycle';
 import { environmentsWithinLimit, namesWithinLimits, urnsUnique } from './limits';
+import { taskDefinitionsCarryPlanSecrets } from './secrets';
 import { handlersInBundles, inputsResolved } from './values';
 import {
   asyncFailuresGoToDeadLetters,
@@ -28,6 +29,7 @@ export const CHECKS = {
   'the dead-letter queue accepts exactly the rules': deadLettersAcceptTheRules,
   'roles carry exactly the plan policies': rolesCarryPlanPolicies,
   'functions and tasks run as the plan roles': functionsAndTasksUsePlanRoles,
+  'task definitions carry exactly the plan secrets': taskDefinitionsCarryPlanSecrets,
   'IAM documents are resolved JSON': iamDocumentsResolved,
   'no wildcard on a resource the plan names': noWildcardOnPlanResources,
   'names within AWS limits': namesWithinLimits,
