@@ -243,6 +243,13 @@ export class TaskRunner {
     // As ECS does while it pulls: the execution role reads the secrets, and a missing one stops the task.
     const secrets = await resolveSecrets(def.secrets ?? {}, this.options.secretsFile);
     if (this.timers.isClosing) return undefined;
+    // StopTask while the secrets were read: the task stops as asked, not as a failed start. (A
+    // function, not a comparison, so the check after the spawn below is not narrowed away.)
+    const stopRequested = () => task.desiredStatus === 'STOPPED';
+    if (stopRequested()) {
+      this.finish(task);
+      return undefined;
+    }
     if (!secrets.ok) {
       this.failToStart(task, secrets.reason);
       return undefined;
