@@ -8,6 +8,7 @@ export { EcsScaler } from './ecs/ecs-scaler';
 export { LedgerError, RunTaskError } from './errors';
 export { type LedgerStores, ledgerStores } from './ledger/ledger-stores';
 export { ensureLedgerTable } from './ledger/table';
+export { ObjectHeadError, S3ObjectHeads } from './s3/s3-object-heads';
 export {
   BODY_PREVIEW_CHARS,
   type DeadLetter,

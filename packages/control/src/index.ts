@@ -4,6 +4,24 @@ export { applyEvent, launchJob, launchRequest } from './jobs/job-steps';
 export { jobsForObject } from './jobs/object-jobs';
 export { taskChanged } from './jobs/task-events';
 export { parseOrReject } from './malformed';
+export {
+  type BulkCancelResult,
+  type CancelOutcome,
+  type CancelResult,
+  cancelJob,
+  cancelOpenJobs,
+} from './operations/cancel';
+export { OperationError, type OperationErrorKind } from './operations/operation-errors';
+export { type BulkRetryResult, type RetryResult, retryFailedJobs, retryJob } from './operations/retry';
+export {
+  type ObjectHead,
+  type ObjectHeads,
+  type SubmitObjectRequest,
+  type SubmitResult,
+  type SubmitTaskRequest,
+  submitObject,
+  submitTask,
+} from './operations/submit';
 export { type FireOutcome, fireSchedule } from './schedules/fire-schedule';
 export { MISSED_GRACE_MS, recordMissedRuns } from './schedules/missed-runs';
 export { type SweepOptions, type SweepReport, sweep } from './sweep/sweep';

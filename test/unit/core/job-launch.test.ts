@@ -284,7 +284,12 @@ describe('cancel', () => {
       finishedAt: NOW.toISOString(),
     });
     expect(next).not.toHaveProperty('notBefore');
-    expect(effects).toEqual([{ type: 'JobFinished', jobId: JOB_ID, source: SOURCE, state: 'CANCELLED' }]);
+    // Its attempt's slot goes back, if its launch had taken one (releasing a slot not held does nothing).
+    expect(effects).toEqual([
+      { type: 'ReleaseSlot', source: SOURCE, holder: slotHolder(JOB_ID, 1) },
+      { type: 'LaunchWaiting', source: SOURCE },
+      { type: 'JobFinished', jobId: JOB_ID, source: SOURCE, state: 'CANCELLED' },
+    ]);
   });
 
   it('does not cancel a job with a task: that one is stopped with StopTask instead', () => {

@@ -80,6 +80,7 @@ export function patchToUpdate(
   if (guard.versionBelow !== undefined) {
     conditions.push(`${x.name('taskVersion')} < ${x.value(guard.versionBelow)}`);
   }
+  if (guard.notCancelled) conditions.push(`attribute_not_exists(${x.name('cancelRequested')})`);
 
   const sets: string[] = [];
   const removes: string[] = [];

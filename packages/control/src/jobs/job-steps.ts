@@ -7,6 +7,7 @@ import {
   type Job,
   type JobEffect,
   type JobEvent,
+  refusedForCancel,
   STOP_REASONS,
   slotHolder,
 } from '@stevedore/core/job';
@@ -41,6 +42,14 @@ export async function applyEvent(
   });
   if (!decision) return { decision, result: { applied: false } };
   const result = await deps.jobs.applyPatch(jobId, decision.patch);
+  const current = result.applied ? undefined : result.current;
+  if (current?.cancelRequested !== undefined && refusedForCancel(decision.patch, current)) {
+    // The attempt of a job marked for cancel ended on its own: it ends CANCELLED, never retried.
+    const task = event.type === 'task' ? { task: event.task } : {};
+    const attempt = decision.patch.guard.attempt;
+    const reason = current.cancelRequested;
+    return applyEvent(deps, jobId, found, { type: 'cancel-ended', attempt, reason, ...task });
+  }
   if (result.applied) {
     const { job } = result;
     deps.logger.info('transition', {
@@ -80,7 +89,9 @@ export function launchRequest(deps: HandlerDeps, job: Job, source: JobSource): L
  * caller is retried, and the retry reuses the attempt's clientToken, so no second task starts.
  */
 export async function launchJob(deps: HandlerDeps, job: Job): Promise<LaunchOutcome> {
-  if (job.state !== 'SUBMITTED' || job.taskArn !== undefined) return 'not-launchable';
+  if (job.state !== 'SUBMITTED' || job.taskArn !== undefined || job.cancelRequested !== undefined) {
+    return 'not-launchable';
+  }
   if (job.notBefore && new Date(job.notBefore) > deps.clock.now()) return 'not-due';
   const found = deps.app.source(job.source);
   if (!found) {
@@ -133,8 +144,10 @@ export async function launchJob(deps: HandlerDeps, job: Job): Promise<LaunchOutc
   // The task's own events got there first: launched all the same.
   if (current && !isTerminal(current.state) && current.taskArn === taskArn) return 'launched';
   if (current && isTerminal(current.state) && current.taskArn === undefined) {
-    // The job was cancelled while RunTask ran: stop the task nobody will follow.
+    // The job was cancelled while RunTask ran: stop the task nobody will follow, and give back
+    // the slot this attempt took (the cancel may have released it before it was taken).
     await deps.launcher.stopTask(taskArn, STOP_REASONS.cancel);
+    await runEffects(deps, [{ type: 'ReleaseSlot', source: job.source, holder }]);
   }
   // Otherwise `job` was a stale copy: the attempt had been launched (same clientToken, same task) and has moved on.
   return 'stale';

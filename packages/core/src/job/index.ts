@@ -1,5 +1,17 @@
 export { attemptCost, DEFAULT_PRICES, priceTable, type UsageFacts } from './cost';
-export { type AttemptRecord, isJobState, isTerminal, JOB_STATES, type Job, jobCost, newJob } from './job';
+export {
+  type AttemptRecord,
+  isJobState,
+  isTerminal,
+  JOB_STATES,
+  type Job,
+  type JobState,
+  jobCost,
+  newJob,
+  OPEN_STATES,
+  TERMINAL_STATES,
+  type TerminalState,
+} from './job';
 export { isJobId, manualJobId, s3JobId, scheduledJobId, sourceOfJobId } from './job-id';
 export {
   applyPatch,
@@ -13,6 +25,7 @@ export {
   type LaunchFailure,
   MAX_LAUNCH_REFUSALS,
   parseSlotHolder,
+  refusedForCancel,
   slotHolder,
   transition,
 } from './job-transition';

@@ -47,7 +47,19 @@ export type JobEvent =
   /** ECS no longer knows the attempt's task (its events were lost and it aged out). */
   | { type: 'task-missing'; attempt: number; taskArn: string }
   /** Cancel a job that has no task yet. Jobs with a task are stopped instead (see `stopEffect`). */
-  | { type: 'cancel'; attempt: number; reason: string };
+  | { type: 'cancel'; attempt: number; reason: string }
+  /**
+   * An operator asked to cancel a job whose attempt has a task (in `state`): the mark makes every
+   * failed end of the attempt refuse to retry (see `JobGuard.notCancelled`), whatever lands first.
+   */
+  | { type: 'cancel-requested'; attempt: number; state: 'STARTING' | 'RUNNING'; reason: string }
+  /**
+   * The attempt of a job marked for cancel ended (its STOPPED `task`, or its task is gone): the job
+   * ends CANCELLED, whatever the task's own outcome would have been.
+   */
+  | { type: 'cancel-ended'; attempt: number; reason: string; task?: TaskSnapshot }
+  /** A terminal job was retried as job `by` (the old job keeps its history and gains the link). */
+  | { type: 'retried'; attempt: number; state: TerminalState; by: string };
 
 /** Which jobs accept a patch. */
 export interface JobGuard {
@@ -59,6 +71,8 @@ export interface JobGuard {
   readonly noTask?: boolean;
   /** The job's taskVersion is lower than this. */
   readonly versionBelow?: number;
+  /** The job is not marked for cancel: set on every patch that would retry or fail an attempt. */
+  readonly notCancelled?: boolean;
 }
 
 type PatchableField =
@@ -71,6 +85,8 @@ type PatchableField =
   | 'taskVersion'
   | 'reason'
   | 'finishedAt'
+  | 'cancelRequested'
+  | 'retriedBy'
   | 'updatedAt';
 export type RemovableField = 'notBefore' | 'taskArn' | 'taskStatus' | 'reason' | 'finishedAt';
 
@@ -172,7 +188,17 @@ export function guardAccepts(guard: JobGuard, job: Job): boolean {
   if (guard.noTask && job.taskArn !== undefined) return false;
   if (guard.taskArn !== undefined && job.taskArn !== undefined && job.taskArn !== guard.taskArn) return false;
   if (guard.versionBelow !== undefined && !(job.taskVersion < guard.versionBelow)) return false;
+  if (guard.notCancelled && job.cancelRequested !== undefined) return false;
   return true;
+}
+
+/**
+ * True when `patch` was refused only because the job is marked for cancel: its attempt ended on its
+ * own (a failure that would retry or fail the job), and the caller must apply `cancel-ended` instead.
+ */
+export function refusedForCancel(patch: JobPatch, current: Job): boolean {
+  if (!patch.guard.notCancelled || current.cancelRequested === undefined) return false;
+  return guardAccepts({ ...patch.guard, notCancelled: false }, current);
 }
 
 /**
@@ -213,16 +239,57 @@ export function decide(context: DecideContext): Decision | undefined {
         guard: { attempt: event.attempt, states: OPEN_STATES, taskArn: event.taskArn },
       });
     case 'cancel':
+      // A waiting job holds no slot, unless its launch is under way: give back only what it holds.
       return finish(context, {
         state: 'CANCELLED',
         reason: event.reason,
         guard: { attempt: event.attempt, states: ['SUBMITTED'], noTask: true },
-        effects: [],
+        effects: [
+          { type: 'ReleaseSlot', source: context.source, holder: slotHolder(context.jobId, event.attempt) },
+          { type: 'LaunchWaiting', source: context.source },
+        ],
       });
+    case 'cancel-requested':
+      return {
+        patch: {
+          guard: { attempt: event.attempt, states: [event.state] },
+          set: { state: event.state, cancelRequested: event.reason, updatedAt: at },
+          remove: [],
+          history: {
+            at,
+            state: event.state,
+            attempt: event.attempt,
+            reason: `cancel requested: ${event.reason}`,
+          },
+        },
+        effects: [],
+      };
+    case 'cancel-ended': {
+      const cancelled: TaskOutcome = { kind: 'cancelled', reason: event.reason };
+      if (event.task) return decideTask(context, event.task, cancelled);
+      return endAttempt(context, {
+        outcome: cancelled,
+        guard: { attempt: event.attempt, states: OPEN_STATES },
+      });
+    }
+    case 'retried':
+      return {
+        patch: {
+          guard: { attempt: event.attempt, states: [event.state] },
+          set: { state: event.state, retriedBy: event.by, updatedAt: at },
+          remove: [],
+          history: { at, state: event.state, attempt: event.attempt, reason: `retried as ${event.by}` },
+        },
+        effects: [],
+      };
   }
 }
 
-function decideTask(context: DecideContext, task: TaskSnapshot): Decision | undefined {
+function decideTask(
+  context: DecideContext,
+  task: TaskSnapshot,
+  override?: TaskOutcome,
+): Decision | undefined {
   const { jobId, now, policy } = context;
   const attempt = attemptOf(task);
   if (attempt === undefined) return undefined;
@@ -252,7 +319,8 @@ function decideTask(context: DecideContext, task: TaskSnapshot): Decision | unde
   }
   // The attempt ends as any attempt does; the STOPPED snapshot adds the attempt's record, the task to
   // the history, and the task to the job unless the job goes back to SUBMITTED to retry without one.
-  const ended = endAttempt(context, { outcome: taskOutcome(task, policy.essentialContainers), guard });
+  const outcome = override ?? taskOutcome(task, policy.essentialContainers);
+  const ended = endAttempt(context, { outcome, guard });
   const { set, history } = ended.patch;
   return {
     patch: {
@@ -272,7 +340,8 @@ interface AttemptEnd {
 }
 
 /** An attempt is over: the job ends, or goes back to SUBMITTED for the next attempt. */
-function endAttempt(context: DecideContext, { outcome, guard }: AttemptEnd): Decision {
+function endAttempt(context: DecideContext, { outcome, guard: given }: AttemptEnd): Decision {
+  let guard = given;
   const { jobId, source, now, policy } = context;
   const { attempt } = guard;
   const at = now.toISOString();
@@ -281,6 +350,8 @@ function endAttempt(context: DecideContext, { outcome, guard }: AttemptEnd): Dec
     { type: 'LaunchWaiting', source },
   ];
   if (outcome.kind === 'failed') {
+    // A job marked for cancel neither retries nor fails: the caller ends it CANCELLED instead.
+    guard = { ...guard, notCancelled: true };
     const retry = decideRetry(policy.retry, outcome.facts, attempt);
     if (retry.action === 'RETRY') {
       const delay = backoffSeconds(policy.retry.backoff, attempt, stableRandom(`${jobId}:${attempt}`));

@@ -112,6 +112,12 @@ export interface Job {
   /** Why the job is where it is: the last failure, or the final reason. */
   reason?: string;
   finishedAt?: string;
+  /** An operator asked to cancel the job (the reason): its current attempt is its last. */
+  cancelRequested?: string;
+  /** The job this one retries (a new job with the same input). */
+  retryOf?: string;
+  /** The job that retries this one. */
+  retriedBy?: string;
   attempts: Record<string, AttemptRecord>;
   history: HistoryEntry[];
 }
