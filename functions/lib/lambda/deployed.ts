@@ -2,6 +2,7 @@ import middy from '@middy/core';
 import { createDeps, type WorkerAdapters } from '@stevedore/aws';
 import type { Handler, HandlerDeps } from '@stevedore/control';
 import { parseConfig, resourceNames } from '@stevedore/core/config';
+import type { JobEventPublisher } from '@stevedore/core/ports';
 import { jsonLogger } from './json-logger';
 
 /*
@@ -21,8 +22,16 @@ function list(name: string): string[] {
   return (process.env[name] ?? '').split(',').filter(Boolean);
 }
 
+/** Adapters only some functions carry (so the others' bundles leave their SDK clients out). */
+export interface OptionalAdapters {
+  jobEvents?: JobEventPublisher;
+}
+
 /** Dependencies on AWS, from the environment; `workers` only for the functions that scale workers. */
-export async function awsDeps(workers?: (cluster: string) => WorkerAdapters): Promise<HandlerDeps> {
+export async function awsDeps(
+  workers?: (cluster: string) => WorkerAdapters,
+  adapters?: () => OptionalAdapters,
+): Promise<HandlerDeps> {
   const { default: raw } = await import('../../../stevedore.config');
   const config = parseConfig(raw);
   const names = resourceNames(config.app, required('STEVEDORE_STAGE'));
@@ -43,6 +52,7 @@ export async function awsDeps(workers?: (cluster: string) => WorkerAdapters): Pr
         }
       : {}),
     ...(workers ? { workers: workers(cluster) } : {}),
+    ...adapters?.(),
     logger: jsonLogger({ function: process.env.AWS_LAMBDA_FUNCTION_NAME }),
   });
 }
@@ -51,10 +61,11 @@ export async function awsDeps(workers?: (cluster: string) => WorkerAdapters): Pr
 export function deployed(
   factory: (deps: HandlerDeps) => Handler,
   workers?: (cluster: string) => WorkerAdapters,
+  adapters?: () => OptionalAdapters,
 ) {
   let ready: Promise<Handler> | undefined;
   return middy(async (event: unknown) => {
-    ready ??= awsDeps(workers).then(factory);
+    ready ??= awsDeps(workers, adapters).then(factory);
     try {
       await (await ready)(event);
     } catch (error) {

@@ -2,7 +2,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { ECSClient } from '@aws-sdk/client-ecs';
 import { compileApp, type HandlerDeps } from '@stevedore/control';
 import type { Config, ResourceNames } from '@stevedore/core/config';
-import type { Clock, Logger, QueueGauge, ServiceScaler } from '@stevedore/core/ports';
+import type { Clock, JobEventPublisher, Logger, QueueGauge, ServiceScaler } from '@stevedore/core/ports';
 import { systemClock } from './clock';
 import { EcsLauncher, type NetworkSettings } from './ecs/ecs-launcher';
 import { ledgerStores } from './ledger/ledger-stores';
@@ -37,6 +37,11 @@ export interface CreateDepsOptions {
    * out, so their bundles carry no SQS client; a use case that reaches for them then fails loudly.
    */
   workers?: WorkerAdapters;
+  /**
+   * Where job events go: an `EventBridgeJobEvents` for the job-events function, the local bus under
+   * `stevedore dev`. Left out elsewhere, so the other bundles carry no EventBridge client.
+   */
+  jobEvents?: JobEventPublisher;
 }
 
 /** Builds what every use case works with, once per process. */
@@ -59,6 +64,7 @@ export function createDeps(options: CreateDepsOptions): HandlerDeps {
     ...ledger,
     launcher,
     ...(options.workers ?? NO_WORKERS),
+    jobEvents: options.jobEvents ?? NO_JOB_EVENTS,
     clock,
     logger: options.logger,
   };
@@ -68,4 +74,7 @@ const refuse = () => Promise.reject(new Error('this entry point does not scale w
 const NO_WORKERS: WorkerAdapters = {
   gauge: { depth: refuse },
   scaler: { describeService: refuse, serviceTasks: refuse, protectedTasks: refuse, setDesiredCount: refuse },
+};
+const NO_JOB_EVENTS: JobEventPublisher = {
+  publish: () => Promise.reject(new Error('this entry point does not publish job events')),
 };

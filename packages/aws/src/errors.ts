@@ -50,3 +50,8 @@ export class EcsError extends StevedoreAwsError {
     this.operation = operation;
   }
 }
+
+/** Job events could not all be published (PutEvents failed, or refused entries after its retries). */
+export class JobEventsError extends StevedoreAwsError {
+  override name = 'JobEventsError';
+}

@@ -1,6 +1,7 @@
 import { ConfigError } from '@stevedore/core/errors';
 import { LocalRuntimeError } from '@stevedore/local';
 import { DEV_USAGE, dev } from './commands/dev';
+import { EVENTS_USAGE, events } from './commands/events';
 import { IAM_USAGE, iam } from './commands/iam';
 import { JOBS_USAGE, jobs } from './commands/jobs';
 import { LOGS_USAGE, logs } from './commands/logs';
@@ -19,6 +20,8 @@ ${JOBS_USAGE}
 
 ${LOGS_USAGE}
 
+${EVENTS_USAGE}
+
 ${WORKERS_USAGE}
 
 ${SCHEDULES_USAGE}
@@ -30,6 +33,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   validate,
   jobs,
   logs,
+  events,
   workers,
   schedules,
   iam,

@@ -1,5 +1,6 @@
 import type {
   Clock,
+  JobEventPublisher,
   JobStore,
   Logger,
   QueueGauge,
@@ -26,6 +27,8 @@ export interface HandlerDeps {
   launcher: TaskLauncher;
   gauge: QueueGauge;
   scaler: ServiceScaler;
+  /** Where job events go (EventBridge, or the local bus): only the job-events use case publishes. */
+  jobEvents: JobEventPublisher;
   clock: Clock;
   logger: Logger;
 }

@@ -26,3 +26,4 @@ export { type FireOutcome, fireSchedule } from './schedules/fire-schedule';
 export { MISSED_GRACE_MS, recordMissedRuns } from './schedules/missed-runs';
 export { type SweepOptions, type SweepReport, sweep } from './sweep/sweep';
 export { alarmChanged, scaleAll, scaleWorker } from './workers/scale-worker';
+export { type JobWrite, publishJobEvents } from './events/job-events';

@@ -8,7 +8,7 @@ import { createDeps, createWorkerAdapters, ensureLedgerTable } from '@stevedore/
 import type { HandlerDeps, HandlerFactory } from '@stevedore/control';
 import { type Config, LOCAL_STAGE, type ResourceNames, resourceNames } from '@stevedore/core/config';
 import { eventRoutes, type HandlerName, periodicRoutes } from '@stevedore/core/events';
-import type { Logger } from '@stevedore/core/ports';
+import type { JobEventPublisher, Logger } from '@stevedore/core/ports';
 import { startAlarmEvaluator } from './alarm-evaluator';
 import { type BusTarget, EventBus } from './bus/event-bus';
 import { containerEnv, taskDefinitions, workerServices } from './dev-tasks';
@@ -16,6 +16,8 @@ import { type RunningDynamoDbLocal, startDynamoDbLocal } from './dynamodb-local'
 import { type LocalEcs, startLocalEcs } from './ecs';
 import type { Faults } from './faults';
 import { NO_FAULTS } from './faults';
+import { startJobEventStream } from './job-events/job-event-stream';
+import { JOB_EVENTS_FILE, LocalJobEvents } from './job-events/local-job-events';
 import { LOCAL_ACCOUNT, LOCAL_CREDENTIALS, LOCAL_REGION } from './local-account';
 import { type ScheduleClock, startLocalScheduler } from './local-scheduler';
 import { type OnStop, type StartStep, StartSteps } from './start-steps';
@@ -96,9 +98,27 @@ export async function startDevRuntime(options: DevRuntimeOptions): Promise<DevRu
     const ecs = await steps.run('ECS', (onStop) => startEcs(setup, { dynamo, storage }, publish, onStop));
     const clients = createClients({ dynamo, storage, ecs }, steps.onStop);
     await steps.run('tables', () => ensureLedgerTable(clients.dynamodb, setup.names.table));
-    const deps = localDeps(setup, clients, storage.queueUrls);
+    // Job events go on the bus once it is up, and to events.jsonl (see startJobEventStream).
+    const jobEvents = new LocalJobEvents({
+      file: join(setup.stateDir, JOB_EVENTS_FILE),
+      publish,
+      print: (line) => setup.logger.info(line),
+    });
+    const deps = localDeps(setup, clients, storage.queueUrls, jobEvents);
     const bus = await steps.run('handlers', (onStop) => startBus(setup, deps, ecs.clusterArn, onStop));
     connected = bus;
+    await steps.run('job events', (onStop) =>
+      startJobEventStream(
+        {
+          endpoint: dynamo.endpoint,
+          dynamodb: clients.dynamodb,
+          table: setup.names.table,
+          stateDir: setup.stateDir,
+          deps,
+        },
+        onStop,
+      ),
+    );
     const clock = await steps.run('timers', (onStop) => startTimers(setup, bus, deps, storage, onStop));
     const running = { dynamo, storage, ecs, scheduleClock: clock };
     const endpoints = await steps.run('endpoints.json', (onStop) => writeEndpoints(setup, running, onStop));
@@ -226,7 +246,12 @@ function createClients(
 }
 
 /** The handlers' dependencies, from the one composition root every entry point uses, on the local clients. */
-function localDeps(setup: DevSetup, clients: LocalClients, queueUrls: Record<string, string>): HandlerDeps {
+function localDeps(
+  setup: DevSetup,
+  clients: LocalClients,
+  queueUrls: Record<string, string>,
+  jobEvents: JobEventPublisher,
+): HandlerDeps {
   const { config, names, logger } = setup;
   return createDeps({
     config,
@@ -237,6 +262,7 @@ function localDeps(setup: DevSetup, clients: LocalClients, queueUrls: Record<str
       clients: { sqs: clients.sqs, ecs: clients.ecs },
       queueUrls,
     }),
+    jobEvents,
     logger,
   });
 }

@@ -27,3 +27,5 @@ export {
 export { type StartStep, StartSteps } from './start-steps';
 export { type LocalS3Sqs, startLocalS3Sqs } from './storage';
 export { type LocalQueue, workerQueues } from './worker-queues';
+export { JOB_EVENTS_POSITION_FILE, startJobEventStream } from './job-events/job-event-stream';
+export { JOB_EVENTS_FILE } from './job-events/local-job-events';

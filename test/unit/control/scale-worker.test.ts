@@ -78,6 +78,7 @@ function world(lastDecision?: DecisionRecord) {
     slots: untouched('slots'),
     schedules: untouched('schedules'),
     launcher: untouched('launcher'),
+    jobEvents: untouched('jobEvents'),
   };
   const alarm = app.workers[0]?.alarm ?? '';
   /** At `seconds` after T0, with `visible` messages, the tick or the depth alarm runs the scale step. */

@@ -12,3 +12,4 @@ export {
 export { eventRoutes, HANDLER_NAMES, type HandlerName, handlersOf, periodicRoutes } from './routes';
 export { parseObjectCreated } from './s3-object-created';
 export { parseScheduledEvent, parseScheduleFired, scheduleTargetInput } from './scheduled';
+export { type LedgerStreamRecord, parseLedgerStream } from './ledger-stream';

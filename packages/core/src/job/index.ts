@@ -58,7 +58,9 @@ export {
   JOB_EVENT_DETAIL_TYPE,
   JOB_EVENT_SOURCE,
   type JobChange,
+  type JobEventEnvelope,
   type JobStateChange,
+  jobEventEnvelope,
   jobEventOf,
   jobEventPattern,
 } from './job-event';

@@ -151,3 +151,34 @@ export function jobEventPattern(filter: { states?: readonly JobState[]; sources?
     ...(Object.keys(detail).length > 0 ? { detail } : {}),
   };
 }
+
+/** An event as EventBridge delivers it to a rule's target (and as `stevedore dev` writes events.jsonl). */
+export interface JobEventEnvelope {
+  version: '0';
+  id: string;
+  'detail-type': typeof JOB_EVENT_DETAIL_TYPE;
+  source: typeof JOB_EVENT_SOURCE;
+  account: string;
+  time: string;
+  region: string;
+  resources: string[];
+  detail: JobStateChange;
+}
+
+/** Wraps a job event in EventBridge's envelope; `time` is the transition's, to the second as EventBridge keeps it. */
+export function jobEventEnvelope(
+  detail: JobStateChange,
+  context: { id: string; account: string; region: string },
+): JobEventEnvelope {
+  return {
+    version: '0',
+    id: context.id,
+    'detail-type': JOB_EVENT_DETAIL_TYPE,
+    source: JOB_EVENT_SOURCE,
+    account: context.account,
+    time: `${detail.at.slice(0, 19)}Z`,
+    region: context.region,
+    resources: [],
+    detail,
+  };
+}
