@@ -6,13 +6,20 @@ export { taskChanged } from './jobs/task-events';
 export { parseOrReject } from './malformed';
 export {
   type BulkCancelResult,
+  type CancelOptions,
   type CancelOutcome,
   type CancelResult,
   cancelJob,
   cancelOpenJobs,
 } from './operations/cancel';
 export { OperationError, type OperationErrorKind } from './operations/operation-errors';
-export { type BulkRetryResult, type RetryResult, retryFailedJobs, retryJob } from './operations/retry';
+export {
+  type BulkRetryResult,
+  type RetryOptions,
+  type RetryResult,
+  retryFailedJobs,
+  retryJob,
+} from './operations/retry';
 export {
   type ObjectHead,
   type ObjectHeads,

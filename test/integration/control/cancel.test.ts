@@ -47,6 +47,21 @@ describe('cancel a waiting job', () => {
   });
 });
 
+describe('cancel where RunTask cannot be called (the CLI on a stage: launch false)', () => {
+  it('launches nothing: the job waiting for the capped pipeline is left to the sweeper', async () => {
+    const { deps } = await world.harness(CONFIG);
+    const first = await submit(deps, 'held');
+    const second = await submit(deps, 'held');
+    const launcher = { ...deps.launcher, runTask: () => Promise.reject(new Error('no RunTask here')) };
+
+    const result = await cancelJob({ ...deps, launcher }, first.jobId, { launch: false });
+
+    expect(result.outcome).toBe('cancelled');
+    expect(await jobOf(deps, second.jobId)).toMatchObject({ state: 'SUBMITTED' });
+    await cancelJob(deps, second.jobId);
+  });
+});
+
 describe('cancel a running job', () => {
   it('stops its task, ends CANCELLED when the task stops, with no further attempt, and frees its slot', async () => {
     const { deps, handler } = await world.harness(CONFIG);

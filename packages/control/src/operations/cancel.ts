@@ -33,11 +33,20 @@ const STOP_REASON_MAX = 255;
 /** Writes that lose a race are retried on the job they lost to, this many times at most. */
 const MAX_TRIES = 5;
 
+export interface CancelOptions {
+  reason?: string;
+  /**
+   * Launch the job that takes a freed slot now (default). False leaves it to the sweeper: for callers
+   * that cannot make RunTask's network settings (the CLI on a stage).
+   */
+  launch?: boolean;
+}
+
 /** Cancels one job; a terminal job is an OperationError naming its state. */
 export async function cancelJob(
   deps: HandlerDeps,
   jobId: string,
-  options: { reason?: string } = {},
+  options: CancelOptions = {},
 ): Promise<CancelResult> {
   let job = await requireJob(deps, jobId);
   if (isTerminal(job.state)) {
@@ -62,7 +71,11 @@ export async function cancelJob(
         reason,
       });
       if (result.applied) {
-        if (decision) await runEffects(deps, decision.effects);
+        const effects = decision?.effects ?? [];
+        await runEffects(
+          deps,
+          options.launch === false ? effects.filter((e) => e.type !== 'LaunchWaiting') : effects,
+        );
         return { outcome: 'cancelled', job: result.job };
       }
       job = result.current ?? (await requireJob(deps, jobId));
@@ -98,7 +111,7 @@ export interface BulkCancelResult {
 export async function cancelOpenJobs(
   deps: HandlerDeps,
   sourceName: string,
-  options: { reason?: string; kind?: 'pipeline' | 'schedule' } = {},
+  options: CancelOptions & { kind?: 'pipeline' | 'schedule' } = {},
 ): Promise<BulkCancelResult[]> {
   const { source } = requireSource(deps, sourceName, options.kind);
   // Collect first: cancelling moves jobs out of the open index being paged through.
@@ -112,7 +125,8 @@ export async function cancelOpenJobs(
   const results: BulkCancelResult[] = [];
   for (const jobId of jobIds) {
     try {
-      const { outcome, job } = await cancelJob(deps, jobId, options.reason ? { reason: options.reason } : {});
+      const { kind: _kind, ...cancel } = options;
+      const { outcome, job } = await cancelJob(deps, jobId, cancel);
       results.push({ jobId, outcome, state: job.state });
     } catch (error) {
       // It ended between the listing and its cancel: that is a lost race, reported as such.

@@ -21,8 +21,20 @@ export interface RetryResult {
   launch?: LaunchOutcome;
 }
 
+export interface RetryOptions {
+  /**
+   * Launch the new job now (default). False leaves it SUBMITTED for the sweeper, which launches due
+   * jobs within a minute: for callers that cannot make RunTask's network settings (the CLI on a stage).
+   */
+  launch?: boolean;
+}
+
 /** Retries one FAILED, TIMED_OUT or CANCELLED job as a new job. */
-export async function retryJob(deps: HandlerDeps, jobId: string): Promise<RetryResult> {
+export async function retryJob(
+  deps: HandlerDeps,
+  jobId: string,
+  options: RetryOptions = {},
+): Promise<RetryResult> {
   const old = await requireJob(deps, jobId);
   const state = old.state;
   if (!isTerminal(state) || !RETRYABLE.includes(state)) {
@@ -55,7 +67,7 @@ export async function retryJob(deps: HandlerDeps, jobId: string): Promise<RetryR
     // Refused only if another retry linked it first: the same derived id, so the same link.
     await applyEvent(deps, old.jobId, found, { type: 'retried', attempt: old.attempt, state, by: retryId });
   }
-  if (!created) return { job, created };
+  if (!created || options.launch === false) return { job, created };
   const launch = await launchJob(deps, job);
   return { job: (await deps.jobs.getJob(job.jobId)) ?? job, created, launch };
 }
@@ -74,7 +86,7 @@ export async function retryFailedJobs(
   deps: HandlerDeps,
   sourceName: string,
   since: Date,
-  options: { kind?: 'pipeline' | 'schedule' } = {},
+  options: RetryOptions & { kind?: 'pipeline' | 'schedule' } = {},
 ): Promise<BulkRetryResult[]> {
   const { source } = requireSource(deps, sourceName, options.kind);
   const failed: string[] = [];
@@ -93,7 +105,7 @@ export async function retryFailedJobs(
   } while (cursor && pages < MAX_PAGES);
   const results: BulkRetryResult[] = [];
   for (const jobId of failed.reverse()) {
-    const { job, created } = await retryJob(deps, jobId);
+    const { job, created } = await retryJob(deps, jobId, options.launch === false ? { launch: false } : {});
     results.push({ jobId, retriedAs: job.jobId, created });
   }
   return results;

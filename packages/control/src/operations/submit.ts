@@ -42,6 +42,8 @@ export interface SubmitObjectRequest {
   key: string;
   /** A new job even if this object version has one from a submission already. */
   again?: boolean;
+  /** Launch now (default); false leaves it to the sweeper (see RetryOptions.launch). */
+  launch?: boolean;
 }
 
 /** Submits a pipeline's job for an object that is in its bucket now (its current version). */
@@ -74,7 +76,7 @@ export async function submitObject(
   const jobId = request.again
     ? manualJobId(found.source.name)
     : derivedJobId(found.source.name, ['submit', request.bucket, request.key, version]);
-  return createAndLaunch(deps, found, jobId, objectInput(object));
+  return createAndLaunch(deps, found, jobId, objectInput(object), request.launch !== false);
 }
 
 export interface SubmitTaskRequest {
@@ -82,6 +84,8 @@ export interface SubmitTaskRequest {
   /** Environment override: what the task gets besides its source's env. */
   env?: Record<string, string>;
   again?: boolean;
+  /** Launch now (default); false leaves it to the sweeper (see RetryOptions.launch). */
+  launch?: boolean;
 }
 
 /** Environment names a task may be given (and not Stevedore's own). */
@@ -118,7 +122,7 @@ export async function submitTask(deps: HandlerDeps, request: SubmitTaskRequest):
   const jobId = request.again
     ? manualJobId(found.source.name, () => randomBytes(10))
     : derivedJobId(found.source.name, ['task', request.task, ...sorted.flat()]);
-  return createAndLaunch(deps, found, jobId, Object.fromEntries(sorted), 'manual');
+  return createAndLaunch(deps, found, jobId, Object.fromEntries(sorted), request.launch !== false, 'manual');
 }
 
 async function createAndLaunch(
@@ -126,6 +130,7 @@ async function createAndLaunch(
   found: SourcePolicy,
   jobId: string,
   input: Record<string, string>,
+  launchNow: boolean,
   kind: Job['kind'] = found.source.kind,
 ): Promise<SubmitResult> {
   const { source } = found;
@@ -142,7 +147,7 @@ async function createAndLaunch(
     deps.clock.now(),
   );
   const { created, job } = await deps.jobs.createJob(fresh);
-  if (!created) return { job, created };
+  if (!created || !launchNow) return { job, created };
   // Over the concurrency cap it waits SUBMITTED; a refusal is recorded on the job: both are reported.
   const launch = await launchJob(deps, job);
   return { job: (await deps.jobs.getJob(jobId)) ?? job, created, launch };
