@@ -2,7 +2,14 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { ECSClient } from '@aws-sdk/client-ecs';
 import { compileApp, type HandlerDeps } from '@stevedore/control';
 import type { Config, ResourceNames } from '@stevedore/core/config';
-import type { Clock, JobEventPublisher, Logger, QueueGauge, ServiceScaler } from '@stevedore/core/ports';
+import type {
+  Clock,
+  JobEventPublisher,
+  Logger,
+  ObjectLister,
+  QueueGauge,
+  ServiceScaler,
+} from '@stevedore/core/ports';
 import { systemClock } from './clock';
 import { EcsLauncher, type NetworkSettings } from './ecs/ecs-launcher';
 import { ledgerStores } from './ledger/ledger-stores';
@@ -42,6 +49,11 @@ export interface CreateDepsOptions {
    * `stevedore dev`. Left out elsewhere, so the other bundles carry no EventBridge client.
    */
   jobEvents?: JobEventPublisher;
+  /**
+   * Lists buckets for backfill (an `S3ObjectLister`). Left out by the functions, so their bundles carry
+   * no S3 client; a use case that reaches for it then fails loudly.
+   */
+  objects?: ObjectLister;
 }
 
 /** Builds what every use case works with, once per process. */
@@ -65,6 +77,7 @@ export function createDeps(options: CreateDepsOptions): HandlerDeps {
     launcher,
     ...(options.workers ?? NO_WORKERS),
     jobEvents: options.jobEvents ?? NO_JOB_EVENTS,
+    objects: options.objects ?? NO_OBJECTS,
     clock,
     logger: options.logger,
   };
@@ -77,4 +90,7 @@ const NO_WORKERS: WorkerAdapters = {
 };
 const NO_JOB_EVENTS: JobEventPublisher = {
   publish: () => Promise.reject(new Error('this entry point does not publish job events')),
+};
+const NO_OBJECTS: ObjectLister = {
+  listObjects: () => Promise.reject(new Error('this entry point does not list buckets')),
 };

@@ -3,6 +3,7 @@ import type {
   JobEventPublisher,
   JobStore,
   Logger,
+  ObjectLister,
   QueueGauge,
   ScalingStore,
   ScheduleStore,
@@ -29,6 +30,8 @@ export interface HandlerDeps {
   scaler: ServiceScaler;
   /** Where job events go (EventBridge, or the local bus): only the job-events use case publishes. */
   jobEvents: JobEventPublisher;
+  /** A bucket's objects, for backfill (only the CLI and the console list; Lambda bundles carry no S3 client). */
+  objects: ObjectLister;
   clock: Clock;
   logger: Logger;
 }

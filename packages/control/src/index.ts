@@ -1,12 +1,21 @@
 export { type App, compileApp, type SourcePolicy, type Worker } from './app';
 export type { Handler, HandlerDeps, HandlerFactory } from './deps';
+export { type JobWrite, publishJobEvents } from './events/job-events';
 export { applyEvent, launchJob, launchRequest } from './jobs/job-steps';
 export { jobsForObject } from './jobs/object-jobs';
 export { taskChanged } from './jobs/task-events';
 export { parseOrReject } from './malformed';
 export {
+  BACKFILL_BATCH,
+  type BackfillOptions,
+  type BackfillProgress,
+  type BackfillSummary,
+  backfill,
+  backfillSequencer,
+  countMatchingObjects,
+} from './operations/backfill';
+export {
   type BulkCancelResult,
-  type CancelOptions,
   type CancelOutcome,
   type CancelResult,
   cancelJob,
@@ -14,12 +23,15 @@ export {
 } from './operations/cancel';
 export { OperationError, type OperationErrorKind } from './operations/operation-errors';
 export {
-  type BulkRetryResult,
-  type RetryOptions,
-  type RetryResult,
-  retryFailedJobs,
-  retryJob,
-} from './operations/retry';
+  handlerForEvent,
+  listDeadLetters,
+  type RedriveOptions,
+  type RedriveReport,
+  type RedriveResult,
+  redrive,
+  UnknownDeadLetterError,
+} from './operations/redrive';
+export { type BulkRetryResult, type RetryResult, retryFailedJobs, retryJob } from './operations/retry';
 export {
   type ObjectHead,
   type ObjectHeads,
@@ -33,4 +45,3 @@ export { type FireOutcome, fireSchedule } from './schedules/fire-schedule';
 export { MISSED_GRACE_MS, recordMissedRuns } from './schedules/missed-runs';
 export { type SweepOptions, type SweepReport, sweep } from './sweep/sweep';
 export { alarmChanged, scaleAll, scaleWorker } from './workers/scale-worker';
-export { type JobWrite, publishJobEvents } from './events/job-events';

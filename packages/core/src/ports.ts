@@ -62,6 +62,38 @@ export interface JobStore {
   listJobs(query: JobQuery): Promise<JobPage>;
   /** Non-terminal jobs of a source (for the sweeper and the concurrency queue). */
   openJobs(source: string, query?: OpenJobQuery): Promise<JobPage>;
+  /** Jobs of a source for one object (bucket, key and content, by etag), newest first: backfill's check. */
+  jobsOfObject(
+    source: string,
+    object: ObjectRef,
+    query?: { limit?: number; cursor?: string },
+  ): Promise<JobPage>;
+}
+
+/** An object's identity as jobs record it: the same key with other content (another etag) is another object. */
+export interface ObjectRef {
+  bucket: string;
+  key: string;
+  /** Without quotes, as S3's events carry it. */
+  etag: string;
+}
+
+/** An object as a listing (ListObjectsV2) returns it. */
+export interface ListedObject {
+  key: string;
+  size: number;
+  /** Without quotes, as S3's events carry it. */
+  etag: string;
+  lastModified?: string;
+}
+
+/** Lists a bucket's objects under a prefix, a page at a time, in the order S3 returns them. */
+export interface ObjectLister {
+  listObjects(
+    bucket: string,
+    prefix: string,
+    cursor?: string,
+  ): Promise<{ objects: ListedObject[]; cursor?: string }>;
 }
 
 /** Concurrency slots per source, and leases that keep periodic work (the sweep) from overlapping. */
@@ -238,4 +270,37 @@ export interface JobEventPublisher {
    * and throws otherwise (what was accepted may be published again by the retry).
    */
   publish(events: readonly JobStateChange[]): Promise<void>;
+}
+
+/** An event that exhausted its deliveries to a handler, as a dead-letter store keeps it. */
+export interface DeadLetteredEvent {
+  /** Stable while it stays dead-lettered (the SQS message id; locally a digest of the record). */
+  id: string;
+  /** The handler it was for (`object-created`, `task-state-change`, ...), when the store can tell. */
+  handler: string | undefined;
+  /** What delivered it: the rule target or schedule as recorded, or the handler's function. */
+  target: string;
+  /** Why the last delivery failed. */
+  error: string;
+  /** Deliveries made before it was dead-lettered, redrives included, when the store knows. */
+  attempts: number | undefined;
+  /** When it was dead-lettered (ISO 8601). */
+  at: string;
+  event: unknown;
+}
+
+/** Where undelivered events wait: the local bus's dead-letter file, a stage's dead-letter queue. */
+export interface DeadLetterStore {
+  /** Oldest first. `forRedrive` holds them (on SQS, invisible) until `settle`. */
+  list(options?: { limit?: number; forRedrive?: boolean }): Promise<DeadLetteredEvent[]>;
+  /** Removes what was delivered; keeps what failed again, with its new error. */
+  settle(outcome: {
+    delivered: readonly string[];
+    failed: readonly { id: string; error: string }[];
+  }): Promise<void>;
+}
+
+/** Delivers an event to a handler once, as its trigger would; throws what the handler threw. */
+export interface HandlerInvoker {
+  invoke(handler: string, event: unknown): Promise<void>;
 }

@@ -1,3 +1,4 @@
+export { DEAD_LETTERS_FILE, DeadLetterFile, type DeadLetterRecord } from './bus/dead-letter-file';
 export { EventBus } from './bus/event-bus';
 export { matchesPattern } from './bus/event-pattern';
 export { type DevRuntime, type EndpointsFile, SECRETS_FILE, startDevRuntime } from './dev-runtime';
@@ -16,6 +17,8 @@ export {
 export { isAlive } from './ecs/container-process';
 export { LocalConfigError, LocalRuntimeError, PortInUseError } from './errors';
 export { parseFaults } from './faults';
+export { JOB_EVENTS_POSITION_FILE, startJobEventStream } from './job-events/job-event-stream';
+export { JOB_EVENTS_FILE } from './job-events/local-job-events';
 export { LOCAL_CREDENTIALS } from './local-account';
 export {
   type ScheduleClock,
@@ -23,9 +26,6 @@ export {
   scheduleClockNow,
   startLocalScheduler,
 } from './local-scheduler';
-
 export { type StartStep, StartSteps } from './start-steps';
 export { type LocalS3Sqs, startLocalS3Sqs } from './storage';
 export { type LocalQueue, workerQueues } from './worker-queues';
-export { JOB_EVENTS_POSITION_FILE, startJobEventStream } from './job-events/job-event-stream';
-export { JOB_EVENTS_FILE } from './job-events/local-job-events';

@@ -79,6 +79,7 @@ function world(lastDecision?: DecisionRecord) {
     schedules: untouched('schedules'),
     launcher: untouched('launcher'),
     jobEvents: untouched('jobEvents'),
+    objects: untouched('objects'),
   };
   const alarm = app.workers[0]?.alarm ?? '';
   /** At `seconds` after T0, with `visible` messages, the tick or the depth alarm runs the scale step. */

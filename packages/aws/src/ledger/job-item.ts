@@ -20,9 +20,20 @@ export function jobToItem(job: Job, retentionDays: number): Record<string, unkno
     [INDEX.bySource.sk]: keys.created(job.createdAt, job.jobId),
     [INDEX.all.pk]: ALL_JOBS_PARTITION,
     [INDEX.all.sk]: keys.created(job.createdAt, job.jobId),
+    ...objectIndexEntry(job),
     ...(open
       ? { [INDEX.open.pk]: keys.open(job.source), [INDEX.open.sk]: openSortKey(job) }
       : { [TTL_ATTRIBUTE]: expiry(job.updatedAt, retentionDays) }),
+  };
+}
+
+/** A job for an S3 object (its input names bucket, key and etag) is listed under that object too. */
+function objectIndexEntry(job: Job): Record<string, string> {
+  const { S3_BUCKET: bucket, S3_KEY: key, S3_ETAG: etag } = job.input;
+  if (!bucket || key === undefined || !etag) return {};
+  return {
+    [INDEX.byObject.pk]: keys.byObject(job.source, { bucket, key, etag }),
+    [INDEX.byObject.sk]: keys.created(job.createdAt, job.jobId),
   };
 }
 

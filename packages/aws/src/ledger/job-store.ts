@@ -1,5 +1,13 @@
 import { isTerminal, type Job, type JobPatch } from '@stevedore/core/job';
-import type { ApplyResult, Clock, JobPage, JobQuery, JobStore, OpenJobQuery } from '@stevedore/core/ports';
+import type {
+  ApplyResult,
+  Clock,
+  JobPage,
+  JobQuery,
+  JobStore,
+  ObjectRef,
+  OpenJobQuery,
+} from '@stevedore/core/ports';
 import { LedgerError } from '../errors';
 import { isExpired, itemToJob, jobToItem, patchToUpdate } from './job-item';
 import { type LedgerIndex, type LedgerTable, pageSize } from './ledger-table';
@@ -92,6 +100,21 @@ export class DynamoJobStore implements JobStore {
             ] as const,
           }
         : {}),
+    });
+  }
+
+  async jobsOfObject(
+    source: string,
+    object: ObjectRef,
+    query: { limit?: number; cursor?: string } = {},
+  ): Promise<JobPage> {
+    const partition = keys.byObject(source, object);
+    return this.queryJobs(`jobsOfObject ${source}`, {
+      index: INDEX.byObject,
+      partition,
+      newestFirst: true,
+      limit: query.limit,
+      cursor: query.cursor,
     });
   }
 

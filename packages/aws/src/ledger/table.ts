@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import {
   CreateTableCommand,
   type CreateTableCommandInput,
@@ -5,6 +6,7 @@ import {
   type DynamoDBClient,
   ResourceInUseException,
   ResourceNotFoundException,
+  UpdateTableCommand,
   UpdateTimeToLiveCommand,
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
@@ -21,12 +23,16 @@ import {
  *   GSI1  jobs of a source, by creation time   SRC#<source> / <createdAt>#<jobId>
  *   GSI2  open jobs of a source (sparse)       OPEN#<source> / W#<dueAt>#<jobId> (waiting) | A#<jobId> (active)
  *   GSI3  all jobs, by creation time           JOBS / <createdAt>#<jobId>
+ *   GSI4  jobs of an object (S3 jobs with an etag) OBJ#<source>#<sha256(bucket, key, etag), 40 hex> / <createdAt>#<jobId>
+ *         written once with the job, never updated: how backfill finds that an object has a job,
+ *         whatever event (and sequencer) created it.
  */
 export const KEY = { pk: 'pk', sk: 'sk' } as const;
 export const INDEX = {
   bySource: { name: 'GSI1', pk: 'GSI1PK', sk: 'GSI1SK' },
   open: { name: 'GSI2', pk: 'GSI2PK', sk: 'GSI2SK' },
   all: { name: 'GSI3', pk: 'GSI3PK', sk: 'GSI3SK' },
+  byObject: { name: 'GSI4', pk: 'GSI4PK', sk: 'GSI4SK' },
 } as const;
 /** Epoch seconds after which DynamoDB TTL deletes the item; reads filter it out before that. */
 export const TTL_ATTRIBUTE = 'expiresAt';
@@ -48,7 +54,17 @@ export const keys = {
   waiting: (dueAt: string, jobId: string) => `W#${dueAt}#${jobId}`,
   active: (jobId: string) => `A#${jobId}`,
   created: (createdAt: string, jobId: string) => `${createdAt}#${jobId}`,
+  byObject: (source: string, object: { bucket: string; key: string; etag: string }) =>
+    `OBJ#${source}#${objectDigest(object)}`,
 };
+
+/** Keys run to 1,024 bytes: the index holds a digest of the object, length-prefixed part by part. */
+function objectDigest(object: { bucket: string; key: string; etag: string }): string {
+  const hash = createHash('sha256');
+  for (const part of [object.bucket, object.key, object.etag])
+    hash.update(`${Buffer.byteLength(part)}:${part};`);
+  return hash.digest('hex').slice(0, 40);
+}
 
 /** The table's key schema and indexes, shared by infra, the local runtime and the tests. */
 export function ledgerTableDefinition(tableName: string): CreateTableCommandInput {
@@ -70,6 +86,8 @@ export function ledgerTableDefinition(tableName: string): CreateTableCommandInpu
       { AttributeName: KEY.sk, KeyType: 'RANGE' },
     ],
     GlobalSecondaryIndexes: Object.values(INDEX).map(index),
+    // Every write's before and after: the job-events function turns them into job events.
+    StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' },
   };
 }
 
@@ -79,7 +97,8 @@ export function ledgerTableDefinition(tableName: string): CreateTableCommandInpu
  */
 export async function ensureLedgerTable(client: DynamoDBClient, tableName: string): Promise<boolean> {
   try {
-    await client.send(new DescribeTableCommand({ TableName: tableName }));
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+    await addMissingIndexes(client, tableName, Table?.GlobalSecondaryIndexes ?? []);
     return false;
   } catch (error) {
     if (!(error instanceof ResourceNotFoundException)) throw error;
@@ -98,4 +117,39 @@ export async function ensureLedgerTable(client: DynamoDBClient, tableName: strin
     }),
   );
   return true;
+}
+
+/**
+ * A table made by an older Stevedore (a local state dir kept across upgrades) lacks the indexes added
+ * since: each is created in place, one at a time as DynamoDB requires, and waited for.
+ */
+async function addMissingIndexes(
+  client: DynamoDBClient,
+  tableName: string,
+  existing: readonly { IndexName?: string | undefined }[],
+): Promise<void> {
+  const definition = ledgerTableDefinition(tableName);
+  const have = new Set(existing.map((index) => index.IndexName));
+  for (const index of definition.GlobalSecondaryIndexes ?? []) {
+    if (have.has(index.IndexName)) continue;
+    const attributes = new Set(index.KeySchema?.map((k) => k.AttributeName));
+    await client.send(
+      new UpdateTableCommand({
+        TableName: tableName,
+        AttributeDefinitions: definition.AttributeDefinitions?.filter((a) => attributes.has(a.AttributeName)),
+        GlobalSecondaryIndexUpdates: [{ Create: index }],
+      }),
+    );
+    await waitForIndex(client, tableName, index.IndexName ?? '');
+  }
+}
+
+async function waitForIndex(client: DynamoDBClient, tableName: string, indexName: string): Promise<void> {
+  for (let tries = 0; tries < 600; tries++) {
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+    const index = Table?.GlobalSecondaryIndexes?.find((i) => i.IndexName === indexName);
+    if (index?.IndexStatus === 'ACTIVE') return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`index ${indexName} of ${tableName} did not become ACTIVE`);
 }

@@ -1,5 +1,5 @@
-import { matchingPipelines } from '@stevedore/core/config';
-import { type CreatedObjectFacts, objectJob } from '@stevedore/core/job';
+import { type JobSource, matchingPipelines } from '@stevedore/core/config';
+import { type CreatedObjectFacts, type Job, objectJob } from '@stevedore/core/job';
 import type { HandlerDeps } from '../deps';
 import { launchJob } from './job-steps';
 
@@ -15,17 +15,31 @@ export async function jobsForObject(deps: HandlerDeps, object: CreatedObjectFact
   for (const name of pipelines) {
     const found = deps.app.source(name);
     if (!found) continue;
-    const { created, job } = await deps.jobs.createJob(objectJob(found.source, object, deps.clock.now()));
-    if (created)
-      deps.logger.info('transition', {
-        jobId: job.jobId,
-        source: name,
-        state: job.state,
-        attempt: 1,
-        key: object.key,
-      });
-    // A redelivery finds the job: launching again is a no-op unless the first delivery died before
-    // it launched, and then it repairs that (same clientToken).
-    await launchJob(deps, job);
+    await jobForObject(deps, found.source, object);
   }
+}
+
+/**
+ * Records the job of one pipeline for an object and launches it (the object-created handler and
+ * backfill alike). `created` is false when the job existed; it is launched again all the same, which
+ * repairs a job never launched and is a no-op otherwise.
+ */
+export async function jobForObject(
+  deps: HandlerDeps,
+  pipeline: JobSource,
+  object: CreatedObjectFacts,
+): Promise<{ created: boolean; job: Job }> {
+  const { created, job } = await deps.jobs.createJob(objectJob(pipeline, object, deps.clock.now()));
+  if (created)
+    deps.logger.info('transition', {
+      jobId: job.jobId,
+      source: pipeline.name,
+      state: job.state,
+      attempt: 1,
+      key: object.key,
+    });
+  // A redelivery finds the job: launching again is a no-op unless the first delivery died before
+  // it launched, and then it repairs that (same clientToken).
+  await launchJob(deps, job);
+  return { created, job };
 }
