@@ -20,7 +20,7 @@ import {
 } from '@stevedore/core/events';
 import { type Arns, type AwsScope, arns, ecrRepositoryArn } from './iam/arns';
 import { functionPolicy } from './iam/function-policies';
-import { deadLetterOperatorPolicy } from './iam/operator-policies';
+import { deadLetterOperatorPolicy, jobOperatorPolicy } from './iam/operator-policies';
 import type { PolicyDocument } from './iam/policy';
 import { type ContainerSecret, containerSecrets, readSecretsStatements } from './iam/secret-policies';
 import { executionRolePolicy, imageRepository, taskRolePolicy } from './iam/task-policies';
@@ -138,6 +138,8 @@ export interface DeployPlan {
   rules: RuleSpec[];
   /** What an operator's identity needs for the CLI's dead-letter commands (no role: printed by `stevedore iam`). */
   operatorPolicy: PolicyDocument;
+  /** What an operator's identity needs for `jobs cancel|retry|submit` (printed by `stevedore iam`). */
+  jobOperatorPolicy: PolicyDocument;
 }
 
 /** The Lambda settings of each handler. */
@@ -332,6 +334,14 @@ export function deployPlan(config: Config, stage: string, scope: AwsScope): Depl
     rules,
     operatorPolicy: deadLetterOperatorPolicy(
       workers.map((w) => ({ queue: w.queue, deadLetterQueue: w.deadLetter.queue })),
+      arn,
+    ),
+    jobOperatorPolicy: jobOperatorPolicy(
+      {
+        table: names.table,
+        cluster: names.cluster,
+        buckets: Object.values(config.pipelines).map((p) => p.bucket),
+      },
       arn,
     ),
   };

@@ -35,6 +35,8 @@ export function iamReport(plan: DeployPlan) {
     scheduler: schedulerReport(plan),
     // No role: what your own identity needs for `stevedore workers dead-letters` and `workers redrive`.
     operator: plan.workers.length > 0 ? { policy: plan.operatorPolicy } : null,
+    // No role either: for `stevedore jobs cancel|retry|submit`.
+    jobOperator: plan.functions.length > 0 ? { policy: plan.jobOperatorPolicy } : null,
   };
 }
 
@@ -103,6 +105,12 @@ export async function iam(argv: string[]): Promise<number> {
       title:
         'CLI operator (no role: attach to your own identity for `stevedore workers`, `workers dead-letters` and `workers redrive`)',
       policy: report.operator.policy,
+    });
+  }
+  if (report.jobOperator) {
+    roles.push({
+      title: 'CLI operator (no role: attach to your own identity for `stevedore jobs cancel|retry|submit`)',
+      policy: report.jobOperator.policy,
     });
   }
   for (const role of roles) process.stdout.write(`${role.title}\n${renderPolicy(role.policy)}\n\n`);

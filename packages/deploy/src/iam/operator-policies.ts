@@ -43,3 +43,41 @@ export function deadLetterOperatorPolicy(
     { Sid: 'RedriveToWorkerQueues', Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: queues },
   ]);
 }
+
+export interface JobOperatorScope {
+  table: string;
+  cluster: string;
+  /** The pipelines' buckets: what `jobs submit --pipeline` reads an object's version from. */
+  buckets: readonly string[];
+}
+
+/**
+ * What an operator's own identity needs for `stevedore jobs cancel|retry|submit` on a stage (printed
+ * by `stevedore iam`): the ledger's jobs (read, create, guarded updates, listings by index) and the
+ * concurrency slots in the same table; StopTask on the cluster's tasks (cancel); HeadObject on the
+ * pipelines' buckets (submit). On a stage the sweeper launches what these commands create, so no
+ * RunTask and no PassRole.
+ */
+export function jobOperatorPolicy(scope: JobOperatorScope, arn: Arns): PolicyDocument {
+  return policy([
+    {
+      Sid: 'OperateJobs',
+      Effect: 'Allow',
+      Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'],
+      Resource: [arn.table(scope.table), arn.tableIndexes(scope.table)],
+    },
+    {
+      Sid: 'StopCancelledTasks',
+      Effect: 'Allow',
+      Action: ['ecs:StopTask'],
+      Resource: [arn.clusterTasks(scope.cluster)],
+      Condition: { ArnEquals: { 'ecs:cluster': arn.cluster(scope.cluster) } },
+    },
+    {
+      Sid: 'ReadSubmittedObjects',
+      Effect: 'Allow',
+      Action: ['s3:GetObject'],
+      Resource: unique(scope.buckets.map((bucket) => arn.objects(bucket, ''))),
+    },
+  ]);
+}
