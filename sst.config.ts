@@ -24,6 +24,7 @@ export default $config({
     const { rules } = await import('./infra/rules');
     const { workers } = await import('./infra/workers');
     const { schedules } = await import('./infra/schedules');
+    const { jobEvents } = await import('./infra/job-events');
 
     const plan = await loadPlan();
     const net = network();
@@ -35,6 +36,7 @@ export default $config({
     const lambdas = await functions(plan, net, deadLetters.arn);
     rules(plan, lambdas, deadLetters);
     const scheduled = schedules(plan, lambdas, deadLetters);
+    jobEvents(plan, table, lambdas, deadLetters.arn);
 
     return {
       region: plan.scope.region,

@@ -1,5 +1,6 @@
 import type { HandlerFactory } from '@stevedore/control';
 import type { HandlerName } from '@stevedore/core/events';
+import { jobEvents } from './job-events';
 import { objectCreated } from './object-created';
 import { queueAlarm } from './queue-alarm';
 import { scaleTick } from './scale-tick';
@@ -15,6 +16,7 @@ export const HANDLERS: Record<HandlerName, HandlerFactory> = {
   'queue-alarm': queueAlarm,
   'scale-tick': (deps) => scaleTick(deps),
   'schedule-fired': scheduleFired,
+  'job-events': jobEvents,
 };
 
 export { sweeper } from './sweeper';

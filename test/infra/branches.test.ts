@@ -28,8 +28,8 @@ const EXAMPLE_RESOURCES = {
   'pulumi:pulumi:Stack': 1,
   'sst:aws:Vpc': 1,
   'sst:aws:Bucket': 1,
-  'sst:aws:Function': 6,
-  'sst:sst:LinkRef': 8,
+  'sst:aws:Function': 7,
+  'sst:sst:LinkRef': 9,
   'sst:sst:Version': 1,
   'random:index/randomBytes:RandomBytes': 1,
   // The VPC SST creates (public subnets, no NAT gateway)
@@ -60,13 +60,15 @@ const EXAMPLE_RESOURCES = {
   'docker-build:index:Image': 4,
   'aws:ecs/service:Service': 1,
   // IAM: a role and its policy per function, two per task (the flaky task's role has none), the scheduler's
-  'aws:iam/role:Role': 15,
-  'aws:iam/rolePolicy:RolePolicy': 15,
-  // Six functions: code object, function, log group, async invoke config each
-  'aws:s3/bucketObjectv2:BucketObjectv2': 6,
-  'aws:lambda/function:Function': 6,
-  'aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig': 6,
-  'aws:cloudwatch/logGroup:LogGroup': 10,
+  'aws:iam/role:Role': 16,
+  'aws:iam/rolePolicy:RolePolicy': 16,
+  // Seven functions: code object, function, log group, async invoke config each
+  'aws:s3/bucketObjectv2:BucketObjectv2': 7,
+  'aws:lambda/function:Function': 7,
+  'aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig': 7,
+  'aws:cloudwatch/logGroup:LogGroup': 11,
+  // Job events: the ledger's stream feeds the job-events function
+  'aws:lambda/eventSourceMapping:EventSourceMapping': 1,
   // EventBridge: six rules, their targets and permissions; one Scheduler schedule
   'aws:cloudwatch/eventRule:EventRule': 6,
   'aws:cloudwatch/eventTarget:EventTarget': 6,

@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CHECKS, type CheckContext, type CheckName, TYPES } from './checks';
+import { EVENT_SOURCE_MAPPING } from './checks/job-events';
 import { LAMBDA_ENVIRONMENT_BYTES } from './checks/limits';
 import type { DeclaredResource } from './support/declared';
 import { checkContext } from './support/infra-runs';
@@ -351,6 +352,22 @@ const BREAKAGES: Breakage[] = [
       policy.inputs.policy = JSON.stringify(document);
     },
     reports: 'iam.RolePolicy WorkerTaskRolePolicy: grants access to stevedore-work-dlq',
+  },
+  {
+    mistake: 'a job-events stream mapping that drops a failed batch instead of reporting it',
+    check: 'the ledger stream feeds job-events, failures to the dead-letter queue',
+    make: (c) => {
+      delete resource(c, EVENT_SOURCE_MAPPING, 'JobEventsStream').inputs.destinationConfig;
+    },
+    reports: 'lambda.EventSourceMapping JobEventsStream: destinationConfig.onFailure is undefined',
+  },
+  {
+    mistake: 'a ledger table without its stream',
+    check: 'the ledger stream feeds job-events, failures to the dead-letter queue',
+    make: (c) => {
+      resource(c, TYPES.table, 'Ledger').inputs.streamEnabled = false;
+    },
+    reports: 'dynamodb.Table Ledger: streamEnabled/streamViewType are not true/NEW_AND_OLD_IMAGES',
   },
 ];
 

@@ -19,6 +19,10 @@ export function ledgerTableArgs(name: string) {
       projectionType: index.Projection?.ProjectionType ?? 'KEYS_ONLY',
     })),
     ttl: { attributeName: TTL_ATTRIBUTE, enabled: true },
+    streamEnabled: definition.StreamSpecification?.StreamEnabled ?? false,
+    ...(definition.StreamSpecification?.StreamViewType
+      ? { streamViewType: definition.StreamSpecification.StreamViewType }
+      : {}),
     pointInTimeRecovery: { enabled: true },
     deletionProtectionEnabled: false,
   };

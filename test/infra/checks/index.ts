@@ -6,6 +6,7 @@ import {
   noWildcardOnPlanResources,
   rolesCarryPlanPolicies,
 } from './iam';
+import { ledgerStreamFeedsJobEvents } from './job-events';
 import { dataRetainedInProduction, workersAsPlanned } from './lifecycle';
 import { environmentsWithinLimit, namesWithinLimits, urnsUnique } from './limits';
 import { taskDefinitionsCarryPlanSecrets } from './secrets';
@@ -41,6 +42,7 @@ export const CHECKS = {
   'production retains the table and buckets': dataRetainedInProduction,
   'no Output text in inputs, JSON inputs parse': inputsResolved,
   'handlers exist in their bundles': handlersInBundles,
+  'the ledger stream feeds job-events, failures to the dead-letter queue': ledgerStreamFeedsJobEvents,
 } satisfies Record<string, Check>;
 
 export type CheckName = keyof typeof CHECKS;

@@ -121,7 +121,13 @@ export function resourceState(
       return answer(url, { name: named, arn: arn('sqs', named), url });
     }
     case 'aws:dynamodb/table:Table':
-      return answer(named, { name: named, arn: arn('dynamodb', `table/${named}`) });
+      return answer(named, {
+        name: named,
+        arn: arn('dynamodb', `table/${named}`),
+        ...(inputs.streamEnabled === true
+          ? { streamArn: arn('dynamodb', `table/${named}/stream/2026-01-01T00:00:00.000`) }
+          : {}),
+      });
     case 'aws:s3/bucket:Bucket':
     case 'aws:s3/bucketV2:BucketV2': {
       const bucket = text(inputs.bucket) ?? generated.toLowerCase();

@@ -82,6 +82,7 @@ afterAll(async () => {
 describe('the Lambda bundles', () => {
   it('each stays under the 400 KB budget', () => {
     expect(built.map((b) => b.handler).sort()).toEqual([
+      'job-events',
       'object-created',
       'queue-alarm',
       'scale-tick',

@@ -43,6 +43,7 @@ describe('the deploy plan of the example config', () => {
       ['stevedore-prod-object-created', 'object-created'],
       ['stevedore-prod-task-state-change', 'task-state-change'],
       ['stevedore-prod-sweeper', 'sweeper'],
+      ['stevedore-prod-job-events', 'job-events'],
       ['stevedore-prod-queue-alarm', 'queue-alarm'],
       ['stevedore-prod-scale-tick', 'scale-tick'],
       ['stevedore-prod-schedule-fired', 'schedule-fired'],

@@ -20,6 +20,8 @@ export const HANDLER_NAMES = [
   'queue-alarm',
   'scale-tick',
   'schedule-fired',
+  // Not on a rule: the ledger table's DynamoDB stream invokes it (job events).
+  'job-events',
 ] as const;
 export type HandlerName = (typeof HANDLER_NAMES)[number];
 
@@ -52,7 +54,7 @@ const hasWorkers = (config: Config) => Object.keys(config.workers).length > 0;
 /** The handlers a config needs. */
 export function handlersOf(config: Config): HandlerName[] {
   return [
-    ...(hasJobs(config) ? (['object-created', 'task-state-change', 'sweeper'] as const) : []),
+    ...(hasJobs(config) ? (['object-created', 'task-state-change', 'sweeper', 'job-events'] as const) : []),
     ...(hasWorkers(config) && !hasJobs(config) ? (['task-state-change'] as const) : []),
     ...(hasWorkers(config) ? (['queue-alarm', 'scale-tick'] as const) : []),
     // Invoked by EventBridge Scheduler directly (no rule), one schedule per config entry.

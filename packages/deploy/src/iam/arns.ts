@@ -24,6 +24,9 @@ export function arns(scope: AwsScope) {
     logStreams: (group: string) => `arn:${p}:logs:${r}:${a}:log-group:${group}:log-stream:*`,
     lambda: (name: string) => `arn:${p}:lambda:${r}:${a}:function:${name}`,
     rule: (name: string) => `arn:${p}:events:${r}:${a}:rule/${name}`,
+    eventBus: (name: string) => `arn:${p}:events:${r}:${a}:event-bus/${name}`,
+    /** Every stream of a table (a stream's ARN ends in its creation time, unknown before the deploy). */
+    tableStreams: (table: string) => `arn:${p}:dynamodb:${r}:${a}:table/${table}/stream/*`,
     repository: (name: string) => `arn:${p}:ecr:${r}:${a}:repository/${name}`,
   };
 }

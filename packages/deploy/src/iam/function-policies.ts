@@ -12,6 +12,8 @@ export interface FunctionPolicyContext {
   launchable: readonly { family: string; taskRoleName: string; executionRoleName: string }[];
   /** The worker services and their queues. */
   workers: readonly { service: string; queue: string }[];
+  /** The bus job events go to. */
+  eventBus: string;
 }
 
 /**
@@ -116,7 +118,30 @@ export function functionPolicy(handler: HandlerName, c: FunctionPolicyContext): 
     Condition: inCluster,
   };
 
+  // Job events: read the ledger's stream (the event source mapping polls with the function's role)
+  // and put events on the one bus.
+  const readLedgerStream: PolicyStatement = {
+    Sid: 'ReadLedgerStream',
+    Effect: 'Allow',
+    Action: [
+      'dynamodb:DescribeStream',
+      'dynamodb:GetRecords',
+      'dynamodb:GetShardIterator',
+      'dynamodb:ListStreams',
+    ],
+    Resource: [arn.tableStreams(c.table)],
+  };
+  const putJobEvents: PolicyStatement = {
+    Sid: 'PutJobEvents',
+    Effect: 'Allow',
+    Action: ['events:PutEvents'],
+    Resource: [arn.eventBus(c.eventBus)],
+  };
+
   switch (handler) {
+    case 'job-events':
+      // No ledger access: everything it publishes comes in the stream records.
+      return policy([readLedgerStream, putJobEvents, logs, deadLetters]);
     case 'object-created':
     case 'task-state-change':
     case 'schedule-fired':
