@@ -3,7 +3,9 @@
  * The program itself is bin/stevedore.js; importing src/main.ts runs it.
  */
 export { deadLettersText, deadLetterWarnings, redriveLine } from './commands/dead-letters';
+export { listing as eventDeadLettersText } from './commands/event-dead-letters';
 export { iamReport } from './commands/iam';
+export { progressReporter, summaryLine } from './commands/pipelines';
 export { nextCell } from './commands/schedules';
 export { numberFlag } from './lib/number-flag';
 export { stepLine } from './lib/step-line';

@@ -1,10 +1,12 @@
 import { ConfigError } from '@stevedore/core/errors';
 import { LocalRuntimeError } from '@stevedore/local';
 import { DEV_USAGE, dev } from './commands/dev';
+import { EVENT_DEAD_LETTERS_USAGE, eventDeadLetters } from './commands/event-dead-letters';
 import { EVENTS_USAGE, events } from './commands/events';
 import { IAM_USAGE, iam } from './commands/iam';
 import { JOBS_USAGE, jobs } from './commands/jobs';
 import { LOGS_USAGE, logs } from './commands/logs';
+import { PIPELINES_USAGE, pipelines } from './commands/pipelines';
 import { SCHEDULES_USAGE, schedules } from './commands/schedules';
 import { VALIDATE_USAGE, validate } from './commands/validate';
 import { WORKERS_USAGE, workers } from './commands/workers';
@@ -22,6 +24,10 @@ ${LOGS_USAGE}
 
 ${EVENTS_USAGE}
 
+${PIPELINES_USAGE}
+
+${EVENT_DEAD_LETTERS_USAGE}
+
 ${WORKERS_USAGE}
 
 ${SCHEDULES_USAGE}
@@ -34,6 +40,8 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   jobs,
   logs,
   events,
+  pipelines,
+  'dead-letters': eventDeadLetters,
   workers,
   schedules,
   iam,

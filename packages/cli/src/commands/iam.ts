@@ -37,6 +37,8 @@ export function iamReport(plan: DeployPlan) {
     operator: plan.workers.length > 0 ? { policy: plan.operatorPolicy } : null,
     // No role either: for `stevedore jobs cancel|retry|submit`.
     jobOperator: plan.functions.length > 0 ? { policy: plan.jobOperatorPolicy } : null,
+    // No role either: for `stevedore pipelines backfill` and `stevedore dead-letters list|redrive`.
+    backfillRedrive: plan.functions.length > 0 ? { policy: plan.backfillRedrivePolicy } : null,
   };
 }
 
@@ -111,6 +113,13 @@ export async function iam(argv: string[]): Promise<number> {
     roles.push({
       title: 'CLI operator (no role: attach to your own identity for `stevedore jobs cancel|retry|submit`)',
       policy: report.jobOperator.policy,
+    });
+  }
+  if (report.backfillRedrive) {
+    roles.push({
+      title:
+        'CLI operator (no role: attach to your own identity for `stevedore pipelines backfill` and `stevedore dead-letters list|redrive`)',
+      policy: report.backfillRedrive.policy,
     });
   }
   for (const role of roles) process.stdout.write(`${role.title}\n${renderPolicy(role.policy)}\n\n`);

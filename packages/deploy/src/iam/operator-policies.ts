@@ -44,6 +44,70 @@ export function deadLetterOperatorPolicy(
   ]);
 }
 
+export interface BackfillRedriveScope {
+  /** Each pipeline's bucket and prefix: what backfill lists. */
+  pipelines: readonly { name: string; bucket: string; prefix: string }[];
+  table: string;
+  /** The stage's dead-letter queue for events (rule targets, schedules, functions). */
+  deadLetterQueue: string;
+  /** The handler functions a redrive invokes. */
+  functions: readonly string[];
+}
+
+/**
+ * What an operator's own identity needs for `stevedore pipelines backfill` and `stevedore dead-letters
+ * list|redrive` on a stage (printed by `stevedore iam`). Backfill lists each pipeline's bucket under
+ * its prefix only, reads the ledger's jobs of an object (a Query of an index, then the items) and
+ * records jobs with a conditional put; the sweeper launches them, so no ECS or PassRole. A redrive
+ * receives from the stage's dead-letter queue, deletes what was delivered, sends back what failed
+ * again with its error, and invokes the handler functions.
+ */
+export function backfillRedrivePolicy(scope: BackfillRedriveScope, arn: Arns): PolicyDocument {
+  const byBucket = new Map<string, Set<string>>();
+  for (const p of scope.pipelines)
+    byBucket.set(p.bucket, (byBucket.get(p.bucket) ?? new Set()).add(p.prefix));
+  const listings = [...byBucket.entries()]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([bucket, prefixes], i) => ({
+      Sid: `ListPipelineObjects${i + 1}`,
+      Effect: 'Allow' as const,
+      Action: ['s3:ListBucket'],
+      Resource: [arn.bucket(bucket)],
+      // A pipeline without a prefix lists the whole bucket.
+      ...(prefixes.has('')
+        ? {}
+        : { Condition: { StringLike: { 's3:prefix': [...prefixes].sort().map((p) => `${p}*`) } } }),
+    }));
+  return policy([
+    ...listings,
+    {
+      Sid: 'RecordBackfilledJobs',
+      Effect: 'Allow',
+      Action: ['dynamodb:Query', 'dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem'],
+      Resource: scope.pipelines.length > 0 ? [arn.table(scope.table), arn.tableIndexes(scope.table)] : [],
+    },
+    {
+      Sid: 'RedriveEventDeadLetters',
+      Effect: 'Allow',
+      Action: [
+        'sqs:GetQueueUrl',
+        'sqs:GetQueueAttributes',
+        'sqs:ReceiveMessage',
+        'sqs:ChangeMessageVisibility',
+        'sqs:DeleteMessage',
+        'sqs:SendMessage',
+      ],
+      Resource: [arn.queue(scope.deadLetterQueue)],
+    },
+    {
+      Sid: 'RedriveToHandlers',
+      Effect: 'Allow',
+      Action: ['lambda:InvokeFunction'],
+      Resource: unique(scope.functions.map((name) => arn.lambda(name))),
+    },
+  ]);
+}
+
 export interface JobOperatorScope {
   table: string;
   cluster: string;
