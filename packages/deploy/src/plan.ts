@@ -109,6 +109,28 @@ export interface DeadLetterSpec {
   alarmName: string;
 }
 
+/**
+ * The ledger table's stream feeding the job-events function: batches of item changes, retried and
+ * bisected on failure, then sent to the dead-letter queue (metadata only: the records stay in the
+ * stream for 24 hours).
+ */
+export interface JobEventsSpec {
+  handler: 'job-events';
+  /** The bus job events are put on: the account's default bus, where rules usually live. */
+  eventBus: string;
+  streamViewType: 'NEW_AND_OLD_IMAGES';
+  /** From the oldest record kept, so a function deployed after the table misses nothing. */
+  startingPosition: 'TRIM_HORIZON';
+  batchSize: number;
+  maximumBatchingWindowSeconds: number;
+  maximumRetryAttempts: number;
+  maximumRecordAgeSeconds: number;
+  bisectBatchOnFunctionError: true;
+}
+
+/** The bus job events go to. */
+export const JOB_EVENT_BUS = 'default';
+
 export interface ScheduleSpec {
   name: string;
   /** The EventBridge Scheduler schedule's name. */
@@ -136,6 +158,8 @@ export interface DeployPlan {
   schedulerRoleName: string;
   functions: FunctionSpec[];
   rules: RuleSpec[];
+  /** The ledger stream's mapping to the job-events function, when the config has jobs. */
+  jobEvents?: JobEventsSpec;
   /** What an operator's identity needs for the CLI's dead-letter commands (no role: printed by `stevedore iam`). */
   operatorPolicy: PolicyDocument;
   /** What an operator's identity needs for `pipelines backfill` and `dead-letters list|redrive` (printed by `stevedore iam`). */
@@ -159,6 +183,8 @@ const FUNCTION_SETTINGS: Record<
   // gets little memory (it needs little), which halves what workers cost when idle.
   'scale-tick': { timeoutSeconds: 75, memoryMb: 256, asyncRetries: 0, maxEventAgeSeconds: 60 },
   'schedule-fired': { timeoutSeconds: 60, memoryMb: 512, asyncRetries: 2, maxEventAgeSeconds: 3600 },
+  // Invoked synchronously by the stream's event source mapping, which does the retrying.
+  'job-events': { timeoutSeconds: 60, memoryMb: 256, asyncRetries: 0, maxEventAgeSeconds: 60 },
 };
 
 /** Scheduler retries a failed invocation this long before the dead-letter queue (see MISSED_GRACE_MS). */
@@ -285,6 +311,7 @@ export function deployPlan(config: Config, stage: string, scope: AwsScope): Depl
               STEVEDORE_TICK_INTERVAL_SECONDS: String(TICK.intervalSeconds),
             }
           : {}),
+        ...(handler === 'job-events' ? { STEVEDORE_EVENT_BUS: JOB_EVENT_BUS } : {}),
       },
       policy: functionPolicy(handler, {
         arns: arn,
@@ -294,6 +321,7 @@ export function deployPlan(config: Config, stage: string, scope: AwsScope): Depl
         deadLetterQueue,
         launchable,
         workers: workers.map((w) => ({ service: w.service, queue: w.queue })),
+        eventBus: JOB_EVENT_BUS,
       }),
     };
   });
@@ -334,6 +362,21 @@ export function deployPlan(config: Config, stage: string, scope: AwsScope): Depl
     schedulerRoleName: roleName(names.prefix, 'scheduler'),
     functions,
     rules,
+    ...(functions.some((f) => f.handler === 'job-events')
+      ? {
+          jobEvents: {
+            handler: 'job-events' as const,
+            eventBus: JOB_EVENT_BUS,
+            streamViewType: 'NEW_AND_OLD_IMAGES' as const,
+            startingPosition: 'TRIM_HORIZON' as const,
+            batchSize: 100,
+            maximumBatchingWindowSeconds: 1,
+            maximumRetryAttempts: 10,
+            maximumRecordAgeSeconds: 6 * 3600,
+            bisectBatchOnFunctionError: true as const,
+          },
+        }
+      : {}),
     operatorPolicy: deadLetterOperatorPolicy(
       workers.map((w) => ({ queue: w.queue, deadLetterQueue: w.deadLetter.queue })),
       arn,
