@@ -114,4 +114,17 @@ describe("a stage's dead-letter queue of events", () => {
     expect(delivered).toEqual(['object-created', 'task-state-change']);
     expect(await listDeadLetters(store())).toEqual([]);
   });
+
+  it('a redrive of some ids leaves the others visible at once, as they were', async () => {
+    await deadLetterFromRule();
+    await deadLetterFromLambda();
+    const [first, second] = await listDeadLetters(store());
+    const invoker: HandlerInvoker = { invoke: async () => {} };
+
+    const report = await redrive(store(), invoker, { ids: [first?.id ?? ''] });
+
+    expect(report).toMatchObject({ delivered: 1, failed: 0 });
+    expect(await listDeadLetters(store())).toEqual([second]);
+    await redrive(store(), invoker);
+  });
 });

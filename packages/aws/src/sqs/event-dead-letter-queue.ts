@@ -1,4 +1,5 @@
 import {
+  ChangeMessageVisibilityCommand,
   DeleteMessageCommand,
   GetQueueAttributesCommand,
   GetQueueUrlCommand,
@@ -108,6 +109,22 @@ export class SqsEventDeadLetters implements DeadLetterStore {
       await this.call('DeleteMessage', () =>
         this.client.send(new DeleteMessageCommand({ QueueUrl: url, ReceiptHandle: receipt })),
       );
+      this.held.delete(id);
+    }
+    // What the redrive held but did not deliver (other ids than asked for): visible again at once.
+    for (const [id, message] of this.held) {
+      if (message.ReceiptHandle) {
+        const receipt = message.ReceiptHandle;
+        await this.call('ChangeMessageVisibility', () =>
+          this.client.send(
+            new ChangeMessageVisibilityCommand({
+              QueueUrl: url,
+              ReceiptHandle: receipt,
+              VisibilityTimeout: 0,
+            }),
+          ),
+        );
+      }
       this.held.delete(id);
     }
   }
