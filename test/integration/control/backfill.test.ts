@@ -5,7 +5,7 @@ import { CreateTableCommand, DescribeTableCommand, type DynamoDBClient } from '@
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { ensureLedgerTable, ObjectListingError, S3ObjectLister } from '@stevedore/aws';
 import { ledgerTableDefinition } from '@stevedore/aws/ledger';
-import { backfill, type HandlerDeps } from '@stevedore/control';
+import { backfill, countMatchingObjects, type HandlerDeps } from '@stevedore/control';
 import { type Config, parseConfig } from '@stevedore/core/config';
 import type { Job } from '@stevedore/core/job';
 import { type LocalS3Sqs, startLocalS3Sqs } from '@stevedore/local';
@@ -110,9 +110,11 @@ describe('backfill', () => {
     const keys = await fillPrefix('first');
     const progress: number[] = [];
 
+    const counted = await countMatchingObjects(deps, 'photos');
     const first = await backfill(deps, 'photos', { onProgress: (p) => progress.push(p.created) });
     const second = await backfill(deps, 'photos');
 
+    expect(counted).toBe(50);
     expect(first).toMatchObject({ listed: 53, matched: 50, created: 50, alreadyHadJob: 0, withoutJob: 50 });
     expect(first.jobIds).toHaveLength(50);
     expect(progress.at(-1)).toBe(50);
