@@ -25,6 +25,7 @@ export default $config({
     const { workers } = await import('./infra/workers');
     const { schedules } = await import('./infra/schedules');
     const { jobEvents } = await import('./infra/job-events');
+    const { notifications } = await import('./infra/notifications');
 
     const plan = await loadPlan();
     const net = network();
@@ -37,6 +38,7 @@ export default $config({
     rules(plan, lambdas, deadLetters);
     const scheduled = schedules(plan, lambdas, deadLetters);
     jobEvents(plan, table, lambdas, deadLetters.arn);
+    notifications(plan);
 
     return {
       region: plan.scope.region,

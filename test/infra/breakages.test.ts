@@ -369,6 +369,17 @@ const BREAKAGES: Breakage[] = [
     },
     reports: 'dynamodb.Table Ledger: streamEnabled/streamViewType are not true/NEW_AND_OLD_IMAGES',
   },
+  {
+    mistake: 'a notifications rule the config does not ask for',
+    check: 'notifications: one rule on the job events to the topic only it may publish to',
+    make: (c) => {
+      const copy = structuredClone(resource(c, TYPES.rule, 'ScaleTickRule'));
+      copy.name = 'JobNotificationsRule';
+      copy.inputs.name = 'stevedore-production-job-notifications';
+      c.run.resources.push(copy);
+    },
+    reports: 'cloudwatch.EventRule JobNotificationsRule: declared, but the plan has no notifications',
+  },
 ];
 
 describe('each check against a deliberate mistake in a copy of the example in production', () => {

@@ -10,6 +10,7 @@ export const INFRA_CONFIGS = {
   'spot-workers': 'test/infra/configs/spot-workers.ts',
   'time-zones': 'test/infra/configs/time-zones.ts',
   secrets: 'test/infra/configs/secrets.ts',
+  notifications: 'test/infra/configs/notifications.ts',
 } as const;
 
 /** `dev` removes everything with the stage; `production` retains the data (sst.config.ts). */

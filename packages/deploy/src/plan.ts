@@ -18,6 +18,7 @@ import {
   periodicRoutes,
   scheduleTargetInput,
 } from '@stevedore/core/events';
+import { jobEventPattern } from '@stevedore/core/job';
 import { type Arns, type AwsScope, arns, ecrRepositoryArn } from './iam/arns';
 import { functionPolicy } from './iam/function-policies';
 import { backfillRedrivePolicy, deadLetterOperatorPolicy, jobOperatorPolicy } from './iam/operator-policies';
@@ -131,6 +132,18 @@ export interface JobEventsSpec {
 /** The bus job events go to. */
 export const JOB_EVENT_BUS = 'default';
 
+/** `notifications`: a rule on the job events, targeting a topic (created with an email subscription, or given). */
+export interface NotificationsSpec {
+  ruleName: string;
+  /** The rule's event pattern, as JSON. */
+  pattern: string;
+  /** The topic a deploy creates, when the config gives an email. */
+  topicName?: string;
+  email?: string;
+  /** The topic the config gives. */
+  topicArn?: string;
+}
+
 export interface ScheduleSpec {
   name: string;
   /** The EventBridge Scheduler schedule's name. */
@@ -160,6 +173,7 @@ export interface DeployPlan {
   rules: RuleSpec[];
   /** The ledger stream's mapping to the job-events function, when the config has jobs. */
   jobEvents?: JobEventsSpec;
+  notifications?: NotificationsSpec;
   /** What an operator's identity needs for the CLI's dead-letter commands (no role: printed by `stevedore iam`). */
   operatorPolicy: PolicyDocument;
   /** What an operator's identity needs for `pipelines backfill` and `dead-letters list|redrive` (printed by `stevedore iam`). */
@@ -374,6 +388,23 @@ export function deployPlan(config: Config, stage: string, scope: AwsScope): Depl
             maximumRetryAttempts: 10,
             maximumRecordAgeSeconds: 6 * 3600,
             bisectBatchOnFunctionError: true as const,
+          },
+        }
+      : {}),
+    ...(config.notifications
+      ? {
+          notifications: {
+            ruleName: ruleName('job-notifications'),
+            pattern: JSON.stringify(
+              jobEventPattern({
+                states: config.notifications.states,
+                sources: config.notifications.pipelines,
+              }),
+            ),
+            ...(config.notifications.email
+              ? { topicName: roleName(names.prefix, 'job-notifications'), email: config.notifications.email }
+              : {}),
+            ...(config.notifications.topicArn ? { topicArn: config.notifications.topicArn } : {}),
           },
         }
       : {}),

@@ -6,7 +6,7 @@ import {
   noWildcardOnPlanResources,
   rolesCarryPlanPolicies,
 } from './iam';
-import { ledgerStreamFeedsJobEvents } from './job-events';
+import { ledgerStreamFeedsJobEvents, notificationsAsPlanned } from './job-events';
 import { dataRetainedInProduction, workersAsPlanned } from './lifecycle';
 import { environmentsWithinLimit, namesWithinLimits, urnsUnique } from './limits';
 import { taskDefinitionsCarryPlanSecrets } from './secrets';
@@ -43,6 +43,7 @@ export const CHECKS = {
   'no Output text in inputs, JSON inputs parse': inputsResolved,
   'handlers exist in their bundles': handlersInBundles,
   'the ledger stream feeds job-events, failures to the dead-letter queue': ledgerStreamFeedsJobEvents,
+  'notifications: one rule on the job events to the topic only it may publish to': notificationsAsPlanned,
 } satisfies Record<string, Check>;
 
 export type CheckName = keyof typeof CHECKS;

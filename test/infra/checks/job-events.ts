@@ -57,3 +57,68 @@ export const ledgerStreamFeedsJobEvents: Check = (context) => {
   }
   return problems;
 };
+
+/** Pulumi's type tokens of an SNS topic, its policy and a subscription. */
+export const SNS = {
+  topic: 'aws:sns/topic:Topic',
+  topicPolicy: 'aws:sns/topicPolicy:TopicPolicy',
+  subscription: 'aws:sns/topicSubscription:TopicSubscription',
+} as const;
+
+/** The rule name of the config's notifications, if any: that rule targets a topic, not a function. */
+export const notificationRule = (context: { plan: { notifications?: { ruleName: string } } }) =>
+  context.plan.notifications?.ruleName;
+
+/**
+ * `notifications`: one rule on the plan's job-event pattern, targeting the topic: the config's own, or
+ * one created with the email subscribed, whose policy lets only that rule publish. Nothing without it.
+ */
+export const notificationsAsPlanned: Check = (context) => {
+  const { run, plan } = context;
+  const problems: string[] = [];
+  const spec = plan.notifications;
+  const topics = ofType(run, SNS.topic);
+  if (!spec) {
+    for (const rule of ofType(run, TYPES.rule).filter((r) =>
+      field(r, 'name').endsWith('-job-notifications'),
+    )) {
+      problems.push(`${label(rule)}: declared, but the plan has no notifications`);
+    }
+    for (const topic of topics) problems.push(`${label(topic)}: declared, but the plan has no notifications`);
+    return problems;
+  }
+  const [rule, ...more] = named(run, TYPES.rule, spec.ruleName);
+  if (!rule || more.length > 0)
+    return [`rule ${spec.ruleName}: declared ${more.length + (rule ? 1 : 0)} times, not once`];
+  if (field(rule, 'eventPattern') !== spec.pattern)
+    problems.push(`${label(rule)}: eventPattern is not the plan's`);
+  const topic = spec.topicName ? named(run, SNS.topic, spec.topicName)[0] : undefined;
+  const topicArn = spec.topicArn ?? output(topic, 'arn');
+  if (!topicArn) problems.push(`topic ${spec.topicName}: not declared`);
+  const targets = ofType(run, TYPES.target).filter((t) => field(t, 'rule') === spec.ruleName);
+  if (targets.length !== 1 || field(targets[0], 'arn') !== topicArn) {
+    problems.push(`${label(rule)}: ${targets.length} targets, not one on the topic ${topicArn}`);
+  }
+  if (topic) {
+    const subscriptions = ofType(run, SNS.subscription).filter((s) => field(s, 'topic') === topicArn);
+    if (subscriptions.length !== 1 || field(subscriptions[0], 'endpoint') !== spec.email) {
+      problems.push(`${label(topic)}: not one email subscription for ${spec.email}`);
+    }
+    const policy = ofType(run, SNS.topicPolicy).find((p) => field(p, 'arn') === topicArn);
+    const statements = policy
+      ? (JSON.parse(field(policy, 'policy')) as { Statement: unknown[] }).Statement
+      : [];
+    const expected = {
+      Sid: 'JobNotificationsRule',
+      Effect: 'Allow',
+      Principal: { Service: 'events.amazonaws.com' },
+      Action: 'sns:Publish',
+      Resource: topicArn,
+      Condition: { ArnEquals: { 'aws:SourceArn': output(rule, 'arn') } },
+    };
+    if (JSON.stringify(statements) !== JSON.stringify([expected])) {
+      problems.push(`${label(topic)}: its policy does not let exactly ${spec.ruleName} publish`);
+    }
+  }
+  return problems;
+};

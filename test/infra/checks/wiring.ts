@@ -12,6 +12,7 @@ import {
   output,
   TYPES,
 } from './context';
+import { notificationRule } from './job-events';
 
 /*
  * What invokes what: EventBridge rules and Scheduler schedules target the plan's function for them and
@@ -31,7 +32,9 @@ export function rulesTargetPlanFunctions(context: CheckContext): string[] {
   const { run, plan } = context;
   const problems: string[] = [];
   const dlq = deadLetterArn(context);
+  const notifications = notificationRule(context);
   for (const rule of ofType(run, TYPES.rule)) {
+    if (field(rule, 'name') === notifications) continue;
     if (!plan.rules.some((r) => r.name === field(rule, 'name'))) {
       problems.push(`${label(rule)}: the rule ${field(rule, 'name')} is not in the plan`);
     }
@@ -73,6 +76,7 @@ export function rulesTargetPlanFunctions(context: CheckContext): string[] {
     }
   }
   for (const target of ofType(run, TYPES.target)) {
+    if (field(target, 'rule') === notifications) continue;
     if (!plan.rules.some((r) => r.name === field(target, 'rule'))) {
       problems.push(`${label(target)}: its rule ${field(target, 'rule')} is not in the plan`);
     }
@@ -84,10 +88,12 @@ export function rulesTargetPlanFunctions(context: CheckContext): string[] {
  * Every Lambda permission lets one declared rule (`sourceArn`) invoke the function that rule targets,
  * and every rule's target function has that permission.
  */
-export function permissionsNameTheirRule({ run }: CheckContext): string[] {
+export function permissionsNameTheirRule(context: CheckContext): string[] {
+  const { run } = context;
   const problems: string[] = [];
   const rules = ofType(run, TYPES.rule);
-  const targets = ofType(run, TYPES.target);
+  // The notifications rule targets a topic, which needs no Lambda permission.
+  const targets = ofType(run, TYPES.target).filter((t) => field(t, 'rule') !== notificationRule(context));
   const functionArnByName = new Map(ofType(run, TYPES.lambda).map((f) => [field(f, 'name'), arnOf(f)]));
   const granted = new Set<string>();
   for (const permission of ofType(run, TYPES.permission)) {
@@ -239,7 +245,11 @@ interface QueueStatement {
 export function deadLettersAcceptTheRules(context: CheckContext): string[] {
   const { run } = context;
   const queue = named(run, TYPES.queue, context.plan.deadLetterQueue)[0];
-  const rules = ofType(run, TYPES.rule).map(arnOf).sort();
+  // The notifications rule has no dead-letter queue: SNS takes what it is sent.
+  const rules = ofType(run, TYPES.rule)
+    .filter((r) => field(r, 'name') !== notificationRule(context))
+    .map(arnOf)
+    .sort();
   const policies = ofType(run, TYPES.queuePolicy).filter(
     (p) => field(p, 'queueUrl') === output(queue, 'url'),
   );

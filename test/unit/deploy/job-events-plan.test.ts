@@ -88,4 +88,56 @@ describe('job events in the deploy plan', () => {
     expect(workers.functions.map((f) => f.handler)).not.toContain('job-events');
     expect(workers.jobEvents).toBeUndefined();
   });
+
+  it('notifications: a rule on the chosen job events, to a topic created for the email', () => {
+    const notified = deployPlan(
+      parseConfig({
+        app: 'media',
+        tasks: { resize: TASK },
+        pipelines: { thumbnails: { bucket: 'media-uploads', task: 'resize' } },
+        notifications: { email: 'ops@example.com', pipelines: ['thumbnails'] },
+      }),
+      'prod',
+      SCOPE,
+    );
+
+    expect(notified.notifications).toEqual({
+      ruleName: 'media-prod-job-notifications',
+      pattern: JSON.stringify({
+        source: ['stevedore'],
+        'detail-type': ['Stevedore Job State Change'],
+        detail: {
+          state: ['FAILED', 'TIMED_OUT'],
+          $or: [{ pipeline: ['thumbnails'] }, { schedule: ['thumbnails'] }],
+        },
+      }),
+      topicName: 'media-prod-job-notifications',
+      email: 'ops@example.com',
+    });
+    expect(plan.notifications).toBeUndefined();
+  });
+
+  it('notifications to a given topic create none', () => {
+    const topicArn = 'arn:aws:sns:eu-west-1:123456789012:job-alerts';
+    const notified = deployPlan(
+      parseConfig({
+        app: 'media',
+        tasks: { resize: TASK },
+        pipelines: { thumbnails: { bucket: 'media-uploads', task: 'resize' } },
+        notifications: { topicArn, states: ['FAILED'] },
+      }),
+      'prod',
+      SCOPE,
+    );
+
+    expect(notified.notifications).toEqual({
+      ruleName: 'media-prod-job-notifications',
+      pattern: JSON.stringify({
+        source: ['stevedore'],
+        'detail-type': ['Stevedore Job State Change'],
+        detail: { state: ['FAILED'] },
+      }),
+      topicArn,
+    });
+  });
 });

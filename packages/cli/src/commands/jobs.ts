@@ -13,6 +13,7 @@ import { CliError } from '../lib/cli-error';
 import { numberFlag } from '../lib/number-flag';
 import { formatDuration, formatTime, formatUsd, renderTable } from '../lib/table';
 import { resolveTarget, TARGET_OPTIONS, TARGET_USAGE } from '../lib/target';
+import { cancelCommand, JOB_OPERATIONS_USAGE, retryCommand, submitCommand } from './job-operations';
 
 export const JOBS_USAGE = `stevedore jobs list [--pipeline <p> | --schedule <s>] [--status <s>] [--limit <n>] [--json]
 stevedore jobs show <jobId> [--json]
@@ -21,6 +22,8 @@ stevedore jobs watch
   list    jobs newest first, as a table (--json: an array of jobs)
   show    one job: its attempts, task ARNs, exit codes, stop reasons, durations, cost, and history
   watch   job transitions as they are recorded
+
+${JOB_OPERATIONS_USAGE}
 
 ${TARGET_USAGE}`;
 
@@ -39,6 +42,12 @@ export async function jobs(argv: string[]): Promise<number> {
       return show(rest);
     case 'watch':
       return watch(rest);
+    case 'cancel':
+      return cancelCommand(rest);
+    case 'retry':
+      return retryCommand(rest);
+    case 'submit':
+      return submitCommand(rest);
     default:
       throw new CliError(`unknown jobs command ${JSON.stringify(sub ?? '')}\n\n${JOBS_USAGE}`);
   }

@@ -4,6 +4,7 @@ import { ScheduleExpressionError } from '../schedule/errors';
 import { parseScheduleExpression } from '../schedule/schedule-expression';
 import { checkTimezone } from '../schedule/zoned-time';
 import { describeFargateMemory, FARGATE_CPU_VALUES, isValidFargateSize } from './fargate';
+import { unknownNotifiedSources } from './notifications';
 import { deadLetterQueueName, resourceId } from './resource-names';
 import { type Config, type ConfigInput, ConfigSchema } from './schema';
 import { secretIssues } from './secret-checks';
@@ -207,6 +208,12 @@ function crossCheck(config: Config, knownTasks: ReadonlySet<string> = new Set())
   for (const section of ['tasks', 'pipelines', 'workers', 'schedules'] as const) {
     checkResourceIds(issues, section, Object.keys(config[section]));
   }
+  issues.push(
+    ...unknownNotifiedSources(config.notifications, [
+      ...Object.keys(config.pipelines),
+      ...Object.keys(config.schedules),
+    ]),
+  );
   return issues;
 }
 

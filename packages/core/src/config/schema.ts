@@ -1,4 +1,5 @@
 import * as v from 'valibot';
+import { NotificationsSchema } from './notifications';
 import { checkKmsKey, KMS_KEY_MESSAGE, parseSecretReference } from './secrets';
 
 /*
@@ -389,6 +390,8 @@ export const ConfigSchema = strict(
       strict({ retentionDays: v.optional(integerIn(1, 3650), 90) }, 'an object with retentionDays'),
       {},
     ),
+    /** Job events of chosen states and sources to an SNS topic (see README, Job events). */
+    notifications: v.optional(NotificationsSchema),
   },
   'a config object with tasks and optional pipelines, workers, schedules',
 );
