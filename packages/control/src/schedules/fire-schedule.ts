@@ -56,7 +56,7 @@ export async function fireSchedule(
       // A claim whose job has ended (its release was lost) or expired from the ledger is taken over.
       const stillActive = active !== undefined && !isTerminal(active.state);
       if (stillActive && config.overlap === 'skip') {
-        await recordSkipped(deps, job, activeJob);
+        await recordSkipped(deps, job, `skipped: run ${activeJob} is still active (overlap: skip)`);
         return { outcome: 'skipped', jobId };
       }
       if (stillActive) {
@@ -70,7 +70,11 @@ export async function fireSchedule(
       // Another firing started a run between our two writes: that one goes ahead.
       const other = result.activeJob ?? 'another run';
       deps.logger.warn('another firing took the schedule meanwhile', { schedule, jobId, active: other });
-      await recordSkipped(deps, job, other);
+      await recordSkipped(
+        deps,
+        job,
+        `gave way: run ${other} took the schedule meanwhile (overlap: ${config.overlap})`,
+      );
       return { outcome: 'skipped', jobId };
     }
   }
@@ -99,10 +103,13 @@ async function duplicate(
   return { outcome: 'duplicate', jobId };
 }
 
-/** The skipped run is recorded as a job of its own, CANCELLED, saying which run it gave way to. */
-async function recordSkipped(deps: HandlerDeps, job: Job, activeJob: string) {
+/**
+ * The run that did not start is recorded as a job of its own, CANCELLED, saying which run it gave
+ * way to and why: the overlap policy skipped it, or (any policy) another firing won the race for the
+ * schedule between this firing's two writes.
+ */
+async function recordSkipped(deps: HandlerDeps, job: Job, reason: string) {
   const at = deps.clock.now().toISOString();
-  const reason = `skipped: run ${activeJob} is still active (overlap: skip)`;
   await deps.jobs.createJob(endedBeforeStart(job, 'CANCELLED', reason, at));
   deps.logger.info('transition', {
     jobId: job.jobId,
