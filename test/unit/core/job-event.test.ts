@@ -141,6 +141,12 @@ describe('jobEventOf', () => {
     });
   });
 
+  it('a job made by a retry links the job it retries', () => {
+    const job: Job = { ...submittedJob(policy, 'thumbnails-retry-1'), retryOf: JOB_ID };
+
+    expect(jobEventOf(undefined, job)).toMatchObject({ change: 'created', retryOf: JOB_ID });
+  });
+
   it('a schedule run names its schedule and scheduled time, never the environment', () => {
     const scheduledTime = '2026-01-01T03:00:00.000Z';
     const job: Job = {

@@ -68,8 +68,6 @@ export function jobEventOf(previous: Job | undefined, next: Job | undefined): Jo
   const settled = change === 'retry-scheduled' || isTerminal(next.state);
   const exitCode = exitCodeOf(record);
   const input = objectOf(next.input);
-  // Read loosely: the link is recorded by the retry use case on jobs it creates.
-  const retryOf = (next as { retryOf?: string }).retryOf;
   const scheduledTime = next.kind === 'schedule' ? next.input.STEVEDORE_SCHEDULED_TIME : undefined;
   return {
     jobId: next.jobId,
@@ -95,7 +93,7 @@ export function jobEventOf(previous: Job | undefined, next: Job | undefined): Jo
       ? { durationSeconds: secondsBetween(next.createdAt, next.finishedAt ?? next.updatedAt) }
       : {}),
     ...(settled ? { cost: roundedCost(next) } : {}),
-    ...(retryOf ? { retryOf } : {}),
+    ...(next.retryOf ? { retryOf: next.retryOf } : {}),
   };
 }
 
