@@ -91,6 +91,26 @@ describe('cancel a running job', () => {
     await cancelJob(deps, next.jobId);
   });
 
+  it('a mark that loses to the task starting is made again on the RUNNING job; a second cancel stops again', async () => {
+    const { deps, handler } = await world.harness(CONFIG);
+    const job = await submit(deps, 'slow');
+    await launchJob(deps, job);
+    const starting = await jobOf(deps, job.jobId);
+    const taskArn = await taskOf(deps, job.jobId);
+    await world.eventWith(taskArn, 'RUNNING');
+    await world.deliver(handler, taskArn); // the ledger has it RUNNING; the cancel read it STARTING
+    const jobs: typeof deps.jobs = Object.assign(Object.create(deps.jobs), { getJob: async () => starting });
+
+    const first = await cancelJob({ ...deps, jobs }, job.jobId, { reason: 'late' });
+    const second = await cancelJob(deps, job.jobId, { reason: 'again' });
+    await world.eventWith(taskArn, 'STOPPED');
+    await world.deliver(handler, taskArn);
+
+    expect(first).toMatchObject({ outcome: 'stopping', job: { state: 'RUNNING', cancelRequested: 'late' } });
+    expect(second).toMatchObject({ outcome: 'stopping', job: { cancelRequested: 'late' } });
+    expect(await jobOf(deps, job.jobId)).toMatchObject({ state: 'CANCELLED', attempt: 1 });
+  });
+
   it('is a clear error for a finished job, and names an unknown one', async () => {
     const { deps } = await world.harness(CONFIG);
     const job = await submit(deps, 'slow');
