@@ -1,7 +1,9 @@
 import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { resourceNames } from '@stevedore/core/config';
 import { JOB_EVENT_DETAIL_TYPE, type JobEventEnvelope, jobEventPattern } from '@stevedore/core/job';
+import { roleName } from '@stevedore/deploy';
 import { JOB_EVENTS_FILE } from '@stevedore/local';
 import { CliError } from '../lib/cli-error';
 import { loadConfig } from '../lib/load-config';
@@ -127,10 +129,23 @@ async function deployedEvents(configPath: string | undefined, stage: string, jso
   const { config } = await loadConfig(configPath);
   const pattern = jobEventPattern();
   const failed = jobEventPattern({ states: ['FAILED', 'TIMED_OUT'] });
+  const { notifications } = config;
+  const notified = notifications && {
+    rule: roleName(resourceNames(config.app, stage).prefix, 'job-notifications'),
+    to: notifications.email ?? notifications.topicArn ?? '',
+    states: notifications.states,
+    pipelines: notifications.pipelines,
+  };
   if (json) {
-    process.stdout.write(
-      `${JSON.stringify({ app: config.app, stage, eventBus: 'default', pattern, failed })}\n`,
-    );
+    const report = {
+      app: config.app,
+      stage,
+      eventBus: 'default',
+      pattern,
+      failed,
+      notifications: notified ?? null,
+    };
+    process.stdout.write(`${JSON.stringify(report)}\n`);
     return 0;
   }
   process.stdout.write(
@@ -141,7 +156,9 @@ async function deployedEvents(configPath: string | undefined, stage: string, jso
       'or only failures:',
       `  ${JSON.stringify(failed)}`,
       "e.g. aws events put-rule --name stevedore-job-failed --event-pattern '<pattern>', then put-targets to your SNS topic,",
-      'or set notifications in the config (see README, "Job events").',
+      notified
+        ? `Notifications: rule ${notified.rule} sends ${notified.states.join(', ')} of ${notified.pipelines.length > 0 ? notified.pipelines.join(', ') : 'every pipeline and schedule'} to ${notified.to}.`
+        : 'or set notifications in the config (see README, "Job events").',
       '',
     ].join('\n'),
   );
