@@ -188,3 +188,37 @@ describe('jobs submit', () => {
     });
   });
 });
+
+describe('jobs submit --task and jobs cancel --pipeline', () => {
+  it('runs a task with an env override under the pipeline that runs it; a bulk cancel asks, then ends it', async () => {
+    // hang.ts records its pid in S3_BUCKET: a task job has no object, so the override names the bucket.
+    const env = ['--env', 'MODE=manual', '--env', `S3_BUCKET=${BUCKET}`];
+    const submitted = await cli(['jobs', 'submit', '--task', 'hang', ...env, '--json']);
+    const jobId = String(submitted.json.jobId);
+    await eventually(
+      async () => ((await jobNow(jobId))?.state === 'RUNNING' ? true : undefined),
+      60_000,
+      `${jobId} RUNNING`,
+    );
+
+    const unconfirmed = await cli(['jobs', 'cancel', '--pipeline', 'held']);
+    const cancelled = await cli(['jobs', 'cancel', '--pipeline', 'held', '--yes', '--json']);
+    const ended = await finished(jobId);
+
+    expect(submitted).toMatchObject({
+      code: 0,
+      json: {
+        created: true,
+        job: { kind: 'manual', source: 'held', task: 'hang', input: { MODE: 'manual' } },
+      },
+    });
+    expect(unconfirmed.code).toBe(1);
+    expect(unconfirmed.stderr).toContain('Pass --yes to confirm');
+    expect(cancelled).toMatchObject({
+      code: 0,
+      json: { source: 'held', results: [{ jobId, outcome: 'stopping' }] },
+    });
+    expect(ended).toMatchObject({ state: 'CANCELLED', attempt: 1 });
+    expect(await dev.ledger.slots.slotHolders('held')).toEqual({});
+  });
+});
