@@ -16,6 +16,7 @@ export {
 } from './operations/backfill';
 export {
   type BulkCancelResult,
+  type CancelOptions,
   type CancelOutcome,
   type CancelResult,
   cancelJob,
@@ -31,7 +32,13 @@ export {
   redrive,
   UnknownDeadLetterError,
 } from './operations/redrive';
-export { type BulkRetryResult, type RetryResult, retryFailedJobs, retryJob } from './operations/retry';
+export {
+  type BulkRetryResult,
+  type RetryOptions,
+  type RetryResult,
+  retryFailedJobs,
+  retryJob,
+} from './operations/retry';
 export {
   type ObjectHead,
   type ObjectHeads,

@@ -1,5 +1,6 @@
 export { parseAlarmStateChange } from './alarm-state-change';
 export { parseTaskStateChange, snapshotOfDetail } from './ecs-task-state-change';
+export { type LedgerStreamRecord, parseLedgerStream } from './ledger-stream';
 export {
   alarmStateChangePattern,
   type EventPattern,
@@ -12,4 +13,3 @@ export {
 export { eventRoutes, HANDLER_NAMES, type HandlerName, handlersOf, periodicRoutes } from './routes';
 export { parseObjectCreated } from './s3-object-created';
 export { parseScheduledEvent, parseScheduleFired, scheduleTargetInput } from './scheduled';
-export { type LedgerStreamRecord, parseLedgerStream } from './ledger-stream';

@@ -12,6 +12,16 @@ export {
   TERMINAL_STATES,
   type TerminalState,
 } from './job';
+export {
+  JOB_EVENT_DETAIL_TYPE,
+  JOB_EVENT_SOURCE,
+  type JobChange,
+  type JobEventEnvelope,
+  type JobStateChange,
+  jobEventEnvelope,
+  jobEventOf,
+  jobEventPattern,
+} from './job-event';
 export { isJobId, manualJobId, s3JobId, scheduledJobId, sourceOfJobId } from './job-id';
 export {
   applyPatch,
@@ -54,13 +64,3 @@ export {
   taskIdOf,
   taskOwner,
 } from './task-snapshot';
-export {
-  JOB_EVENT_DETAIL_TYPE,
-  JOB_EVENT_SOURCE,
-  type JobChange,
-  type JobEventEnvelope,
-  type JobStateChange,
-  jobEventEnvelope,
-  jobEventOf,
-  jobEventPattern,
-} from './job-event';
