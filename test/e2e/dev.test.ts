@@ -109,6 +109,7 @@ describe('stevedore dev', () => {
         'ECS ok',
         'tables ok',
         'handlers ok',
+        'job events ok',
         'timers ok',
         'endpoints.json ok',
       ]);
