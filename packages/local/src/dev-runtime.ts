@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ECSClient } from '@aws-sdk/client-ecs';
@@ -376,7 +376,11 @@ function writeEndpoints(
     scheduleClock: running.scheduleClock,
   };
   const path = join(setup.stateDir, 'endpoints.json');
-  writeFileSync(path, `${JSON.stringify(endpoints, null, 2)}\n`);
+  // Written whole, then renamed: its existence means ready, so a reader polling for it (the CLI, the
+  // tests) must never see a half-written file.
+  const partial = `${path}.${process.pid}.partial`;
+  writeFileSync(partial, `${JSON.stringify(endpoints, null, 2)}\n`);
+  renameSync(partial, path);
   onStop(() => rmSync(path, { force: true }));
   return endpoints;
 }
