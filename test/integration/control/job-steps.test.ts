@@ -4,7 +4,7 @@ import { type Config, parseConfig } from '@stevedore/core/config';
 import { newJob, STOP_REASONS, s3JobId } from '@stevedore/core/job';
 import type { TaskLauncher } from '@stevedore/core/ports';
 import { describe, expect, it } from 'vitest';
-import { jobOf, jobWorldForFile, policyOf, submit, taskOf } from '../../support/job-harness';
+import { JOBS_CONFIG, jobOf, jobWorldForFile, policyOf, submit, taskOf } from '../../support/job-harness';
 
 /*
  * The job steps (packages/control/src/jobs/job-steps.ts) where the other suites do not reach: a
@@ -75,6 +75,41 @@ describe('a launch that loses a race', () => {
     expect((await jobOf(deps, job.jobId)).taskArn).toBeUndefined();
     expect(world.tasksOf(job.jobId)).toHaveLength(1);
     expect(tasks).toMatchObject([{ desiredStatus: 'STOPPED', stoppedReason: STOP_REASONS.cancel }]);
+  });
+});
+
+describe('a launch from a stale copy of the job (an open-jobs listing read before the job moved on)', () => {
+  it('gives back the slot its RunTask took when the attempt had already ended: the next job can run', async () => {
+    const { deps, handler } = await world.harness(JOBS_CONFIG);
+    const first = await submit(deps, 'capped');
+    await launchJob(deps, first);
+    const task = await taskOf(deps, first.jobId);
+    await world.eventWith(task, 'STOPPED');
+    await world.deliver(handler, task);
+    const next = await submit(deps, 'capped');
+
+    // RunTask answers with the attempt's own task (same clientToken), already stopped.
+    const outcome = await launchJob(deps, first);
+
+    expect(outcome).toBe('stale');
+    expect(await jobOf(deps, first.jobId)).toMatchObject({ state: 'SUCCEEDED', taskArn: task });
+    expect(world.tasksOf(first.jobId).map((t) => t.taskArn)).toEqual([task]);
+    expect(await deps.slots.slotHolders('capped')).toEqual({});
+    expect(await launchJob(deps, next)).toBe('launched');
+  });
+
+  it('keeps the slot of the live attempt when its RunTask is refused after the attempt was launched', async () => {
+    const { deps } = await world.harness(JOBS_CONFIG);
+    const job = await submit(deps, 'capped');
+    await launchJob(deps, job);
+    const task = await taskOf(deps, job.jobId);
+
+    const outcome = await launchJob({ ...deps, launcher: world.refusingLauncher() }, job);
+
+    expect(outcome).toBe('refused');
+    expect(await jobOf(deps, job.jobId)).toMatchObject({ attempt: 1, taskArn: task });
+    expect(Object.keys(await deps.slots.slotHolders('capped'))).toEqual([`${job.jobId}#1`]);
+    expect(await launchJob(deps, await submit(deps, 'capped'))).toBe('no-slot');
   });
 });
 

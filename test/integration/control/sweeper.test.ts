@@ -320,8 +320,8 @@ describe('concurrency slots', () => {
     expect(Object.keys(await deps.slots.slotHolders('capped'))).toEqual([`${second.jobId}#1`]);
   });
 
-  it('frees a slot still held five minutes after its job ended, so the waiting job runs', async () => {
-    const { deps, clock } = await world.harness();
+  it('frees a slot still held by a job that ended at the next sweep, so the waiting job runs', async () => {
+    const { deps } = await world.harness();
     const first = await submit(deps, 'capped');
     const second = await submit(deps, 'capped');
     await launchJob(deps, first);
@@ -330,18 +330,31 @@ describe('concurrency slots', () => {
     // A handler recorded the STOPPED event and died before giving the slot back.
     const task = snapshotOfDetail(parseTaskStateChange(stopped).detail);
     await applyEvent(deps, first.jobId, policyOf(deps, 'capped'), { type: 'task', task });
-    const early = await sweep(deps);
-    clock.advance(5 * 60_000 + 1000);
 
     // Two sweeps: the slot may be freed after the sweep has tried the waiting jobs.
     const reports = [await sweep(deps), await sweep(deps)];
 
     const next = await jobOf(deps, second.jobId);
     expect((await jobOf(deps, first.jobId)).state).toBe('SUCCEEDED');
-    expect(early).toMatchObject({ slotsFreed: 0, launched: 0 });
     expect(reports.map((r) => r?.slotsFreed)).toEqual([1, 0]);
     expect(next.state).toBe('STARTING');
     expect(world.tasksOf(second.jobId).map((t) => t.taskArn)).toEqual([next.taskArn]);
     expect(Object.keys(await deps.slots.slotHolders('capped'))).toEqual([`${second.jobId}#1`]);
+  });
+
+  it('keeps the slot of an attempt with no task yet for five minutes (its launch may be under way), then frees it', async () => {
+    const { deps, clock } = await world.harness();
+    const job = await submit(deps, 'capped', new Date(clock.now().getTime() + 3_600_000));
+    // A handler took the slot and died before RunTask.
+    await deps.slots.acquireSlot('capped', `${job.jobId}#1`, 1);
+
+    const early = await sweep(deps);
+    clock.advance(5 * 60_000 + 1000);
+    const late = await sweep(deps);
+
+    expect(early?.slotsFreed).toBe(0);
+    expect(late?.slotsFreed).toBe(1);
+    expect(await deps.slots.slotHolders('capped')).toEqual({});
+    expect(world.tasksOf(job.jobId)).toEqual([]);
   });
 });

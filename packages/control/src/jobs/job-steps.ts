@@ -120,12 +120,16 @@ export async function launchJob(deps: HandlerDeps, job: Job): Promise<LaunchOutc
       failure: error.toLaunchFailure(),
     };
     const { decision, result } = await applyEvent(deps, job.jobId, found, failed);
-    // The slot goes back even if the write lost a race: this attempt holds no task. A refusal that
-    // ended the job also finishes its schedule run, if this write ended it.
+    // The slot goes back even if the write lost a race (this call started no task), unless the
+    // attempt was launched meanwhile (two launches of one attempt share its slot): the live task keeps
+    // it. A refusal that ended the job also finishes its schedule run, if this write ended it.
+    const live = !result.applied && followsLiveTask(result.current, job.attempt);
     if (decision)
       await runEffects(
         deps,
-        decision.effects.filter((e) => e.type !== 'JobFinished' || result.applied),
+        decision.effects.filter(
+          (e) => (e.type !== 'JobFinished' || result.applied) && !(e.type === 'ReleaseSlot' && live),
+        ),
       );
     if (result.applied)
       deps.logger.warn('launch refused', { jobId: job.jobId, kind: error.kind, reason: error.reason });
@@ -141,16 +145,38 @@ export async function launchJob(deps: HandlerDeps, job: Job): Promise<LaunchOutc
   const { result } = await applyEvent(deps, job.jobId, found, launched);
   if (result.applied) return 'launched';
   const current = result.current;
+  const live = followsLiveTask(current, job.attempt);
   // The task's own events got there first: launched all the same.
-  if (current && !isTerminal(current.state) && current.taskArn === taskArn) return 'launched';
-  if (current && isTerminal(current.state) && current.taskArn === undefined) {
-    // The job was cancelled while RunTask ran: stop the task nobody will follow, and give back
-    // the slot this attempt took (the cancel may have released it before it was taken).
-    await deps.launcher.stopTask(taskArn, STOP_REASONS.cancel);
-    await runEffects(deps, [{ type: 'ReleaseSlot', source: job.source, holder }]);
+  if (live && current?.taskArn === taskArn) return 'launched';
+  // `job` was a stale copy: the job was cancelled while RunTask ran, or the attempt had been launched
+  // (same clientToken, same task) and has moved on. A task the ledger does not hold for the attempt
+  // (a cancelled job's, or a second one ECS started because it forgot the clientToken) has nobody to
+  // follow it: stop it.
+  if (!recordsTask(current, job.attempt, taskArn)) {
+    const why = current?.state === 'CANCELLED' ? STOP_REASONS.cancel : STOP_REASONS.superseded;
+    await deps.launcher.stopTask(taskArn, why);
   }
-  // Otherwise `job` was a stale copy: the attempt had been launched (same clientToken, same task) and has moved on.
+  // The slot this call took belongs to no live attempt: give it back, or it stays taken by a finished
+  // job until the sweeper notices. The attempt's own end may have released it before it was taken.
+  if (!live) await runEffects(deps, [{ type: 'ReleaseSlot', source: job.source, holder }]);
   return 'stale';
+}
+
+/** True when the ledger's job is on `attempt` and that attempt has a task that has not ended. */
+function followsLiveTask(current: Job | undefined, attempt: number): boolean {
+  return (
+    current !== undefined &&
+    current.attempt === attempt &&
+    current.taskArn !== undefined &&
+    !isTerminal(current.state)
+  );
+}
+
+/** True when the ledger holds `taskArn` as the task of the job's `attempt` (current or ended). */
+function recordsTask(current: Job | undefined, attempt: number, taskArn: string): boolean {
+  if (!current) return false;
+  if (current.attempt === attempt && current.taskArn === taskArn) return true;
+  return current.attempts[String(attempt)]?.taskArn === taskArn;
 }
 
 /** Runs the effects of a decision. Every effect is idempotent, so running them again is harmless. */

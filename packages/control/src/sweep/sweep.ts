@@ -251,7 +251,11 @@ async function adopt(deps: HandlerDeps, found: SourcePolicy, job: Job): Promise<
   return true;
 }
 
-/** Gives back slots whose attempt ended or never got a task (a handler died between the two). */
+/**
+ * Gives back slots that no live attempt holds: at once when the attempt has ended (the job is
+ * terminal or on a later attempt, or gone), since nothing can start for it any more; after
+ * STALE_SLOT_MS when the attempt has no task yet, since its launch may still be under way.
+ */
 async function freeStaleSlots(
   deps: HandlerDeps,
   source: JobSource,
@@ -260,15 +264,13 @@ async function freeStaleSlots(
 ) {
   const now = deps.clock.now().getTime();
   for (const [holder, since] of Object.entries(holders)) {
-    if (now - new Date(since).getTime() < STALE_SLOT_MS) continue;
     const held = parseSlotHolder(holder);
     const job = held ? await deps.jobs.getJob(held.jobId) : undefined;
-    const stale =
-      !job ||
-      isTerminal(job.state) ||
-      job.attempt !== held?.attempt ||
-      (job.state === 'SUBMITTED' && job.taskArn === undefined);
-    if (stale) {
+    const ended = !held || !job || isTerminal(job.state) || job.attempt > held.attempt;
+    const unlaunched =
+      job !== undefined &&
+      (job.attempt !== held?.attempt || (job.state === 'SUBMITTED' && job.taskArn === undefined));
+    if (ended || (unlaunched && now - new Date(since).getTime() >= STALE_SLOT_MS)) {
       await deps.slots.releaseSlot(source.name, holder);
       delete holders[holder];
       report.slotsFreed += 1;

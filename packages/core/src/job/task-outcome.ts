@@ -12,6 +12,8 @@ export const STOP_REASONS = {
   timeout: 'Stevedore: attempt exceeded its timeout',
   cancel: 'Stevedore: job cancelled',
   replaced: 'Stevedore: replaced by a newer run',
+  /** A task started for an attempt the ledger had already ended (no job follows it). */
+  superseded: 'Stevedore: attempt already ended',
 } as const;
 export type StopWhy = keyof typeof STOP_REASONS;
 
