@@ -1,4 +1,4 @@
-import { LaunchRefusedError } from '@stevedore/core/errors';
+import { type LaunchRefusalOptions, LaunchRefusedError } from '@stevedore/core/errors';
 import type { LaunchFailure } from '@stevedore/core/job';
 
 /** Base class of every error @stevedore/aws raises. SDK errors travel as `cause`. */
@@ -32,7 +32,7 @@ export class RunTaskError extends LaunchRefusedError {
   /** The ARN a `failures[]` entry names, if any. */
   readonly arn: string | undefined;
 
-  constructor(kind: RunTaskErrorKind, reason: string, options?: ErrorOptions & { arn?: string }) {
+  constructor(kind: RunTaskErrorKind, reason: string, options?: LaunchRefusalOptions & { arn?: string }) {
     super(kind, reason, options);
     this.message = `RunTask ${kind}: ${reason}`;
     this.arn = options?.arn;

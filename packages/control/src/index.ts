@@ -1,7 +1,7 @@
 export { type App, compileApp, type SourcePolicy, type Worker } from './app';
 export type { Handler, HandlerDeps, HandlerFactory } from './deps';
 export { type JobWrite, publishJobEvents } from './events/job-events';
-export { applyEvent, launchJob, launchRequest } from './jobs/job-steps';
+export { applyEvent, launchJob, launchRequest, MAX_RETRY_WAIT_MS } from './jobs/job-steps';
 export { jobsForObject } from './jobs/object-jobs';
 export { taskChanged } from './jobs/task-events';
 export { parseOrReject } from './malformed';

@@ -37,6 +37,15 @@ export class MalformedEventError extends StevedoreError {
 /** The kinds of launch refusal the state machine tells apart (see `LaunchFailure`). */
 export type LaunchRefusalKind = 'capacity' | 'throttling' | 'invalid' | 'conflict' | 'unknown';
 
+/** What a launcher knows beyond the refusal itself. */
+export interface LaunchRefusalOptions extends ErrorOptions {
+  /**
+   * When the call may succeed, in milliseconds from the refusal, if the launcher knows (throttling:
+   * the refill of the token bucket it paces itself by). Without it the job backs off as for capacity.
+   */
+  retryAfterMs?: number;
+}
+
 /**
  * A task launcher refused to start a task (ECS: a RunTask exception or a `failures[]` entry). The
  * application layer records it on the job; any other error from a launcher is thrown on, so the
@@ -46,15 +55,21 @@ export class LaunchRefusedError extends StevedoreError {
   override name = 'LaunchRefusedError';
   readonly kind: LaunchRefusalKind;
   readonly reason: string;
+  readonly retryAfterMs: number | undefined;
 
-  constructor(kind: LaunchRefusalKind, reason: string, options?: ErrorOptions) {
+  constructor(kind: LaunchRefusalKind, reason: string, options?: LaunchRefusalOptions) {
     super(`launch ${kind}: ${reason}`, options);
     this.kind = kind;
     this.reason = reason;
+    this.retryAfterMs = options?.retryAfterMs;
   }
 
   /** The refusal as the state machine takes it. */
-  toLaunchFailure(): { kind: LaunchRefusalKind; reason: string } {
-    return { kind: this.kind, reason: this.reason };
+  toLaunchFailure(): { kind: LaunchRefusalKind; reason: string; retryAfterMs?: number } {
+    return {
+      kind: this.kind,
+      reason: this.reason,
+      ...(this.retryAfterMs !== undefined ? { retryAfterMs: this.retryAfterMs } : {}),
+    };
   }
 }

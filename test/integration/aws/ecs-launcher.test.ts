@@ -132,6 +132,26 @@ describe('runTask', () => {
     },
   );
 
+  it('after a throttled RunTask, empties its pace: the refusal says when it refills, and the next call waits for it', async () => {
+    // 2 per second: a token every 500 ms, long enough to see on any machine.
+    const paced = new EcsLauncher({
+      cluster: CLUSTER,
+      client: ecs.client(),
+      runTaskRate: { perSecond: 2, burst: 5 },
+    });
+    ecs.answer('RunTask', () => ({ status: 400, error: 'ThrottlingException', message: 'Rate exceeded' }));
+    const refusal = await paced.runTask(request()).catch((e: unknown) => e);
+    const refusedAt = performance.now();
+    ecs.answer('RunTask', () => ({ body: { tasks: [{ taskArn: TASK_ARN }], failures: [] } }));
+
+    await paced.runTask(request());
+
+    expect(refusal).toBeInstanceOf(RunTaskError);
+    expect(refusal).toMatchObject({ kind: 'throttling', retryAfterMs: 500 });
+    // Its model said 4 tokens were left; without the correction this call would not have waited.
+    expect(performance.now() - refusedAt).toBeGreaterThanOrEqual(450);
+  });
+
   it('refuses overrides over 8,192 characters without calling ECS', async () => {
     const env = { BIG: 'x'.repeat(8200) };
 

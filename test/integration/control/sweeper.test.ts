@@ -189,6 +189,37 @@ describe('sweep launches due jobs', () => {
   });
 });
 
+describe('sweep launches a throttled job whose handler died waiting for the refill', () => {
+  it('finds the refill time in the ledger, and launches the job once it has come, not before', async () => {
+    const { deps, clock } = await world.harness();
+    const { jobId } = await submit(deps, 'quick');
+    // A refill is milliseconds away on ECS; this one is longer than a sweep on a slow machine, as
+    // this clock runs in real time.
+    const retryAfterMs = 5_000;
+    const refusedBy = clock.now().getTime();
+    // What the ledger holds when the process dies right after recording the refusal.
+    const { result } = await applyEvent(deps, jobId, policyOf(deps, 'quick'), {
+      type: 'launch-failed',
+      attempt: 1,
+      launchFailures: 0,
+      failure: { kind: 'throttling', reason: 'ThrottlingException: Rate exceeded', retryAfterMs },
+    });
+    const refusedAt = result.applied ? Date.parse(result.job.updatedAt) : Number.NaN;
+
+    const early = await sweep(deps);
+    clock.advance(retryAfterMs);
+    const due = await sweep(deps);
+
+    expect(result).toMatchObject({ applied: true, job: { state: 'SUBMITTED', launchFailures: 1 } });
+    expect(refusedAt).toBeGreaterThanOrEqual(refusedBy);
+    expect(result.applied && result.job.notBefore).toBe(new Date(refusedAt + retryAfterMs).toISOString());
+    expect(early?.launched).toBe(0);
+    expect(due?.launched).toBe(1);
+    expect(await jobOf(deps, jobId)).toMatchObject({ state: 'STARTING', launchFailures: 0 });
+    expect(world.tasksOf(jobId)).toHaveLength(1);
+  });
+});
+
 describe('sweep reads running and waiting jobs apart', () => {
   it('launches a due job behind more running jobs than a sweep reads, and reaches every running one', async () => {
     const { deps, clock } = await world.harness();

@@ -115,6 +115,18 @@ describe('launch-failed', () => {
     },
   );
 
+  it('retries a throttled launch at the refill time the launcher gave, not after a backoff', () => {
+    const throttled: LaunchFailure = { ...THROTTLING, retryAfterMs: 50 };
+    const once = refuse(submittedJob(policy), throttled);
+    const twice = refuse(once.next, throttled);
+
+    const notBefore = new Date(NOW.getTime() + 50).toISOString();
+    expect(once.next).toMatchObject({ state: 'SUBMITTED', attempt: 1, launchFailures: 1, notBefore });
+    // The slot goes back first; the retry is the same attempt (the same clientToken).
+    expect(once.effects).toEqual([RELEASE, { type: 'ScheduleRetry', jobId: JOB_ID, attempt: 1, notBefore }]);
+    expect(twice.next).toMatchObject({ launchFailures: 2, notBefore });
+  });
+
   it('waits longer after each refusal, up to half a minute', () => {
     let job = submittedJob(policy);
     const waits: number[] = [];

@@ -110,7 +110,13 @@ export class EcsLauncher implements TaskLauncher {
     try {
       output = await this.client.send(new RunTaskCommand(input));
     } catch (error) {
-      throw exceptionToError(error);
+      const refusal = exceptionToError(error);
+      if (refusal.kind !== 'throttling') throw refusal;
+      // Throttled although paced: ECS's bucket holds fewer tokens than the pace's model of it. The
+      // model is emptied, and the launch may be retried when it refills (milliseconds), not after
+      // a backoff of seconds that would leave the bucket idle.
+      const retryAfterMs = this.runTaskPace.drain();
+      throw new RunTaskError('throttling', refusal.reason, { cause: error, retryAfterMs });
     }
     const task = output.tasks?.[0];
     if (task?.taskArn)

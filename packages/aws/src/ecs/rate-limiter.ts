@@ -32,6 +32,17 @@ export class RateLimiter {
     return turn;
   }
 
+  /**
+   * The server refused for lack of tokens although this bucket had one: the model was wrong (other
+   * callers share the server's bucket, or requests bunched up on the way). Empties it, so the takers
+   * after this one wait for the refill too, and returns the milliseconds until it has a token again.
+   */
+  drain(): number {
+    this.tokens = 0;
+    this.last = this.now();
+    return Math.ceil(1000 / this.rate.perSecond);
+  }
+
   private async wait(): Promise<void> {
     for (;;) {
       const now = this.now();

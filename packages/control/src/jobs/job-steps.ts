@@ -65,6 +65,12 @@ export async function applyEvent(
   return { decision, result };
 }
 
+/**
+ * The longest wait for a due retry that a handler sits out itself: a throttled launch's retry at the
+ * rate bucket's refill is milliseconds away; an attempt's backoff (10 s by default) is not.
+ */
+export const MAX_RETRY_WAIT_MS = 1000;
+
 export type LaunchOutcome = 'launched' | 'not-due' | 'no-slot' | 'refused' | 'not-launchable' | 'stale';
 
 /**
@@ -122,17 +128,20 @@ export async function launchJob(deps: HandlerDeps, job: Job): Promise<LaunchOutc
     const { decision, result } = await applyEvent(deps, job.jobId, found, failed);
     // The slot goes back even if the write lost a race (this call started no task), unless the
     // attempt was launched meanwhile (two launches of one attempt share its slot): the live task keeps
-    // it. A refusal that ended the job also finishes its schedule run, if this write ended it.
+    // it. A refusal that ended the job also finishes its schedule run, and a throttled one is retried,
+    // only if this write recorded it (whoever won the race did the rest).
     const live = !result.applied && followsLiveTask(result.current, job.attempt);
+    if (result.applied)
+      deps.logger.warn('launch refused', { jobId: job.jobId, kind: error.kind, reason: error.reason });
     if (decision)
       await runEffects(
         deps,
         decision.effects.filter(
-          (e) => (e.type !== 'JobFinished' || result.applied) && !(e.type === 'ReleaseSlot' && live),
+          (e) =>
+            ((e.type !== 'JobFinished' && e.type !== 'ScheduleRetry') || result.applied) &&
+            !(e.type === 'ReleaseSlot' && live),
         ),
       );
-    if (result.applied)
-      deps.logger.warn('launch refused', { jobId: job.jobId, kind: error.kind, reason: error.reason });
     return 'refused';
   }
 
@@ -192,7 +201,13 @@ export async function runEffects(deps: HandlerDeps, effects: readonly JobEffect[
         await launchWaiting(deps, effect.source);
         break;
       case 'ScheduleRetry': {
-        if (new Date(effect.notBefore) > deps.clock.now()) break; // the sweeper launches it when due
+        const wait = new Date(effect.notBefore).getTime() - deps.clock.now().getTime();
+        // A longer wait (an attempt's backoff) is the sweeper's: it launches the job once it is due.
+        if (wait > MAX_RETRY_WAIT_MS) break;
+        // A short one is a rate bucket's refill: waited here, or the bucket would sit full and idle
+        // until the next sweep. Should this process die while waiting, `notBefore` is in the ledger
+        // and the sweeper launches the job.
+        if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
         const job = await deps.jobs.getJob(effect.jobId);
         if (job && job.attempt === effect.attempt) await launchJob(deps, job);
         break;

@@ -35,6 +35,11 @@ export interface JobPolicy {
 export interface LaunchFailure {
   kind: LaunchRefusalKind;
   reason: string;
+  /**
+   * Throttling only: when the launcher's rate bucket has a token again, in milliseconds from the
+   * refusal. The launch is retried then, not after a capacity-style backoff.
+   */
+  retryAfterMs?: number;
 }
 
 export type JobEvent =
@@ -106,7 +111,10 @@ export interface JobPatch {
 export type JobEffect =
   /** Stop a task (timeouts, cancellations). */
   | { type: 'StopTask'; taskArn: string; reason: string }
-  /** The next attempt is due at `notBefore`; launch it then (now, if it is already due). */
+  /**
+   * The attempt is due at `notBefore` (the next attempt after a failure, or the same one after a
+   * throttled launch); launch it then (now, if it is already due).
+   */
   | { type: 'ScheduleRetry'; jobId: string; attempt: number; notBefore: string }
   /** An attempt ended or never started: give its concurrency slot back. */
   | { type: 'ReleaseSlot'; source: string; holder: string }
@@ -442,6 +450,24 @@ function decideLaunchFailure(
       effects: [release],
     });
 
+  const patch = (notBefore: string): JobPatch => ({
+    guard,
+    set: { state: 'SUBMITTED', notBefore, launchFailures: failures, reason, updatedAt: at },
+    remove: [],
+    history: { at, state: 'SUBMITTED', attempt, reason },
+  });
+  if (failure.kind === 'throttling' && failure.retryAfterMs !== undefined) {
+    // Throttling says nothing about capacity: ECS's bucket refills in milliseconds, so the launch is
+    // retried at the refill time the launcher gave. A backoff of seconds would leave the bucket full
+    // and idle (the tail of a burst). `notBefore` keeps the job due for the sweeper, should the
+    // process that waits for it die.
+    const wait = Math.max(0, Math.ceil(failure.retryAfterMs));
+    const notBefore = new Date(now.getTime() + wait).toISOString();
+    return {
+      patch: patch(notBefore),
+      effects: [release, { type: 'ScheduleRetry', jobId, attempt, notBefore }],
+    };
+  }
   const delay = backoffSeconds(
     LAUNCH_BACKOFF,
     failures,
@@ -449,12 +475,7 @@ function decideLaunchFailure(
   );
   const notBefore = new Date(now.getTime() + Math.round(delay * 1000)).toISOString();
   return {
-    patch: {
-      guard,
-      set: { state: 'SUBMITTED', notBefore, launchFailures: failures, reason, updatedAt: at },
-      remove: [],
-      history: { at, state: 'SUBMITTED', attempt, reason },
-    },
+    patch: patch(notBefore),
     // No ScheduleRetry: the wait is seconds, and the next sweep launches the job once it is due.
     effects: [release],
   };
