@@ -1,5 +1,6 @@
 import { ConfigError } from '@stevedore/core/errors';
 import { LocalRuntimeError } from '@stevedore/local';
+import { CONSOLE_USAGE, consoleCommand } from './commands/console';
 import { DEV_USAGE, dev } from './commands/dev';
 import { EVENT_DEAD_LETTERS_USAGE, eventDeadLetters } from './commands/event-dead-letters';
 import { EVENTS_USAGE, events } from './commands/events';
@@ -15,6 +16,8 @@ import { CliError } from './lib/cli-error';
 const USAGE = `stevedore — a serverless control plane for Amazon ECS on Fargate
 
 ${DEV_USAGE}
+
+${CONSOLE_USAGE}
 
 ${VALIDATE_USAGE}
 
@@ -36,6 +39,7 @@ ${IAM_USAGE}`;
 
 const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   dev,
+  console: consoleCommand,
   validate,
   jobs,
   logs,

@@ -51,6 +51,8 @@ export interface DevRuntimeOptions {
   timeScale?: number;
   /** Called as each start step (DynamoDB Local, S3/SQS, ECS, ...) ends, failed or not: for progress. */
   onStep?: (step: StartStep) => void;
+  /** The web console's URL (with its secret), when the caller serves one: written to endpoints.json. */
+  consoleUrl?: string;
 }
 
 /** What `<state-dir>/endpoints.json` holds: everything a client needs to reach the local runtime. */
@@ -72,6 +74,8 @@ export interface EndpointsFile {
   pid: number;
   /** The clock schedules fire by (sped up with --time-scale), so the CLI shows their next times on it. */
   scheduleClock: ScheduleClock;
+  /** The web console `stevedore dev` serves, its URL carrying the run's secret for actions. */
+  console?: string;
 }
 
 export interface DevRuntime {
@@ -374,12 +378,14 @@ function writeEndpoints(
     logDir: setup.logDir,
     pid: process.pid,
     scheduleClock: running.scheduleClock,
+    ...(setup.consoleUrl ? { console: setup.consoleUrl } : {}),
   };
   const path = join(setup.stateDir, 'endpoints.json');
   // Written whole, then renamed: its existence means ready, so a reader polling for it (the CLI, the
   // tests) must never see a half-written file.
   const partial = `${path}.${process.pid}.partial`;
-  writeFileSync(partial, `${JSON.stringify(endpoints, null, 2)}\n`);
+  // Readable by its owner only: the console's URL in it carries the secret that allows actions.
+  writeFileSync(partial, `${JSON.stringify(endpoints, null, 2)}\n`, { mode: 0o600 });
   renameSync(partial, path);
   onStop(() => rmSync(path, { force: true }));
   return endpoints;

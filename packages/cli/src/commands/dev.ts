@@ -1,13 +1,16 @@
 import { parseArgs } from 'node:util';
+import { type ConsoleServer, startConsole } from '@stevedore/console';
 import { workerPolicy } from '@stevedore/core/scaling';
 import { formatInZone, nextFireTimes } from '@stevedore/core/schedule';
 import { HANDLERS, sweeper } from '@stevedore/functions';
 import { type DevRuntime, parseFaults, startDevRuntime } from '@stevedore/local';
+import { consoleBackend } from '../lib/console-backend';
 import { devLogger } from '../lib/dev-logger';
 import { DEFAULT_CONFIG, loadConfig } from '../lib/load-config';
 import { numberFlag } from '../lib/number-flag';
 import { stepLine } from '../lib/step-line';
 import { renderTable } from '../lib/table';
+import { resolveTarget } from '../lib/target';
 
 export const DEV_USAGE = `stevedore dev [--config <path>] [--state-dir <dir>] [--faults <spec>] [--port <n>] [--tick <seconds>]
               [--time-scale <n>]
@@ -18,7 +21,8 @@ export const DEV_USAGE = `stevedore dev [--config <path>] [--state-dir <dir>] [-
   --config      config file (default ${DEFAULT_CONFIG})
   --state-dir   ledger data, task logs and endpoints.json (default .stevedore)
   --faults      duplicate=<0..1>,reorder=<0..1>,capacity=<0..1>,throttle=on|off
-  --port        first port: S3/SQS on it, ECS on +1, DynamoDB on +2 (default 4566; 0 = any free ports)
+  --port        first port: S3/SQS on it, ECS on +1, DynamoDB on +2, the web console on +3
+                (default 4566; 0 = any free ports)
   --tick        seconds between runs of the periodic handlers (default 5)
   --time-scale  run schedules this many times faster than real time, to watch a day's schedule in
                 minutes (default 1; above 1, missed-run detection is off: it reads the real clock)`;
@@ -36,8 +40,8 @@ export async function dev(argv: string[]): Promise<number> {
       'time-scale': { type: 'string', default: '1' },
     },
   });
-  // --port is S3's; ECS and DynamoDB Local take the next two.
-  const port = numberFlag('port', values.port, { min: 0, max: 65533, integer: true });
+  // --port is S3's; ECS, DynamoDB Local and the console take the next three.
+  const port = numberFlag('port', values.port, { min: 0, max: 65532, integer: true });
   const tick = numberFlag('tick', values.tick, { min: 0.1, max: 3600 });
   const timeScale = numberFlag('time-scale', values['time-scale'], { min: 1, max: 3600 });
   const faults = parseFaults(values.faults);
@@ -45,21 +49,34 @@ export async function dev(argv: string[]): Promise<number> {
 
   const logger = devLogger();
   process.stdout.write(`starting stevedore dev for ${path}...\n`);
-  const runtime: DevRuntime = await startDevRuntime({
-    config,
-    configDir: dir,
-    stateDir: values['state-dir'],
-    // Sped-up schedules fire at times ahead of the real clock, which the missed-run check reads.
-    handlers:
-      timeScale === 1 ? HANDLERS : { ...HANDLERS, sweeper: (deps) => sweeper(deps, { missedRuns: false }) },
-    logger,
-    faults,
-    basePort: port,
-    tickMs: tick * 1000,
-    timeScale,
-    // On stdout with the rest of the start: stderr keeps only the one line that says why a start failed.
-    onStep: (step) => process.stdout.write(stepLine(step)),
-  });
+  // The console listens first, so endpoints.json (written last, meaning ready) can name it; it answers
+  // its API once the runtime is up and attached.
+  const web: ConsoleServer = await startConsole({ port: port === 0 ? 0 : port + 3, logger });
+  let runtime: DevRuntime;
+  try {
+    runtime = await startDevRuntime({
+      config,
+      configDir: dir,
+      stateDir: values['state-dir'],
+      // Sped-up schedules fire at times ahead of the real clock, which the missed-run check reads.
+      handlers:
+        timeScale === 1 ? HANDLERS : { ...HANDLERS, sweeper: (deps) => sweeper(deps, { missedRuns: false }) },
+      logger,
+      faults,
+      basePort: port,
+      tickMs: tick * 1000,
+      timeScale,
+      // On stdout with the rest of the start: stderr keeps only the one line that says why a start failed.
+      onStep: (step) => process.stdout.write(stepLine(step)),
+      consoleUrl: web.url,
+    });
+  } catch (error) {
+    await web.close();
+    throw error;
+  }
+  const target = await resolveTarget({ 'state-dir': values['state-dir'] });
+  const backend = consoleBackend(target, config);
+  web.attach(backend.backend);
 
   const e = runtime.endpoints;
   process.stdout.write(
@@ -70,6 +87,7 @@ export async function dev(argv: string[]): Promise<number> {
         { what: 'DynamoDB', where: `${e.dynamodb}  (table ${e.table})` },
         { what: 'ECS', where: `${e.ecs}  (cluster ${e.cluster})` },
         { what: 'state', where: `${e.stateDir}  (endpoints.json, logs/)` },
+        { what: 'console', where: web.url },
       ],
       [
         { header: 'ENDPOINT', cell: (r) => r.what },
@@ -133,18 +151,25 @@ export async function dev(argv: string[]): Promise<number> {
       }
       stopping = true;
       process.stdout.write(`\n${signal}: stopping tasks and local AWS...\n`);
-      runtime.stop().then(
-        () => {
-          process.stdout.write('stopped.\n');
-          resolve(0);
-        },
-        (error: unknown) => {
-          process.stderr.write(
-            `error while stopping: ${error instanceof Error ? error.message : String(error)}\n`,
-          );
-          resolve(1);
-        },
-      );
+      web
+        .close()
+        .then(() => {
+          backend.close();
+          target.client.destroy();
+        })
+        .then(() => runtime.stop())
+        .then(
+          () => {
+            process.stdout.write('stopped.\n');
+            resolve(0);
+          },
+          (error: unknown) => {
+            process.stderr.write(
+              `error while stopping: ${error instanceof Error ? error.message : String(error)}\n`,
+            );
+            resolve(1);
+          },
+        );
     };
     process.on('SIGINT', () => shutdown('SIGINT'));
     process.on('SIGTERM', () => shutdown('SIGTERM'));

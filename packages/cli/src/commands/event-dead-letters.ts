@@ -102,7 +102,7 @@ export function listing(letters: readonly DeadLetteredEvent[], place: string): s
   ]);
 }
 
-interface DeadLetterPlace {
+export interface DeadLetterPlace {
   name: string;
   store: DeadLetterStore;
   invoker(): HandlerInvoker;
@@ -110,7 +110,7 @@ interface DeadLetterPlace {
 }
 
 /** The local dead-letter file with the handlers run right here, or the stage's queue and functions. */
-function deadLetterPlace(target: Target, config: Config): DeadLetterPlace {
+export function deadLetterPlace(target: Target, config: Config): DeadLetterPlace {
   if (target.kind === 'aws') {
     // The stage's one dead-letter queue for rule targets, schedules and functions (see deployPlan).
     const queue = `${target.names.prefix}-dead-letters`;

@@ -148,27 +148,7 @@ async function runNow(
   }
   const scheduledTime = new Date();
   if (target.kind === 'aws') {
-    const lambda = new LambdaClient({});
-    try {
-      const result = await lambda.send(
-        new InvokeCommand({
-          FunctionName: target.names.functionName('schedule-fired'),
-          Payload: Buffer.from(
-            JSON.stringify({
-              schedule: name,
-              scheduledTime: scheduledTime.toISOString(),
-              executionId: `manual-${randomUUID()}`,
-              attempt: 1,
-              manual: true,
-            }),
-          ),
-        }),
-      );
-      if (result.FunctionError)
-        throw new CliError(`schedule-fired failed: ${Buffer.from(result.Payload ?? []).toString()}`);
-    } finally {
-      lambda.destroy();
-    }
+    await invokeScheduleFired(target, name, scheduledTime);
     process.stdout.write(
       `started a run of ${name} for ${scheduledTime.toISOString()} (see stevedore jobs list --schedule ${name} --stage ${stage})\n`,
     );
@@ -190,5 +170,34 @@ async function runNow(
     return outcome === 'unknown' ? 1 : 0;
   } finally {
     ecs.destroy();
+  }
+}
+
+/** Starts a run of a stage's schedule now: its deployed schedule-fired function, invoked as a manual firing. */
+export async function invokeScheduleFired(
+  target: Extract<Target, { kind: 'aws' }>,
+  name: string,
+  scheduledTime: Date,
+): Promise<void> {
+  const lambda = new LambdaClient({});
+  try {
+    const result = await lambda.send(
+      new InvokeCommand({
+        FunctionName: target.names.functionName('schedule-fired'),
+        Payload: Buffer.from(
+          JSON.stringify({
+            schedule: name,
+            scheduledTime: scheduledTime.toISOString(),
+            executionId: `manual-${randomUUID()}`,
+            attempt: 1,
+            manual: true,
+          }),
+        ),
+      }),
+    );
+    if (result.FunctionError)
+      throw new CliError(`schedule-fired failed: ${Buffer.from(result.Payload ?? []).toString()}`);
+  } finally {
+    lambda.destroy();
   }
 }

@@ -1,0 +1,43 @@
+import { parseArgs } from 'node:util';
+import { startConsole } from '@stevedore/console';
+import { consoleBackend } from '../lib/console-backend';
+import { quietLogger } from '../lib/control-deps';
+import { loadConfig } from '../lib/load-config';
+import { numberFlag } from '../lib/number-flag';
+import { resolveTarget, TARGET_OPTIONS, TARGET_USAGE } from '../lib/target';
+
+export const CONSOLE_USAGE = `stevedore console [--port <n>] [--stage <stage>]
+
+  The web console on 127.0.0.1: jobs, a job's attempts on a timeline with its log, workers' queues
+  against their tasks, schedules, dead letters; cancel, retry, run now and redrive. Open the printed
+  URL: it carries this run's secret, which actions need. \`stevedore dev\` serves one too.
+
+  --port        port on 127.0.0.1 (default 0: any free port)
+${TARGET_USAGE}`;
+
+/** `stevedore console`: serves the console against the local runtime or a stage until Ctrl-C. */
+export async function consoleCommand(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: { ...TARGET_OPTIONS, port: { type: 'string', default: '0' } },
+  });
+  const port = numberFlag('port', values.port, { min: 0, max: 65535, integer: true });
+  const target = await resolveTarget(values);
+  const config = target.kind === 'aws' ? target.config : (await loadConfig(values.config)).config;
+  const built = consoleBackend(target, config);
+  const server = await startConsole({ port, backend: built.backend, logger: quietLogger() });
+  process.stdout.write(
+    `stevedore console for ${built.backend.where}: ${server.url}\n(assets ${(server.assets.gzippedBytes / 1024).toFixed(0)} KB gzipped; Ctrl-C stops)\n`,
+  );
+  return new Promise((resolve) => {
+    const stop = () => {
+      server.close().then(() => {
+        built.close();
+        target.client.destroy();
+        resolve(0);
+      });
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+}
