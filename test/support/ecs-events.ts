@@ -18,6 +18,10 @@ export interface TaskScript {
   /** The task stops before it runs (TaskFailedToStart). */
   failedToStart?: boolean;
   capacityProviderName?: string;
+  /** More environment overrides, as the launch sent them (STEVEDORE_CAPACITY, say). */
+  env?: Record<string, string>;
+  /** Seconds the image pull takes (default 0: pulled the moment it started). */
+  pullSeconds?: number;
   /** Time of the first event; each step is 5 s later. */
   start?: Date;
   containerName?: string;
@@ -78,6 +82,7 @@ export function taskLifecycle(script: TaskScript): Record<string, unknown>[] {
             environment: [
               { name: 'STEVEDORE_JOB_ID', value: script.jobId },
               { name: 'STEVEDORE_ATTEMPT', value: String(script.attempt) },
+              ...Object.entries(script.env ?? {}).map(([name, value]) => ({ name, value })),
             ],
           },
         ],
@@ -85,7 +90,10 @@ export function taskLifecycle(script: TaskScript): Record<string, unknown>[] {
     });
     if (script.capacityProviderName) detail.capacityProviderName = script.capacityProviderName;
     if (reached('PENDING')) detail.connectivityAt = at(1);
-    if (reached('ACTIVATING')) Object.assign(detail, { pullStartedAt: at(2), pullStoppedAt: at(2) });
+    if (reached('ACTIVATING')) {
+      const pulled = new Date(Date.parse(at(2)) + (script.pullSeconds ?? 0) * 1000).toISOString();
+      Object.assign(detail, { pullStartedAt: at(2), pullStoppedAt: pulled });
+    }
     if (reached('RUNNING')) detail.startedAt = at(3);
     if (stopping) {
       detail.stopCode =

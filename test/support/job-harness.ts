@@ -11,6 +11,7 @@ import type { LaunchRequest } from '@stevedore/core/ports';
 import {
   isAlive,
   type LocalEcs,
+  type LocalEcsOptions,
   type LocalTaskDefinition,
   type LocalTaskView,
   startLocalEcs,
@@ -100,14 +101,14 @@ export interface JobWorld {
  * left alive, and after each test no handler may have logged an error (they log and drop what they
  * cannot parse: that must not pass unnoticed).
  */
-export function jobWorldForFile(): JobWorld {
+export function jobWorldForFile(faults: EcsFaults = {}): JobWorld {
   let started: JobWorld | undefined;
   const world = () => {
     if (!started) throw new Error('the job world starts in beforeAll: use it inside a test or hook');
     return started;
   };
   beforeAll(async () => {
-    started = await startJobWorld();
+    started = await startJobWorld(faults);
   });
   afterEach(() => {
     expect(world().takeErrors()).toEqual([]);
@@ -129,8 +130,14 @@ export function jobWorldForFile(): JobWorld {
   };
 }
 
+/** The local ECS endpoint's Spot faults a world's endpoints run with. */
+export type EcsFaults = Pick<
+  LocalEcsOptions,
+  'spotCapacityFailureRate' | 'spotInterruptionRate' | 'spotWarningMs'
+>;
+
 /** Starts DynamoDB clients and two local ECS endpoints (one that runs tasks, one that refuses them). */
-export async function startJobWorld(): Promise<JobWorld> {
+export async function startJobWorld(faults: EcsFaults = {}): Promise<JobWorld> {
   const dynamo = localDynamoClient();
   const logDir = mkdtempSync(join(tmpdir(), 'stevedore-jobs-'));
   const events: TaskEvent[] = [];
@@ -148,6 +155,7 @@ export async function startJobWorld(): Promise<JobWorld> {
       stepDelayMs: 10,
       throttling: false,
       capacityFailureRate,
+      ...faults,
     });
     const client = new ECSClient({ endpoint: ecs.endpoint, region: REGION, credentials: LOCAL_CREDENTIALS });
     return { ecs, client };

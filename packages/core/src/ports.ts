@@ -119,6 +119,11 @@ export interface LaunchRequest {
   /** Environment overrides for the container, passed as data (never through a shell). */
   env: Record<string, string>;
   capacityProvider: CapacityProvider;
+  /**
+   * The attempt relaunched on FARGATE after Fargate Spot refused it for capacity: a launch of its own,
+   * so its own clientToken (the refused request may have bound the attempt's).
+   */
+  onDemandRelaunch?: boolean;
   tags?: Record<string, string>;
 }
 

@@ -206,7 +206,13 @@ async function startEcs(
     region: LOCAL_REGION,
     accountId: LOCAL_ACCOUNT,
     cluster: names.cluster,
-    taskDefinitions: taskDefinitions(config, names.taskFamily, setup.configDir, storage.queueUrls),
+    taskDefinitions: taskDefinitions(
+      config,
+      names.taskFamily,
+      setup.configDir,
+      storage.queueUrls,
+      faults.pullSeconds,
+    ),
     services: workerServices(config, names),
     logDir: setup.logDir,
     // The local stand-in for Secrets Manager and SSM: `{ "<reference>": "<value>" }`, kept by the user.
@@ -215,6 +221,9 @@ async function startEcs(
     onTaskStateChange: publish,
     throttling: faults.throttle,
     capacityFailureRate: faults.capacity,
+    spotCapacityFailureRate: faults.spot,
+    spotInterruptionRate: faults.spotInterrupt,
+    spotWarningMs: faults.spotWarningSeconds * 1000,
     ...(setup.stepDelayMs !== undefined ? { stepDelayMs: setup.stepDelayMs } : {}),
     ...setup.port(1),
   });

@@ -24,6 +24,8 @@ export function taskDefinitions(
   family: (task: string) => string,
   configDir: string,
   queueUrls: Record<string, string>,
+  /** Seconds of image pull for tasks that do not set `local.pullSeconds` (the `pull` fault). */
+  pullSeconds = 0,
 ): LocalTaskDefinition[] {
   // A worker's task finds its queue in its environment, as infra sets it on AWS.
   const queueOfTask = new Map(Object.values(config.workers).map((w) => [w.task, w.queue]));
@@ -48,6 +50,9 @@ export function taskDefinitions(
       env: { ...task.env, ...(queueUrl ? { STEVEDORE_QUEUE_URL: queueUrl } : {}), ...task.local?.env },
       ...(Object.keys(definition.secrets).length > 0 ? { secrets: references(definition.secrets) } : {}),
       stopTimeout: task.stopTimeout,
+      ...((task.local?.pullSeconds ?? pullSeconds) > 0
+        ? { pullSeconds: task.local?.pullSeconds ?? pullSeconds }
+        : {}),
       cwd,
       ...(task.local ? { command: task.local.command } : {}),
     };

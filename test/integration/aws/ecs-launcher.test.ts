@@ -66,6 +66,20 @@ describe('runTask', () => {
     );
   });
 
+  it('relaunches an attempt Spot refused on FARGATE under a clientToken of its own, at most 64 characters', () => {
+    const relaunch = launcher.runTaskInput(request({ capacityProvider: 'FARGATE', onDemandRelaunch: true }));
+    const longest = `${'a'.repeat(40)}-0123456789abcdef0123`;
+    const long = launcher.runTaskInput(request({ jobId: longest, attempt: 13, onDemandRelaunch: true }));
+
+    expect(relaunch).toMatchObject({
+      clientToken: 'thumbnails-0123456789abcdef0123:2:od',
+      capacityProviderStrategy: [{ capacityProvider: 'FARGATE', weight: 1 }],
+    });
+    expect(long.clientToken).toHaveLength(64);
+    expect(long.clientToken).toBe(`${longest}:13:od`.slice(-64));
+    expect(launcher.runTaskInput(request({ jobId: longest, attempt: 10 })).clientToken).toBe(`${longest}:10`);
+  });
+
   it('sends the same request for an attempt whatever order its environment was built in', () => {
     // A job read back from DynamoDB lists its input in another order; ECS would call that a conflict.
     const a = launcher.runTaskInput(

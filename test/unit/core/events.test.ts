@@ -53,8 +53,10 @@ describe('real events parse', () => {
       cpu: 4096,
       memory: 12288,
       launchType: 'FARGATE',
+      platformVersion: '1.3.0',
       createdAt: '2019-11-19T20:38:07.789Z',
       pullStartedAt: '2019-11-19T20:38:24.975Z',
+      pullStoppedAt: '2019-11-19T20:38:27.975Z',
       startedAt: '2019-11-19T20:38:27.975Z',
       stoppingAt: '2019-11-19T21:13:34.795Z',
     });

@@ -42,6 +42,21 @@ export interface EcsLauncherOptions {
 /** "The rate quota for calls to the Amazon ECS RunTask API is 20 calls per second (burst and sustained)." */
 export const RUN_TASK_RATE: Rate = { perSecond: 20, burst: 20 };
 
+/** RunTask takes a clientToken of up to 64 characters. */
+const CLIENT_TOKEN_LIMIT = 64;
+
+/**
+ * The attempt's clientToken: `<jobId>:<attempt>`, and `:od` for its on-demand relaunch after a Spot
+ * refusal. Too long (a 40-character source name, a two-digit attempt and the suffix), it keeps its
+ * end: the job id's digest and the attempt, which are what make it unique.
+ */
+export function clientTokenOf(
+  request: Pick<LaunchRequest, 'jobId' | 'attempt' | 'onDemandRelaunch'>,
+): string {
+  const token = `${request.jobId}:${request.attempt}${request.onDemandRelaunch ? ':od' : ''}`;
+  return token.length <= CLIENT_TOKEN_LIMIT ? token : token.slice(token.length - CLIENT_TOKEN_LIMIT);
+}
+
 /** Starts, stops and inspects the tasks of jobs. */
 export class EcsLauncher implements TaskLauncher {
   private readonly client: ECSClient;
@@ -82,7 +97,7 @@ export class EcsLauncher implements TaskLauncher {
       taskDefinition: request.taskDefinition,
       count: 1,
       // The same attempt always carries the same token, so a retried handler gets the same task back.
-      clientToken: `${request.jobId}:${request.attempt}`,
+      clientToken: clientTokenOf(request),
       startedBy: request.jobId,
       overrides,
       capacityProviderStrategy: [{ capacityProvider: request.capacityProvider, weight: 1 }],

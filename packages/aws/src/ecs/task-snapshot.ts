@@ -35,6 +35,7 @@ export function snapshotOfTask(task: Task): TaskSnapshot | undefined {
     stoppedReason: task.stoppedReason,
     capacityProviderName: task.capacityProviderName,
     launchType: task.launchType,
+    platformVersion: task.platformVersion,
   };
   for (const [key, value] of Object.entries(text)) {
     if (value !== undefined) snapshot[key as keyof typeof text] = value;
@@ -42,6 +43,7 @@ export function snapshotOfTask(task: Task): TaskSnapshot | undefined {
   const times = {
     createdAt: task.createdAt,
     pullStartedAt: task.pullStartedAt,
+    pullStoppedAt: task.pullStoppedAt,
     startedAt: task.startedAt,
     stoppingAt: task.stoppingAt,
     stoppedAt: task.stoppedAt,

@@ -20,7 +20,10 @@ export const DEV_USAGE = `stevedore dev [--config <path>] [--state-dir <dir>] [-
 
   --config      config file (default ${DEFAULT_CONFIG})
   --state-dir   ledger data, task logs and endpoints.json (default .stevedore)
-  --faults      duplicate=<0..1>,reorder=<0..1>,capacity=<0..1>,throttle=on|off
+  --faults      duplicate=<0..1>,reorder=<0..1>,capacity=<0..1>,throttle=on|off,
+                spot=<0..1> (Spot RunTask refused for capacity), spot-interrupt=<0..1> (running Spot
+                tasks interrupted), spot-warning=<seconds> (the interruption's notice, default 120),
+                pull=<seconds> (each task's image pull, unless its local.pullSeconds says)
   --port        first port: S3/SQS on it, ECS on +1, DynamoDB on +2, the web console on +3
                 (default 4566; 0 = any free ports)
   --tick        seconds between runs of the periodic handlers (default 5)

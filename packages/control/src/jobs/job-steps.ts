@@ -1,6 +1,9 @@
 import type { JobSource } from '@stevedore/core/config';
 import { LaunchRefusedError } from '@stevedore/core/errors';
 import {
+  type CapacityChoice,
+  capacityEnv,
+  chooseCapacity,
   type Decision,
   decide,
   isTerminal,
@@ -78,14 +81,28 @@ export type LaunchOutcome = 'launched' | 'not-due' | 'no-slot' | 'refused' | 'no
  * input, and who it is. Its task definition is the source's (see taskDefinitionsOf): secrets are
  * named there, never sent with RunTask, whose overrides carry values.
  */
-export function launchRequest(deps: HandlerDeps, job: Job, source: JobSource): LaunchRequest {
+export function launchRequest(
+  deps: HandlerDeps,
+  job: Job,
+  source: JobSource,
+  capacity: CapacityChoice = chooseCapacity(source.capacity, job),
+): LaunchRequest {
   return {
     jobId: job.jobId,
     attempt: job.attempt,
     taskDefinition: deps.app.names.taskFamily(source.definition),
     containerName: source.task.containerName,
-    env: { ...source.env, ...job.input, STEVEDORE_JOB_ID: job.jobId, STEVEDORE_ATTEMPT: String(job.attempt) },
-    capacityProvider: source.task.capacity,
+    env: {
+      ...source.env,
+      ...job.input,
+      STEVEDORE_JOB_ID: job.jobId,
+      STEVEDORE_ATTEMPT: String(job.attempt),
+      ...capacityEnv(source.capacity, capacity, job.uncountedAttempts ?? 0),
+    },
+    capacityProvider: capacity.provider,
+    ...(capacity.reason === 'spot-refused' && job.spotFallback?.attempt === job.attempt
+      ? { onDemandRelaunch: true }
+      : {}),
   };
 }
 
@@ -115,8 +132,9 @@ export async function launchJob(deps: HandlerDeps, job: Job): Promise<LaunchOutc
 
   let taskArn: string;
   let lastStatus: string | undefined;
+  const capacity = chooseCapacity(source.capacity, job);
   try {
-    ({ taskArn, lastStatus } = await deps.launcher.runTask(launchRequest(deps, job, source)));
+    ({ taskArn, lastStatus } = await deps.launcher.runTask(launchRequest(deps, job, source, capacity)));
   } catch (error) {
     if (!(error instanceof LaunchRefusedError)) throw error;
     const failed: JobEvent = {
@@ -124,6 +142,7 @@ export async function launchJob(deps: HandlerDeps, job: Job): Promise<LaunchOutc
       attempt: job.attempt,
       launchFailures: job.launchFailures,
       failure: error.toLaunchFailure(),
+      asked: capacity.provider,
     };
     const { decision, result } = await applyEvent(deps, job.jobId, found, failed);
     // The slot goes back even if the write lost a race (this call started no task), unless the
@@ -131,6 +150,9 @@ export async function launchJob(deps: HandlerDeps, job: Job): Promise<LaunchOutc
     // it. A refusal that ended the job also finishes its schedule run, and a throttled one is retried,
     // only if this write recorded it (whoever won the race did the rest).
     const live = !result.applied && followsLiveTask(result.current, job.attempt);
+    // Spot refused and the policy falls back: the same attempt goes to FARGATE now, and what that
+    // launch does is this launch's outcome.
+    const fallback = result.applied && decision?.patch.set.spotFallback !== undefined;
     if (result.applied)
       deps.logger.warn('launch refused', { jobId: job.jobId, kind: error.kind, reason: error.reason });
     if (decision)
@@ -139,9 +161,11 @@ export async function launchJob(deps: HandlerDeps, job: Job): Promise<LaunchOutc
         decision.effects.filter(
           (e) =>
             ((e.type !== 'JobFinished' && e.type !== 'ScheduleRetry') || result.applied) &&
-            !(e.type === 'ReleaseSlot' && live),
+            !(e.type === 'ReleaseSlot' && live) &&
+            !(fallback && e.type === 'ScheduleRetry'),
         ),
       );
+    if (fallback && result.applied) return launchJob(deps, result.job);
     return 'refused';
   }
 
@@ -150,6 +174,7 @@ export async function launchJob(deps: HandlerDeps, job: Job): Promise<LaunchOutc
     attempt: job.attempt,
     taskArn,
     ...(lastStatus ? { lastStatus } : {}),
+    ...(source.capacity.spot ? { capacity } : {}),
   };
   const { result } = await applyEvent(deps, job.jobId, found, launched);
   if (result.applied) return 'launched';

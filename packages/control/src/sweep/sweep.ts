@@ -181,6 +181,7 @@ async function forget(deps: HandlerDeps, found: SourcePolicy, job: Job, taskArn:
     type: 'task-missing',
     attempt: job.attempt,
     taskArn,
+    ...(job.uncountedAttempts ? { uncountedAttempts: job.uncountedAttempts } : {}),
   });
   if (decision) await runEffects(deps, decision.effects);
   return result.applied ? 1 : 0;

@@ -1,3 +1,4 @@
+export { type CapacityConfig, capacityPolicy } from './capacity';
 export { DEAD_LETTER_RETENTION_SECONDS, redriveAllowPolicy, redrivePolicy } from './dead-letter';
 export { type JobSource, jobPolicy, jobSource, jobSources } from './job-sources';
 export { defineConfig, parseConfig, validateConfig } from './parse-config';

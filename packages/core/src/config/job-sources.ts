@@ -1,6 +1,8 @@
+import type { CapacityPolicy } from '../job/capacity';
 import { priceTable } from '../job/cost';
 import type { JobKind } from '../job/job';
 import type { JobPolicy } from '../job/job-transition';
+import { capacityPolicy } from './capacity';
 import type { Config, RetryConfig, TaskConfig } from './schema';
 import { definitionName } from './task-definitions';
 
@@ -17,6 +19,8 @@ export interface JobSource {
   retry: RetryConfig;
   /** Most attempts running at once, or undefined for no cap. */
   concurrency?: number;
+  /** Where its attempts run: its own capacity setting, else its task's. */
+  capacity: CapacityPolicy;
 }
 
 /** The pipeline or schedule called `name`, or undefined. */
@@ -34,6 +38,7 @@ export function jobSource(config: Config, name: string): JobSource | undefined {
       env: pipeline.env,
       timeoutSeconds: pipeline.timeout,
       retry: pipeline.retry,
+      capacity: capacityPolicy(pipeline.capacity ?? task.capacity),
       ...(pipeline.concurrency !== undefined ? { concurrency: pipeline.concurrency } : {}),
     };
   }
@@ -50,6 +55,7 @@ export function jobSource(config: Config, name: string): JobSource | undefined {
       env: schedule.env,
       timeoutSeconds: schedule.timeout,
       retry: schedule.retry,
+      capacity: capacityPolicy(schedule.capacity ?? task.capacity),
     };
   }
   return undefined;
@@ -70,5 +76,6 @@ export function jobPolicy(config: Config, source: JobSource): JobPolicy {
     cpu: source.task.cpu,
     memory: source.task.memory,
     essentialContainers: [source.task.containerName],
+    capacity: source.capacity,
   };
 }

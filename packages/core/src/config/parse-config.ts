@@ -3,6 +3,7 @@ import { ConfigError, type ConfigIssue } from '../errors';
 import { ScheduleExpressionError } from '../schedule/errors';
 import { parseScheduleExpression } from '../schedule/schedule-expression';
 import { checkTimezone } from '../schedule/zoned-time';
+import { type CapacityConfig, capacityArchitectureIssue } from './capacity';
 import { describeFargateMemory, FARGATE_CPU_VALUES, isValidFargateSize } from './fargate';
 import { unknownNotifiedSources } from './notifications';
 import { deadLetterQueueName, resourceId } from './resource-names';
@@ -119,7 +120,13 @@ function crossCheck(config: Config, knownTasks: ReadonlySet<string> = new Set())
     }
   };
 
+  const checkSpotArchitecture = (path: string, capacity: CapacityConfig | undefined, task: string) => {
+    const architecture = config.tasks[task]?.architecture;
+    const issue = capacity && architecture ? capacityArchitectureIssue(capacity, architecture) : undefined;
+    if (issue) issues.push({ path, message: issue });
+  };
   for (const [name, task] of Object.entries(config.tasks)) {
+    checkSpotArchitecture(`tasks.${name}.capacity`, task.capacity, name);
     if (!isValidFargateSize(task.cpu, task.memory)) {
       const key = FARGATE_CPU_VALUES.includes(task.cpu) ? 'memory' : 'cpu';
       const got = key === 'memory' ? task.memory : task.cpu;
@@ -150,6 +157,7 @@ function crossCheck(config: Config, knownTasks: ReadonlySet<string> = new Set())
       }
     }
     checkBackoff(issues, `pipelines.${name}.retry.backoff`, pipeline.retry.backoff);
+    checkSpotArchitecture(`pipelines.${name}.capacity`, pipeline.capacity, pipeline.task);
   }
   const workerOfTask = new Map<string, string>();
   for (const [name, worker] of Object.entries(config.workers)) {
@@ -199,6 +207,7 @@ function crossCheck(config: Config, knownTasks: ReadonlySet<string> = new Set())
       }
     }
     checkBackoff(issues, `schedules.${name}.retry.backoff`, schedule.retry.backoff);
+    checkSpotArchitecture(`schedules.${name}.capacity`, schedule.capacity, schedule.task);
     if (config.pipelines[name]) {
       // Job ids start with their source's name, so a pipeline and a schedule cannot share one.
       issues.push({ path: `schedules.${name}`, message: `the name is already used by pipelines.${name}` });

@@ -1,4 +1,5 @@
 import * as v from 'valibot';
+import { CapacityConfigSchema } from './capacity';
 import { NotificationsSchema } from './notifications';
 import { checkKmsKey, KMS_KEY_MESSAGE, parseSecretReference } from './secrets';
 
@@ -115,8 +116,10 @@ const LocalRunSchema = strict(
     ),
     cwd: v.optional(text()),
     env: v.optional(envMap),
+    /** Seconds the local task's image pull takes, so `jobs show` has a pull phase to show. */
+    pullSeconds: v.optional(numberIn(0, 600)),
   },
-  'an object with command (argv) and optional cwd and env',
+  'an object with command (argv) and optional cwd, env and pullSeconds',
 );
 
 export const TaskSchema = strict(
@@ -142,7 +145,8 @@ export const TaskSchema = strict(
     containerName: v.optional(v.pipe(text(), v.regex(NAME_PATTERN, NAME_MESSAGE)), 'main'),
     /** Seconds between SIGTERM and SIGKILL when a task is stopped (Fargate allows up to 120). */
     stopTimeout: v.optional(seconds(2, 120), 30),
-    capacity: v.optional(v.picklist(CAPACITY_PROVIDERS, "expected 'FARGATE' or 'FARGATE_SPOT'"), 'FARGATE'),
+    /** Where attempts run: 'FARGATE', 'FARGATE_SPOT' or a Spot policy with fallback (see capacity.ts). */
+    capacity: v.optional(CapacityConfigSchema, 'FARGATE'),
     ephemeralStorageGiB: v.optional(integerIn(21, 200)),
     logRetentionDays: v.optional(
       v.picklist(LOG_RETENTION_DAYS, `expected one of ${LOG_RETENTION_DAYS.join(', ')}`),
@@ -241,6 +245,8 @@ export const PipelineSchema = strict(
     /** Most attempts running at once; unset means no cap. */
     concurrency: v.optional(integerIn(1, 10000)),
     retry: v.optional(RetrySchema, {}),
+    /** Where this pipeline's attempts run, instead of the task's capacity. */
+    capacity: v.optional(CapacityConfigSchema),
   },
   'a pipeline: bucket, task and optional prefix, suffix, minSize, maxSize, env, timeout, concurrency, retry',
 );
@@ -333,6 +339,8 @@ export const ScheduleSchema = strict(
     timeout: v.optional(seconds(1, 1_209_600), 3600),
     retry: v.optional(RetrySchema, {}),
     overlap: v.optional(v.picklist(OVERLAP_POLICIES, "expected 'allow', 'skip' or 'replace'"), 'skip'),
+    /** Where this schedule's attempts run, instead of the task's capacity. */
+    capacity: v.optional(CapacityConfigSchema),
     enabled: v.optional(v.boolean('expected true or false'), true),
   },
   'a schedule: expression, task and optional timezone, env, timeout, retry, overlap, enabled',

@@ -1,3 +1,19 @@
+export {
+  CAPACITY_ENV,
+  CAPACITY_REASON_TEXT,
+  CAPACITY_REASONS,
+  type CapacityChoice,
+  type CapacityPolicy,
+  type CapacityReason,
+  capacityEnv,
+  capacityOfTask,
+  chooseCapacity,
+  fallsBackOnRefusal,
+  MAX_UNCOUNTED_INTERRUPTIONS,
+  ON_DEMAND,
+  SPOT_INTERRUPTION,
+  type SpotFallback,
+} from './capacity';
 export { attemptCost, DEFAULT_PRICES, priceTable, type UsageFacts } from './cost';
 export {
   type AttemptRecord,
@@ -39,6 +55,7 @@ export {
   slotHolder,
   transition,
 } from './job-transition';
+export { type AttemptPhases, attemptPhases, PHASES, type Phase, quantile } from './phases';
 export {
   backoffSeconds,
   decideRetry,

@@ -1,5 +1,15 @@
-import type { Architecture, RetryConfig } from '../config/schema';
+import type { Architecture, CapacityProvider, RetryConfig } from '../config/schema';
 import type { LaunchRefusalKind } from '../errors';
+import {
+  CAPACITY_REASON_TEXT,
+  type CapacityChoice,
+  type CapacityPolicy,
+  capacityOfTask,
+  fallsBackOnRefusal,
+  MAX_UNCOUNTED_INTERRUPTIONS,
+  ON_DEMAND,
+  SPOT_INTERRUPTION,
+} from './capacity';
 import type { PriceTable } from './cost';
 import { type Job, type JobState, OPEN_STATES, type TerminalState } from './job';
 import { backoffSeconds, decideRetry, type FailureFacts, ruleMatches, stableRandom } from './retry';
@@ -29,6 +39,8 @@ export interface JobPolicy {
   memory?: number;
   /** Essential container names; empty means all. */
   essentialContainers?: readonly string[];
+  /** Where attempts run (on-demand when absent). */
+  capacity?: CapacityPolicy;
 }
 
 /** Why a RunTask call did not start a task, classified so rules and backoff can act on it. */
@@ -45,12 +57,24 @@ export interface LaunchFailure {
 export type JobEvent =
   /** An ECS task snapshot: a Task State Change event, or DescribeTasks in the reconciler. */
   | { type: 'task'; task: TaskSnapshot }
-  /** RunTask accepted the attempt. */
-  | { type: 'launched'; attempt: number; taskArn: string; lastStatus?: string }
-  /** RunTask refused the attempt; `launchFailures` is the job's count before this one. */
-  | { type: 'launch-failed'; attempt: number; launchFailures: number; failure: LaunchFailure }
-  /** ECS no longer knows the attempt's task (its events were lost and it aged out). */
-  | { type: 'task-missing'; attempt: number; taskArn: string }
+  /** RunTask accepted the attempt (asked for `capacity`). */
+  | { type: 'launched'; attempt: number; taskArn: string; lastStatus?: string; capacity?: CapacityChoice }
+  /**
+   * RunTask refused the attempt; `launchFailures` is the job's count before this one, `asked` the
+   * capacity provider the refused launch asked for.
+   */
+  | {
+      type: 'launch-failed';
+      attempt: number;
+      launchFailures: number;
+      failure: LaunchFailure;
+      asked?: CapacityProvider;
+    }
+  /**
+   * ECS no longer knows the attempt's task (its events were lost and it aged out);
+   * `uncountedAttempts` is the job's, read by whoever saw the task missing.
+   */
+  | { type: 'task-missing'; attempt: number; taskArn: string; uncountedAttempts?: number }
   /** Cancel a job that has no task yet. Jobs with a task are stopped instead (see `stopEffect`). */
   | { type: 'cancel'; attempt: number; reason: string }
   /**
@@ -92,6 +116,8 @@ type PatchableField =
   | 'finishedAt'
   | 'cancelRequested'
   | 'retriedBy'
+  | 'spotFallback'
+  | 'uncountedAttempts'
   | 'updatedAt';
 export type RemovableField = 'notBefore' | 'taskArn' | 'taskStatus' | 'reason' | 'finishedAt';
 
@@ -231,7 +257,14 @@ export function decide(context: DecideContext): Decision | undefined {
             updatedAt: at,
           },
           remove: ['notBefore', 'reason'],
-          history: { at, state: 'STARTING', attempt: event.attempt, reason: 'RunTask accepted' },
+          history: {
+            at,
+            state: 'STARTING',
+            attempt: event.attempt,
+            reason: event.capacity
+              ? `RunTask accepted on ${event.capacity.provider} (${CAPACITY_REASON_TEXT[event.capacity.reason]})`
+              : 'RunTask accepted',
+          },
         },
         effects: [],
       };
@@ -245,6 +278,7 @@ export function decide(context: DecideContext): Decision | undefined {
           facts: { stopCode: 'TaskMissing', reasons: [] },
         },
         guard: { attempt: event.attempt, states: OPEN_STATES, taskArn: event.taskArn },
+        uncountedAttempts: event.uncountedAttempts ?? 0,
       });
     case 'cancel':
       // A waiting job holds no slot, unless its launch is under way: give back only what it holds.
@@ -328,7 +362,8 @@ function decideTask(
   // The attempt ends as any attempt does; the STOPPED snapshot adds the attempt's record, the task to
   // the history, and the task to the job unless the job goes back to SUBMITTED to retry without one.
   const outcome = override ?? taskOutcome(task, policy.essentialContainers);
-  const ended = endAttempt(context, { outcome, guard });
+  const { uncountedAttempts } = capacityOfTask(task.overrideEnv);
+  const ended = endAttempt(context, { outcome, guard, uncountedAttempts });
   const { set, history } = ended.patch;
   return {
     patch: {
@@ -345,10 +380,15 @@ function decideTask(
 interface AttemptEnd {
   outcome: TaskOutcome;
   guard: JobGuard;
+  /** Attempts before this one that do not count against the retry budget (0 when unknown). */
+  uncountedAttempts?: number;
 }
 
 /** An attempt is over: the job ends, or goes back to SUBMITTED for the next attempt. */
-function endAttempt(context: DecideContext, { outcome, guard: given }: AttemptEnd): Decision {
+function endAttempt(
+  context: DecideContext,
+  { outcome, guard: given, uncountedAttempts = 0 }: AttemptEnd,
+): Decision {
   let guard = given;
   const { jobId, source, now, policy } = context;
   const { attempt } = guard;
@@ -360,10 +400,16 @@ function endAttempt(context: DecideContext, { outcome, guard: given }: AttemptEn
   if (outcome.kind === 'failed') {
     // A job marked for cancel neither retries nor fails: the caller ends it CANCELLED instead.
     guard = { ...guard, notCancelled: true };
-    const retry = decideRetry(policy.retry, outcome.facts, attempt);
+    const retry =
+      outcome.facts.stopCode === SPOT_INTERRUPTION
+        ? retryInterrupted(context, outcome.facts, attempt, uncountedAttempts)
+        : {
+            ...decideRetry(policy.retry, outcome.facts, attempt - uncountedAttempts),
+            delaySeconds: backoffSeconds(policy.retry.backoff, attempt, stableRandom(`${jobId}:${attempt}`)),
+            changes: {},
+          };
     if (retry.action === 'RETRY') {
-      const delay = backoffSeconds(policy.retry.backoff, attempt, stableRandom(`${jobId}:${attempt}`));
-      const notBefore = new Date(now.getTime() + Math.round(delay * 1000)).toISOString();
+      const notBefore = new Date(now.getTime() + Math.round(retry.delaySeconds * 1000)).toISOString();
       const reason = `attempt ${attempt} failed: ${outcome.reason}`;
       return {
         patch: {
@@ -375,6 +421,7 @@ function endAttempt(context: DecideContext, { outcome, guard: given }: AttemptEn
             launchFailures: 0,
             taskVersion: 0,
             reason,
+            ...retry.changes,
             updatedAt: at,
           },
           remove: ['taskArn', 'taskStatus', 'finishedAt'],
@@ -394,6 +441,50 @@ function endAttempt(context: DecideContext, { outcome, guard: given }: AttemptEn
   if (outcome.kind === 'succeeded') return finish(context, { state: 'SUCCEEDED', guard, effects: settle });
   const state = outcome.kind === 'timed-out' ? 'TIMED_OUT' : 'CANCELLED';
   return finish(context, { state, reason: outcome.reason, guard, effects: settle });
+}
+
+/** A retry decision with its delay and what it changes on the job. */
+interface RetryPlan {
+  action: 'RETRY' | 'EXIT';
+  decidedBy: string;
+  delaySeconds: number;
+  changes: Partial<Pick<Job, 'spotFallback' | 'uncountedAttempts'>>;
+}
+
+/**
+ * Fargate Spot took the attempt back: it is retried (unless a rule matching the interruption says
+ * EXIT), on FARGATE at once when the policy falls back, and without using up an attempt of the
+ * budget unless the policy says interruptions count.
+ */
+function retryInterrupted(
+  context: DecideContext,
+  facts: FailureFacts,
+  attempt: number,
+  uncountedBefore: number,
+): RetryPlan {
+  const { jobId, policy } = context;
+  const capacity = policy.capacity ?? ON_DEMAND;
+  const counts = capacity.interruptionsCount || uncountedBefore >= MAX_UNCOUNTED_INTERRUPTIONS;
+  const uncounted = counts ? uncountedBefore : uncountedBefore + 1;
+  const index = policy.retry.rules.findIndex((rule) => ruleMatches(rule, facts));
+  const rule = policy.retry.rules[index];
+  const decidedBy = rule ? `rules[${index}]` : 'spot interruption';
+  if (rule?.action === 'EXIT') return { action: 'EXIT', decidedBy, delaySeconds: 0, changes: {} };
+  if (attempt - uncounted >= policy.retry.attempts)
+    return { action: 'EXIT', decidedBy: 'attempts', delaySeconds: 0, changes: {} };
+  const fallback = capacity.fallback === 'on-demand';
+  return {
+    action: 'RETRY',
+    decidedBy,
+    // The task did nothing wrong: on FARGATE it may go again at once; on Spot, give Spot time.
+    delaySeconds: fallback
+      ? 0
+      : backoffSeconds(policy.retry.backoff, attempt, stableRandom(`${jobId}:${attempt}`)),
+    changes: {
+      ...(uncounted > 0 ? { uncountedAttempts: uncounted } : {}),
+      ...(fallback ? { spotFallback: { reason: 'spot-interrupted', attempt } } : {}),
+    },
+  };
 }
 
 /** How a job ends: its terminal state and why, which jobs accept it, and the effects before JobFinished. */
@@ -428,6 +519,33 @@ function decideLaunchFailure(
   const guard: JobGuard = { attempt, states: ['SUBMITTED'], noTask: true };
   const release: JobEffect = { type: 'ReleaseSlot', source, holder: slotHolder(jobId, attempt) };
   const reason = `RunTask refused (${failure.kind}): ${failure.reason}`;
+  if (
+    failure.kind === 'capacity' &&
+    event.asked !== undefined &&
+    fallsBackOnRefusal(policy.capacity ?? ON_DEMAND, event.asked)
+  ) {
+    // Spot has no room: the same attempt goes to FARGATE now, with no backoff and no refusal counted.
+    return {
+      patch: {
+        guard,
+        set: {
+          state: 'SUBMITTED',
+          spotFallback: { reason: 'spot-refused', attempt },
+          launchFailures: event.launchFailures,
+          reason: `${reason} (on FARGATE_SPOT)`,
+          updatedAt: at,
+        },
+        remove: ['notBefore'],
+        history: {
+          at,
+          state: 'SUBMITTED',
+          attempt,
+          reason: `${reason} (on FARGATE_SPOT): relaunching on FARGATE`,
+        },
+      },
+      effects: [release, { type: 'ScheduleRetry', jobId, attempt, notBefore: at }],
+    };
+  }
   const facts: FailureFacts = { stopCode: `RunTask:${failure.kind}`, reasons: [failure.reason] };
   // Invalid requests and conflicts will not get better by waiting. Capacity and unknown refusals
   // wait unless a rule (on stopCode or reason: a launch has no exit code) says EXIT; throttling is

@@ -1,3 +1,5 @@
+import type { CapacityReason, SpotFallback } from './capacity';
+
 /**
  * The job: one logical piece of work. An attempt is one ECS task. A job moves
  * SUBMITTED -> STARTING -> RUNNING -> (SUCCEEDED | FAILED | TIMED_OUT | CANCELLED), and between
@@ -59,9 +61,15 @@ export interface AttemptRecord {
   version: number;
   cpu?: number;
   memory?: number;
+  /** The capacity provider that ran it (the event's capacityProviderName). */
   capacityProvider?: string;
+  /** The capacity provider the launch asked for, and why (see `chooseCapacity`). */
+  capacityAsked?: string;
+  capacityReason?: CapacityReason;
+  platformVersion?: string;
   createdAt?: string;
   pullStartedAt?: string;
+  pullStoppedAt?: string;
   startedAt?: string;
   stoppingAt?: string;
   stoppedAt?: string;
@@ -118,6 +126,10 @@ export interface Job {
   retryOf?: string;
   /** The job that retries this one. */
   retriedBy?: string;
+  /** The job left Spot (a refusal or an interruption): its later attempts run on FARGATE. */
+  spotFallback?: SpotFallback;
+  /** Attempts so far that do not count against the retry budget (Spot interruptions). */
+  uncountedAttempts?: number;
   attempts: Record<string, AttemptRecord>;
   history: HistoryEntry[];
 }

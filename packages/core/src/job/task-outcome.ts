@@ -1,4 +1,5 @@
 import type { Architecture, CapacityProvider } from '../config/schema';
+import { capacityOfTask } from './capacity';
 import { attemptCost, type PriceTable } from './cost';
 import type { AttemptRecord } from './job';
 import type { FailureFacts } from './retry';
@@ -74,8 +75,10 @@ export interface CostFacts {
 export function attemptRecordOf(task: TaskSnapshot, attempt: number, cost: CostFacts): AttemptRecord {
   const cpu = task.cpu ?? cost.cpu;
   const memory = task.memory ?? cost.memory;
+  // What ran it prices it: a task launched on Spot is billed at the Spot rate.
   const capacityProvider: CapacityProvider =
     task.capacityProviderName === 'FARGATE_SPOT' ? 'FARGATE_SPOT' : 'FARGATE';
+  const asked = capacityOfTask(task.overrideEnv);
   const record: AttemptRecord = {
     attempt,
     taskArn: task.taskArn,
@@ -83,10 +86,14 @@ export function attemptRecordOf(task: TaskSnapshot, attempt: number, cost: CostF
     version: task.version,
     containers: task.containers,
     capacityProvider,
+    capacityAsked: asked.provider,
+    capacityReason: asked.reason,
     ...(cpu !== undefined ? { cpu } : {}),
     ...(memory !== undefined ? { memory } : {}),
     ...optional('createdAt', task.createdAt),
+    ...optional('platformVersion', task.platformVersion),
     ...optional('pullStartedAt', task.pullStartedAt),
+    ...optional('pullStoppedAt', task.pullStoppedAt),
     ...optional('startedAt', task.startedAt),
     ...optional('stoppingAt', task.stoppingAt),
     ...optional('stoppedAt', task.stoppedAt),

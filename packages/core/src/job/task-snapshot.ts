@@ -24,8 +24,10 @@ export interface TaskSnapshot {
   memory?: number;
   capacityProviderName?: string;
   launchType?: string;
+  platformVersion?: string;
   createdAt?: string;
   pullStartedAt?: string;
+  pullStoppedAt?: string;
   startedAt?: string;
   stoppingAt?: string;
   stoppedAt?: string;

@@ -17,6 +17,8 @@ export interface EcsContext {
   throttle: EcsThrottle;
   /** Fault injection: true when one task launch fails for lack of Fargate capacity. */
   capacityFails: () => boolean;
+  /** Fault injection: true when one FARGATE_SPOT launch fails for lack of Spot capacity. */
+  spotCapacityFails: () => boolean;
   random: () => number;
   /** RunTask clientToken → the request's fingerprint and the response it got. */
   runTaskTokens: Map<string, { fingerprint: string; response: Record<string, unknown> }>;

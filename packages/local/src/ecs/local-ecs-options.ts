@@ -1,5 +1,10 @@
 import { LocalConfigError } from '../errors';
-import type { LocalEcsOptions, LocalServiceDefinition, LocalTaskDefinition } from './types';
+import {
+  type LocalEcsOptions,
+  type LocalServiceDefinition,
+  type LocalTaskDefinition,
+  SPOT_WARNING_MS,
+} from './types';
 
 /*
  * The options of startLocalEcs, checked before anything starts: unknown keys are errors (a typo
@@ -11,6 +16,9 @@ export interface NormalizedEcsOptions extends LocalEcsOptions {
   services: readonly LocalServiceDefinition[];
   throttling: boolean;
   capacityFailureRate: number;
+  spotCapacityFailureRate: number;
+  spotInterruptionRate: number;
+  spotWarningMs: number;
   random: () => number;
   stepDelayMs: number;
   port: number;
@@ -29,6 +37,9 @@ const OPTION_KEYS = [
   'onTaskStateChange',
   'throttling',
   'capacityFailureRate',
+  'spotCapacityFailureRate',
+  'spotInterruptionRate',
+  'spotWarningMs',
   'random',
   'stepDelayMs',
   'port',
@@ -44,6 +55,7 @@ const DEFINITION_KEYS = [
   'env',
   'secrets',
   'stopTimeout',
+  'pullSeconds',
   'command',
   'cwd',
 ];
@@ -73,6 +85,16 @@ export function normalizeEcsOptions(options: LocalEcsOptions): NormalizedEcsOpti
   check('onTaskStateChange', typeof options.onTaskStateChange === 'function', 'expected a function');
   const rate = options.capacityFailureRate ?? 0;
   check('capacityFailureRate', rate >= 0 && rate <= 1, 'expected a probability from 0 to 1');
+  const spotRate = options.spotCapacityFailureRate ?? 0;
+  check('spotCapacityFailureRate', spotRate >= 0 && spotRate <= 1, 'expected a probability from 0 to 1');
+  const interruptionRate = options.spotInterruptionRate ?? 0;
+  check(
+    'spotInterruptionRate',
+    interruptionRate >= 0 && interruptionRate <= 1,
+    'expected a probability from 0 to 1',
+  );
+  const spotWarningMs = options.spotWarningMs ?? SPOT_WARNING_MS;
+  check('spotWarningMs', Number.isFinite(spotWarningMs) && spotWarningMs >= 0, 'expected milliseconds');
   const stepDelayMs = options.stepDelayMs ?? 100;
   check('stepDelayMs', Number.isFinite(stepDelayMs) && stepDelayMs >= 0, 'expected milliseconds');
   const port = options.port ?? 0;
@@ -119,6 +141,9 @@ export function normalizeEcsOptions(options: LocalEcsOptions): NormalizedEcsOpti
     services,
     throttling: options.throttling ?? true,
     capacityFailureRate: rate,
+    spotCapacityFailureRate: spotRate,
+    spotInterruptionRate: interruptionRate,
+    spotWarningMs,
     random: options.random ?? Math.random,
     stepDelayMs,
     port,
@@ -154,6 +179,14 @@ function checkDefinition(at: string, definition: LocalTaskDefinition): void {
       definition.stopTimeout >= 0 &&
       definition.stopTimeout <= MAX_STOP_TIMEOUT,
     `expected seconds from 0 to ${MAX_STOP_TIMEOUT}`,
+  );
+  check(
+    `${at}.pullSeconds`,
+    definition.pullSeconds === undefined ||
+      (Number.isFinite(definition.pullSeconds) &&
+        definition.pullSeconds >= 0 &&
+        definition.pullSeconds <= 600),
+    'expected seconds from 0 to 600',
   );
   check(
     `${at}.command`,

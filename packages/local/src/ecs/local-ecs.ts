@@ -24,7 +24,8 @@ export async function startLocalEcs(options: LocalEcsOptions): Promise<LocalEcs>
   const endpoint = `http://127.0.0.1:${http.port}`;
   const timers = new TimerSet();
   const throttle = new EcsThrottle(config.throttling);
-  const capacityFails = () => config.capacityFailureRate > 0 && config.random() < config.capacityFailureRate;
+  const chance = (rate: number) => () => rate > 0 && config.random() < rate;
+  const capacityFails = chance(config.capacityFailureRate);
 
   let scheduler: ServiceScheduler | undefined;
   const runner = new TaskRunner({
@@ -35,6 +36,8 @@ export async function startLocalEcs(options: LocalEcsOptions): Promise<LocalEcs>
     ...(config.secretsFile !== undefined ? { secretsFile: config.secretsFile } : {}),
     stepDelayMs: config.stepDelayMs,
     stoppedTaskRetentionMs: config.stoppedTaskRetentionMs,
+    spotInterrupts: chance(config.spotInterruptionRate),
+    spotWarningMs: config.spotWarningMs,
     timers,
     emit: config.onTaskStateChange,
     onChange: (task) => scheduler?.onTaskChange(task),
@@ -55,6 +58,7 @@ export async function startLocalEcs(options: LocalEcsOptions): Promise<LocalEcs>
     protection,
     throttle,
     capacityFails,
+    spotCapacityFails: chance(config.spotCapacityFailureRate),
     random: config.random,
     runTaskTokens: new Map(),
   };

@@ -69,10 +69,12 @@ export function runTask(context: EcsContext, body: RequestBody): Record<string, 
   const replayed = clientToken === undefined ? undefined : replay(context, clientToken, fingerprint);
   if (replayed) return replayed;
 
-  // Fargate answers per task: each one launches or fails for capacity.
-  const picks = Array.from({ length: count }, () =>
-    context.capacityFails() ? NO_CAPACITY : placement.pick(),
-  );
+  // Fargate answers per task: each one launches or fails for capacity (Spot has its own pool).
+  const picks = Array.from({ length: count }, () => {
+    if (context.capacityFails()) return NO_CAPACITY;
+    const pick = placement.pick();
+    return pick === 'FARGATE_SPOT' && context.spotCapacityFails() ? NO_CAPACITY : pick;
+  });
   const launches: Partial<Record<CapacityProviderName, number>> = {};
   for (const pick of picks) {
     if (pick === NO_CAPACITY) continue;

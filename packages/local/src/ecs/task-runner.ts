@@ -18,6 +18,8 @@ import {
   type CapacityProviderName,
   type LocalTaskDefinition,
   type LocalTaskView,
+  SPOT_INTERRUPTED,
+  SPOT_WARNING_MS,
   STOP_CODES,
   type StopCode,
   type Tag,
@@ -44,6 +46,10 @@ export interface TaskRunnerOptions {
   secretsFile?: string;
   stepDelayMs: number;
   stoppedTaskRetentionMs: number;
+  /** Fault injection: true when a FARGATE_SPOT task that reaches RUNNING is interrupted. */
+  spotInterrupts?: () => boolean;
+  /** Longest wait from an interruption's warning to SIGKILL (Fargate: two minutes). */
+  spotWarningMs?: number;
   /** Shared with the scheduler, so close() clears every timer of the endpoint. */
   timers: TimerSet;
   emit: (event: Record<string, unknown>) => void;
@@ -152,7 +158,12 @@ export class TaskRunner {
    * runs, sends SIGTERM to its process group and SIGKILL after the task definition's stopTimeout.
    * Stopping a task that is already stopping changes nothing.
    */
-  stop(task: TaskRecord, stopCode: StopCode, reason: string): void {
+  stop(
+    task: TaskRecord,
+    stopCode: StopCode,
+    reason: string,
+    graceMs = task.definition.stopTimeout * 1000,
+  ): void {
     if (task.desiredStatus === 'STOPPED') return;
     const now = new Date();
     task.desiredStatus = 'STOPPED';
@@ -160,7 +171,18 @@ export class TaskRunner {
     task.stoppedReason = reason;
     task.stoppingAt = now;
     this.bump(task, now);
-    this.signalStop(task, task.definition.stopTimeout * 1000);
+    this.signalStop(task, graceMs);
+  }
+
+  /**
+   * Fargate Spot takes the task back: the warning is a task state change (desiredStatus STOPPED,
+   * stopCode SpotInterruption) and SIGTERM to the container, then SIGKILL after the task's
+   * stopTimeout, never later than the end of the warning.
+   */
+  interrupt(task: TaskRecord): void {
+    const warningMs = this.options.spotWarningMs ?? SPOT_WARNING_MS;
+    const graceMs = Math.min(task.definition.stopTimeout * 1000, warningMs);
+    this.stop(task, STOP_CODES.spotInterruption, SPOT_INTERRUPTED, graceMs);
   }
 
   /** SIGKILLs the task's process group, as a crash would end the container. */
@@ -210,6 +232,8 @@ export class TaskRunner {
         task.startedAt = now;
         task.containerStatus = 'RUNNING';
       });
+      if (task.capacityProviderName === 'FARGATE_SPOT' && this.options.spotInterrupts?.())
+        this.interrupt(task);
     }
 
     const exitCode = await Promise.race([container.exited, this.timers.closed.then(() => undefined)]);
@@ -233,6 +257,8 @@ export class TaskRunner {
   private async startContainer(task: TaskRecord): Promise<{ exited: Promise<number> } | undefined> {
     const def = task.definition;
     task.pullStartedAt = new Date();
+    // The image pull: as long as the definition says (local.pullSeconds), a StopTask ends it.
+    if (def.pullSeconds && !(await this.timers.sleep(def.pullSeconds * 1000))) return undefined;
     if (!def.command || def.command.length === 0) {
       this.failToStart(
         task,

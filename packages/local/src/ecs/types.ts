@@ -26,6 +26,8 @@ export interface LocalTaskDefinition {
   secrets?: Record<string, string>;
   /** Seconds between SIGTERM and SIGKILL (ECS default 30, Fargate maximum 120). */
   stopTimeout: number;
+  /** Seconds the image pull takes (PENDING, between pullStartedAt and pullStoppedAt); default 0. */
+  pullSeconds?: number;
   /** argv of the local process standing in for the container; spawned without a shell. */
   command?: readonly string[];
   cwd?: string;
@@ -58,6 +60,15 @@ export interface LocalEcsOptions {
   throttling?: boolean;
   /** Probability (0..1) that a task launch fails for lack of Fargate capacity. */
   capacityFailureRate?: number;
+  /** Probability (0..1) that a FARGATE_SPOT launch fails for lack of Spot capacity (besides the above). */
+  spotCapacityFailureRate?: number;
+  /** Probability (0..1) that a FARGATE_SPOT task is interrupted (stopCode SpotInterruption) once it runs. */
+  spotInterruptionRate?: number;
+  /**
+   * Milliseconds from an interruption's warning (its event and SIGTERM) to SIGKILL at the latest,
+   * sooner when the task's stopTimeout is shorter. Fargate gives two minutes (the default).
+   */
+  spotWarningMs?: number;
   random?: () => number;
   /** Pause between lifecycle steps (default 100 ms). */
   stepDelayMs?: number;
@@ -100,6 +111,7 @@ export const STOP_CODES = {
   userInitiated: 'UserInitiated',
   serviceSchedulerInitiated: 'ServiceSchedulerInitiated',
   taskFailedToStart: 'TaskFailedToStart',
+  spotInterruption: 'SpotInterruption',
 } as const;
 export type StopCode = (typeof STOP_CODES)[keyof typeof STOP_CODES];
 
@@ -159,6 +171,12 @@ export interface TaskRecord {
   /** Scale-in protection: until this time (ms since epoch); absent when unprotected. */
   protectedUntil?: number;
 }
+
+/** The stoppedReason of a task Fargate Spot takes back, as ECS words it. */
+export const SPOT_INTERRUPTED = 'Your Spot Task was interrupted.';
+
+/** Fargate's notice before it takes a Spot task back. */
+export const SPOT_WARNING_MS = 120_000;
 
 /** The `reason` of a RunTask failure when Fargate has no capacity, as ECS words it. */
 export const CAPACITY_UNAVAILABLE =
