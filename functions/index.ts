@@ -12,7 +12,7 @@ import { taskStateChange } from './task-state-change';
 export const HANDLERS: Record<HandlerName, HandlerFactory> = {
   'object-created': objectCreated,
   'task-state-change': taskStateChange,
-  sweeper,
+  sweeper: (deps, context) => sweeper(deps, {}, context),
   'queue-alarm': queueAlarm,
   'scale-tick': (deps) => scaleTick(deps),
   'schedule-fired': scheduleFired,

@@ -1,10 +1,21 @@
-import { type Handler, type HandlerDeps, type SweepOptions, sweep } from '@stevedore/control';
+import {
+  type Handler,
+  type HandlerContext,
+  type HandlerDeps,
+  type SweepOptions,
+  sweep,
+} from '@stevedore/control';
 import { deployed } from './lib/lambda/deployed';
 
 /** Periodic (an EventBridge schedule): timeouts, due retries, waiting jobs, reconciliation with ECS, missed runs. */
-export function sweeper(deps: HandlerDeps, options: SweepOptions = {}): Handler {
+export function sweeper(
+  deps: HandlerDeps,
+  options: SweepOptions = {},
+  context: HandlerContext = {},
+): Handler {
+  const signal = options.signal ?? context.signal;
   return async () => {
-    await sweep(deps, options);
+    await sweep(deps, { ...options, ...(signal ? { signal } : {}) });
   };
 }
 

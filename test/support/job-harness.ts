@@ -76,6 +76,8 @@ export interface Harness {
   clock: OffsetClock;
   /** The Task State Change handler on these deps. */
   handler: Handler;
+  /** The ledger table's name (for a process of its own on the same ledger). */
+  table: string;
 }
 
 export interface JobWorld {
@@ -175,10 +177,11 @@ export async function startJobWorld(faults: EcsFaults = {}): Promise<JobWorld> {
         },
       };
       // These jobs tests have no workers: nothing may touch a queue or a service.
+      const table = await freshLedgerTable(dynamo);
       const deps = createDeps({
         config,
         names: NAMES,
-        table: await freshLedgerTable(dynamo),
+        table,
         clients: { dynamodb: dynamo, ecs: running.client },
         clock,
         logger: {
@@ -188,7 +191,7 @@ export async function startJobWorld(faults: EcsFaults = {}): Promise<JobWorld> {
           error: (message, fields) => errors.push({ message, fields }),
         },
       });
-      return { deps, clock, handler: taskStateChange(deps) };
+      return { deps, clock, handler: taskStateChange(deps), table };
     },
     refusingLauncher: () => new EcsLauncher({ cluster: NAMES.cluster, client: refusing.client }),
     tasksOf: (jobId) => running.ecs.tasks().filter((t) => t.startedBy === jobId),

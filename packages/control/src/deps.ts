@@ -39,5 +39,11 @@ export interface HandlerDeps {
 /** A handler as Lambda and the local bus both call it. */
 export type Handler = (event: unknown) => Promise<void>;
 
+/** What a runtime tells the handlers it builds, besides their dependencies. */
+export interface HandlerContext {
+  /** Aborted when the runtime stops: a long handler (the sweep) ends early and gives back what it holds. */
+  signal?: AbortSignal;
+}
+
 /** Builds a handler from its dependencies. */
-export type HandlerFactory = (deps: HandlerDeps) => Handler;
+export type HandlerFactory = (deps: HandlerDeps, context?: HandlerContext) => Handler;

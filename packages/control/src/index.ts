@@ -1,5 +1,5 @@
 export { type App, compileApp, type SourcePolicy, type Worker } from './app';
-export type { Handler, HandlerDeps, HandlerFactory } from './deps';
+export type { Handler, HandlerContext, HandlerDeps, HandlerFactory } from './deps';
 export { type JobWrite, publishJobEvents } from './events/job-events';
 export { applyEvent, launchJob, launchRequest, MAX_RETRY_WAIT_MS } from './jobs/job-steps';
 export { jobsForObject } from './jobs/object-jobs';
@@ -50,5 +50,6 @@ export {
 } from './operations/submit';
 export { type FireOutcome, fireSchedule } from './schedules/fire-schedule';
 export { MISSED_GRACE_MS, recordMissedRuns } from './schedules/missed-runs';
-export { type SweepOptions, type SweepReport, sweep } from './sweep/sweep';
+export { type HeldLease, holdLease, type LeaseTiming } from './sweep/lease';
+export { SWEEP_LEASE, type SweepOptions, type SweepReport, sweep } from './sweep/sweep';
 export { alarmChanged, scaleAll, scaleWorker } from './workers/scale-worker';

@@ -283,6 +283,7 @@ function localDeps(
 /** The EventBridge stand-in: each handler on its rule's pattern, retried and dead-lettered as on AWS. */
 function startBus(setup: DevSetup, deps: HandlerDeps, clusterArn: string, onStop: OnStop): EventBus {
   const { config, faults, logger } = setup;
+  const stopping = new AbortController();
   const targets: BusTarget[] = eventRoutes(config, {
     clusterArn,
     ruleArn: setup.ruleArn,
@@ -290,7 +291,7 @@ function startBus(setup: DevSetup, deps: HandlerDeps, clusterArn: string, onStop
   }).map((route) => ({
     name: route.id,
     pattern: route.pattern,
-    handler: setup.handlers[route.handler](deps),
+    handler: setup.handlers[route.handler](deps, { signal: stopping.signal }),
   }));
   const bus = new EventBus({
     targets,
@@ -304,6 +305,8 @@ function startBus(setup: DevSetup, deps: HandlerDeps, clusterArn: string, onStop
       }),
   });
   onStop(() => bus.close());
+  // Runs before the bus closes (cleanups run newest first): a sweep under way stops and gives its lease back.
+  onStop(() => stopping.abort());
   return bus;
 }
 

@@ -1,4 +1,4 @@
-import { applyEvent, launchJob, sweep } from '@stevedore/control';
+import { applyEvent, launchJob, SWEEP_LEASE, sweep } from '@stevedore/control';
 import { parseTaskStateChange, snapshotOfDetail } from '@stevedore/core/events';
 import { STOP_REASONS } from '@stevedore/core/job';
 import { isAlive } from '@stevedore/local';
@@ -314,14 +314,16 @@ describe('sweeps never overlap', () => {
     expect(next).toEqual({ missed: 0, reconciled: 0, timedOut: 0, launched: 0, adopted: 0, slotsFreed: 0 });
   });
 
-  it('takes over the lease of a crashed sweeper once it has expired', async () => {
+  it('takes over the lease of a crashed sweeper once it has expired: one lease time, seconds', async () => {
     const { deps, clock } = await world.harness();
-    await deps.slots.acquireLease('sweeper', 'crashed', new Date(clock.now().getTime() + 5 * 60_000));
+    // A sweeper took the lease and died at once: it is never renewed.
+    await deps.slots.acquireLease('sweeper', 'crashed', new Date(clock.now().getTime() + SWEEP_LEASE.ttlMs));
 
     const blocked = await sweep(deps);
-    clock.advance(5 * 60_000 + 1000);
+    clock.advance(SWEEP_LEASE.ttlMs + 1000);
     const resumed = await sweep(deps);
 
+    expect(SWEEP_LEASE.ttlMs).toBeLessThanOrEqual(15_000);
     expect(blocked).toBeUndefined();
     expect(resumed).toBeDefined();
   });

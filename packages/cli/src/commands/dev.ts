@@ -63,7 +63,9 @@ export async function dev(argv: string[]): Promise<number> {
       stateDir: values['state-dir'],
       // Sped-up schedules fire at times ahead of the real clock, which the missed-run check reads.
       handlers:
-        timeScale === 1 ? HANDLERS : { ...HANDLERS, sweeper: (deps) => sweeper(deps, { missedRuns: false }) },
+        timeScale === 1
+          ? HANDLERS
+          : { ...HANDLERS, sweeper: (deps, context) => sweeper(deps, { missedRuns: false }, context) },
       logger,
       faults,
       basePort: port,

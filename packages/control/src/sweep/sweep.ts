@@ -14,6 +14,7 @@ import type { SourcePolicy } from '../app';
 import type { HandlerDeps } from '../deps';
 import { applyEvent, launchJob, runEffects } from '../jobs/job-steps';
 import { recordMissedRuns } from '../schedules/missed-runs';
+import { type HeldLease, holdLease, type LeaseTiming } from './lease';
 
 /*
  * The sweeper repairs what events cannot: it stops attempts past their timeout, launches due retries
@@ -51,19 +52,29 @@ export interface SweepOptions {
   missedRuns?: boolean;
   /** Active jobs, and due waiting jobs, read per source (default MAX_OPEN_JOBS; tests lower it). */
   maxOpenJobs?: number;
+  /** Aborted when the runtime stops: the sweep starts no new work and gives its lease back. */
+  signal?: AbortSignal;
+  /** The sweeper's lease (default SWEEP_LEASE; tests shorten it). */
+  lease?: LeaseTiming;
 }
 
-/** Long enough for a sweep, short enough that a crashed sweeper's lease frees soon. */
-const LEASE_MS = 5 * 60_000;
+/**
+ * Renewed while a sweep runs, so a sweep of any length keeps it; a sweeper that dies (a crash, a
+ * Lambda timeout) keeps everyone out for at most 15 s.
+ */
+export const SWEEP_LEASE: LeaseTiming = { ttlMs: 15_000, renewEveryMs: 5_000 };
 const DEFAULT_BUDGET_MS = 45_000;
 
 interface Budget {
   until: number;
   clock: HandlerDeps['clock'];
+  lease: HeldLease;
+  signal: AbortSignal | undefined;
 }
 
+/** True when the sweep must start no new work: out of time, stopping, or no longer the lease's holder. */
 function spent(budget: Budget): boolean {
-  return budget.clock.now().getTime() > budget.until;
+  return budget.clock.now().getTime() > budget.until || budget.lease.lost || budget.signal?.aborted === true;
 }
 
 /**
@@ -71,13 +82,19 @@ function spent(budget: Budget): boolean {
  * and a tick that finds it held does nothing (on AWS a slow sweep can outlast the one-minute rate).
  */
 export async function sweep(deps: HandlerDeps, options: SweepOptions = {}): Promise<SweepReport | undefined> {
+  if (options.signal?.aborted) return undefined;
   const started = deps.clock.now().getTime();
-  const holder = `${started}-${Math.random().toString(36).slice(2)}`;
-  if (!(await deps.slots.acquireLease('sweeper', holder, new Date(started + LEASE_MS)))) {
+  const lease = await holdLease(deps, 'sweeper', options.lease ?? SWEEP_LEASE);
+  if (!lease) {
     deps.logger.debug('sweep skipped: another sweep holds the lease');
     return undefined;
   }
-  const budget: Budget = { until: started + (options.budgetMs ?? DEFAULT_BUDGET_MS), clock: deps.clock };
+  const budget: Budget = {
+    until: started + (options.budgetMs ?? DEFAULT_BUDGET_MS),
+    clock: deps.clock,
+    lease,
+    signal: options.signal,
+  };
   try {
     const report: SweepReport = {
       reconciled: 0,
@@ -102,7 +119,7 @@ export async function sweep(deps: HandlerDeps, options: SweepOptions = {}): Prom
     if (Object.values(report).some((n) => n > 0)) deps.logger.info('sweep', { ...report });
     return report;
   } finally {
-    await deps.slots.releaseLease('sweeper', holder);
+    await lease.release();
   }
 }
 
