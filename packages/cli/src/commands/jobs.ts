@@ -2,6 +2,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import {
   type AttemptRecord,
+  attemptPhases,
+  CAPACITY_REASON_TEXT,
   isJobState,
   isTerminal,
   JOB_STATES,
@@ -11,6 +13,7 @@ import {
 } from '@stevedore/core/job';
 import { CliError } from '../lib/cli-error';
 import { numberFlag } from '../lib/number-flag';
+import { renderPhases } from '../lib/phase-chart';
 import { formatDuration, formatTime, formatUsd, renderTable } from '../lib/table';
 import { resolveTarget, TARGET_OPTIONS, TARGET_USAGE } from '../lib/target';
 import { cancelCommand, JOB_OPERATIONS_USAGE, retryCommand, submitCommand } from './job-operations';
@@ -20,7 +23,9 @@ stevedore jobs show <jobId> [--json]
 stevedore jobs watch
 
   list    jobs newest first, as a table (--json: an array of jobs)
-  show    one job: its attempts, task ARNs, exit codes, stop reasons, durations, cost, and history
+  show    one job: its attempts (task ARNs, capacity asked and why, exit codes, stop reasons,
+          durations, cost), where each attempt's time went (waiting, provisioning, image pull,
+          starting, running, stopping) as a bar chart, and its history (--json adds "phases")
   watch   job transitions as they are recorded
 
 ${JOB_OPERATIONS_USAGE}
@@ -123,8 +128,9 @@ async function show(argv: string[]): Promise<number> {
   const job = await target.ledger.jobs.getJob(jobId);
   target.client.destroy();
   if (!job) throw new CliError(`no job ${jobId}`);
+  const phases = attemptPhases(job, new Date());
   if (values.json) {
-    process.stdout.write(`${JSON.stringify(jobJson(job), null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ ...jobJson(job), phases }, null, 2)}\n`);
     return 0;
   }
   const cost = jobCost(job);
@@ -155,6 +161,11 @@ async function show(argv: string[]): Promise<number> {
         { header: 'TASK', cell: (a) => a.taskArn },
         { header: 'STATUS', cell: (a) => a.lastStatus },
         { header: 'CAPACITY', cell: (a) => a.capacityProvider ?? '' },
+        {
+          header: 'WHY',
+          cell: (a) => (a.capacityReason ? CAPACITY_REASON_TEXT[a.capacityReason] : ''),
+          max: 40,
+        },
         { header: 'STARTED', cell: (a) => formatTime(a.startedAt) },
         { header: 'DURATION', cell: (a) => formatDuration(attemptDurationMs(a)), right: true },
         { header: 'EXIT', cell: (a) => a.containers.map((c) => c.exitCode ?? '-').join(','), right: true },
@@ -163,6 +174,7 @@ async function show(argv: string[]): Promise<number> {
         { header: 'COST', cell: (a) => (a.cost ? formatUsd(a.cost.usd) : ''), right: true },
       ])}\n\n`,
     );
+    process.stdout.write(`${renderPhases(phases)}\n\n`);
   }
   process.stdout.write(
     `${renderTable(job.history, [

@@ -6,13 +6,23 @@ import {
   backfill,
   countMatchingObjects,
 } from '@stevedore/control';
+import { type Job, type SourceStats, sourceStats } from '@stevedore/core/job';
+import type { JobStore } from '@stevedore/core/ports';
 import { CliError } from '../lib/cli-error';
 import { controlDeps } from '../lib/control-deps';
 import { loadConfig } from '../lib/load-config';
+import { renderStats } from '../lib/phase-chart';
 import { resolveTarget, TARGET_OPTIONS, TARGET_USAGE } from '../lib/target';
+import { parseSince } from './job-operations';
 
 export const PIPELINES_USAGE = `stevedore pipelines backfill <name> [--dry-run] [--json]
+stevedore pipelines stats <name> [--since <time>] [--json]
 
+  stats: the pipeline's jobs created since <time> (ISO time, or 30m, 6h, 2d ago; default 24h):
+  p50, p95 and max of each phase of their attempts (waiting, provisioning, image pull, starting,
+  running, stopping), the success rate, the capacity they ran on and why, and their cost.
+
+  backfill:
   A job for every object already under the pipeline's bucket and prefix that its rule selects (suffix,
   size) and that has no job yet (from its upload, an earlier backfill or a submit). Running it again
   creates nothing new. --dry-run counts without creating. Progress on stderr, the summary on stdout.
@@ -29,9 +39,11 @@ export async function pipelines(argv: string[]): Promise<number> {
       ...TARGET_OPTIONS,
       json: { type: 'boolean', default: false },
       'dry-run': { type: 'boolean', default: false },
+      since: { type: 'string' },
     },
   });
   const [command, name, ...extra] = positionals;
+  if (command === 'stats') return stats(name, extra, values);
   if (command !== 'backfill') {
     throw new CliError(
       command
@@ -77,6 +89,50 @@ export async function pipelines(argv: string[]): Promise<number> {
   } finally {
     close();
   }
+}
+
+/** Newest first, at most this many jobs are read for stats (a page of the index is 100). */
+const STATS_LIMIT = 10_000;
+
+/** `stevedore pipelines stats <name>`: the window's jobs, read newest first, summed up. */
+async function stats(
+  name: string | undefined,
+  extra: string[],
+  values: Parameters<typeof resolveTarget>[0] & { json?: boolean; since?: string },
+): Promise<number> {
+  const now = new Date();
+  const since = parseSince(values.since ?? '24h', now);
+  const target = await resolveTarget(values);
+  try {
+    const config = target.kind === 'aws' ? target.config : (await loadConfig(values.config)).config;
+    const known = Object.keys(config.pipelines).join(', ') || 'none';
+    if (!name || extra.length > 0)
+      throw new CliError(`usage: stevedore pipelines stats <name> [--since <time>] (pipelines: ${known})`);
+    if (!config.pipelines[name])
+      throw new CliError(`no pipeline ${JSON.stringify(name)} in the config (pipelines: ${known})`);
+    const jobs = await jobsSince(target.ledger.jobs, name, since);
+    const summary: SourceStats = sourceStats(name, since, jobs, now);
+    process.stdout.write(values.json ? `${JSON.stringify(summary, null, 2)}\n` : renderStats(summary));
+    return 0;
+  } finally {
+    target.client.destroy();
+  }
+}
+
+/** The source's jobs created since `since`, newest first (a key condition on the by-source index). */
+async function jobsSince(store: JobStore, source: string, since: Date): Promise<Job[]> {
+  const found: Job[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await store.listJobs({ source, limit: 100, ...(cursor ? { cursor } : {}) });
+    for (const job of page.jobs) {
+      if (new Date(job.createdAt) < since) return found;
+      found.push(job);
+      if (found.length >= STATS_LIMIT) return found;
+    }
+    cursor = page.cursor;
+  } while (cursor);
+  return found;
 }
 
 /** The summary, as one line. */

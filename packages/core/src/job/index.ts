@@ -71,6 +71,7 @@ export {
   objectJob,
   scheduleRunJob,
 } from './source-jobs';
+export { type PhaseSummary, type SourceStats, sourceStats } from './source-stats';
 export { STOP_REASONS } from './task-outcome';
 export {
   attemptOf,
