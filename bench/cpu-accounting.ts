@@ -1,0 +1,206 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
+
+/*
+ * Where bench:burst's CPU goes. Everything of `stevedore dev` but DynamoDB Local (a JVM) and the task
+ * processes runs in this one Node process, so process.cpuUsage() alone cannot tell the control plane
+ * from the stand-ins. A sampling profile of this process can: each sample goes to the component of
+ * the innermost frame on its stack that belongs to one (the handlers' code, the local ECS, the bus,
+ * S3/SQS, the job-event stream, the bench). What no frame claims (the AWS SDK answering a response,
+ * HTTP, GC) is shown apart, and counted with the control plane for its share, as an upper bound: the
+ * handlers are the SDK's main users, but the bench's uploads and the stream poller use it too.
+ * DynamoDB Local and the task processes are read from /proc.
+ */
+
+const COMPONENTS: ReadonlyArray<[name: string, test: (url: string, fn: string) => boolean]> = [
+  [
+    'local ECS: spawning task processes',
+    (url, fn) => url === 'node:internal/child_process' && /spawn/i.test(fn),
+  ],
+  ['local ECS', (url) => url.includes('/packages/local/src/ecs/')],
+  ['bus', (url) => url.includes('/packages/local/src/bus/')],
+  [
+    'job-event stream',
+    (url) => url.includes('/packages/local/src/job-events/') || url.includes('client-dynamodb-streams'),
+  ],
+  [
+    'S3/SQS',
+    (url) =>
+      url.includes('/packages/local/src/storage/') || /node_modules\/(fauxqs|fastify|@fastify)\//.test(url),
+  ],
+  ['local runtime (other)', (url) => url.includes('/packages/local/')],
+  ['bench', (url) => url.includes('/bench/') || url.includes('client-s3')],
+  ['control plane', (url) => /\/packages\/(control|core|aws)\/|\/functions\//.test(url)],
+];
+const STAND_INS = new Set([
+  'local ECS: spawning task processes',
+  'local ECS',
+  'bus',
+  'job-event stream',
+  'S3/SQS',
+  'local runtime (other)',
+]);
+const SHARED = 'AWS SDK, HTTP, GC (unclaimed)';
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string };
+  children?: number[];
+}
+interface Profile {
+  nodes: ProfileNode[];
+  samples: number[];
+  timeDeltas: number[];
+}
+
+/** CPU seconds of a process from /proc/<pid>/stat: its own, and its reaped children's. */
+function procCpu(pid: number | 'self'): { own: number; children: number } | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command (which may hold spaces), from field 3 on.
+    const fields = stat
+      .slice(stat.lastIndexOf(')') + 2)
+      .split(' ')
+      .map(Number);
+    const tick = 100; // USER_HZ on Linux
+    const at = (n: number) => (fields[n - 3] ?? 0) / tick;
+    return { own: at(14) + at(15), children: at(16) + at(17) };
+  } catch {
+    return undefined;
+  }
+}
+
+/** This process's descendants alive now (DynamoDB Local's JVM, running tasks) and their CPU seconds. */
+function descendantsCpu(): number {
+  const parents = new Map<number, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      parents.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const mine = new Set([process.pid]);
+  let grew = true;
+  while (grew) {
+    grew = false;
+    for (const [pid, ppid] of parents) {
+      if (!mine.has(pid) && mine.has(ppid)) {
+        mine.add(pid);
+        grew = true;
+      }
+    }
+  }
+  mine.delete(process.pid);
+  let seconds = 0;
+  for (const pid of mine) seconds += procCpu(pid)?.own ?? 0;
+  return seconds;
+}
+
+export interface CpuReport {
+  wallSeconds: number;
+  nodeSeconds: number;
+  /** DynamoDB Local and other live children over the run. */
+  childrenSeconds: number;
+  /** Children that ended during the run (the task processes). */
+  reapedSeconds: number;
+  /** Sampled CPU seconds of this process by component (idle excluded). */
+  components: Map<string, number>;
+  controlPlaneShare: { claimed: number; upperBound: number };
+}
+
+/** Starts measuring; `stop()` returns the report. */
+export async function startCpuAccounting(samplingIntervalUs = 2000) {
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.setSamplingInterval', { interval: samplingIntervalUs });
+  await session.post('Profiler.start');
+  const startedAt = performance.now();
+  const node = process.cpuUsage();
+  const self = procCpu('self');
+  const children = descendantsCpu();
+
+  return {
+    async stop(): Promise<CpuReport> {
+      const { profile } = (await session.post('Profiler.stop')) as { profile: Profile };
+      session.disconnect();
+      const used = process.cpuUsage(node);
+      const nodeSeconds = (used.user + used.system) / 1e6;
+      const components = attribute(profile);
+      // Scale the samples (wall time on the main thread, minus idle) to the CPU the process used:
+      // worker threads and the kernel's share land in (program) and GC otherwise.
+      const sampled = [...components.values()].reduce((a, b) => a + b, 0);
+      const scale = sampled > 0 ? nodeSeconds / sampled : 0;
+      for (const [name, seconds] of components) components.set(name, seconds * scale);
+      const childrenSeconds = Math.max(0, descendantsCpu() - children);
+      const reapedSeconds = Math.max(0, (procCpu('self')?.children ?? 0) - (self?.children ?? 0));
+      const total = nodeSeconds + childrenSeconds + reapedSeconds;
+      const claimed = components.get('control plane') ?? 0;
+      const shared = components.get(SHARED) ?? 0;
+      return {
+        wallSeconds: (performance.now() - startedAt) / 1000,
+        nodeSeconds,
+        childrenSeconds,
+        reapedSeconds,
+        components,
+        controlPlaneShare: {
+          claimed: total > 0 ? claimed / total : 0,
+          upperBound: total > 0 ? (claimed + shared) / total : 0,
+        },
+      };
+    },
+  };
+}
+
+/** Sampled seconds per component: each sample to the innermost frame on its stack a component claims. */
+function attribute(profile: Profile): Map<string, number> {
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const parent = new Map<number, number>();
+  for (const n of profile.nodes) for (const child of n.children ?? []) parent.set(child, n.id);
+  const owner = new Map<number, string | undefined>();
+  const ownerOf = (id: number): string | undefined => {
+    if (owner.has(id)) return owner.get(id);
+    const node = byId.get(id);
+    let found: string | undefined;
+    if (node) {
+      const { url, functionName } = node.callFrame;
+      if (functionName === '(idle)') found = '(idle)';
+      else found = COMPONENTS.find(([, test]) => test(url, functionName))?.[0];
+      const up = parent.get(id);
+      if (!found && up !== undefined) found = ownerOf(up);
+    }
+    owner.set(id, found);
+    return found;
+  };
+  const seconds = new Map<string, number>();
+  profile.samples.forEach((id, i) => {
+    const name = ownerOf(id) ?? SHARED;
+    if (name === '(idle)') return;
+    seconds.set(name, (seconds.get(name) ?? 0) + (profile.timeDeltas[i] ?? 0) / 1e6);
+  });
+  return seconds;
+}
+
+/** The report as the bench prints it. */
+export function describeCpu(report: CpuReport): string[] {
+  const { components } = report;
+  const total = report.nodeSeconds + report.childrenSeconds + report.reapedSeconds;
+  const s = (n: number) => `${n.toFixed(1)} s`;
+  const part = (names: (name: string) => boolean) =>
+    [...components]
+      .filter(([name]) => names(name))
+      .sort((a, b) => b[1] - a[1])
+      .map(([name, n]) => `${name} ${s(n)}`)
+      .join(', ');
+  const standIns = [...components].filter(([n]) => STAND_INS.has(n)).reduce((a, [, n]) => a + n, 0);
+  return [
+    `cpu                     ${s(total)} in ${s(report.wallSeconds)} (${(total / report.wallSeconds).toFixed(2)} cores): this process ${s(report.nodeSeconds)}, DynamoDB Local (JVM) ${s(report.childrenSeconds)}, task processes ${s(report.reapedSeconds)}`,
+    `  control plane         ${s(components.get('control plane') ?? 0)} in its own code (handlers: control, core, aws); ${SHARED} ${s(components.get(SHARED) ?? 0)}`,
+    `  stand-ins             ${s(standIns)}: ${part((n) => STAND_INS.has(n))}`,
+    `  bench                 ${s(components.get('bench') ?? 0)} (uploads, polling)`,
+    `control plane share     ${(100 * report.controlPlaneShare.claimed).toFixed(1)}% of all CPU (at most ${(100 * report.controlPlaneShare.upperBound).toFixed(1)}%, counting every unclaimed SDK/HTTP/GC sample as its)`,
+  ];
+}
