@@ -34,6 +34,19 @@ export class MalformedEventError extends StevedoreError {
   }
 }
 
+/** A value that cannot become a job's input (a key S3 would refuse, a time out of range). Nothing is written. */
+export class InvalidJobInputError extends StevedoreError {
+  override name = 'InvalidJobInputError';
+  readonly field: string;
+  readonly problem: string;
+
+  constructor(field: string, problem: string, options?: ErrorOptions) {
+    super(`invalid ${field}: ${problem}`, options);
+    this.field = field;
+    this.problem = problem;
+  }
+}
+
 /** The kinds of launch refusal the state machine tells apart (see `LaunchFailure`). */
 export type LaunchRefusalKind = 'capacity' | 'throttling' | 'invalid' | 'conflict' | 'unknown';
 

@@ -172,6 +172,35 @@ describe('events that start nothing', () => {
     expect(world.ecs.tasks()).toHaveLength(tasksBefore);
   });
 
+  it.each([
+    [
+      '1,025 UTF-8 bytes in 519 UTF-16 units',
+      `incoming/${'é'.repeat(506)}.jpg`,
+      /at most 1024 bytes in UTF-8, not 1025$/,
+    ],
+    ['a NUL character', 'incoming/a\u0000b.jpg', /a NUL character/],
+    ['a lone surrogate', 'incoming/\uD83D.jpg', /a lone surrogate/],
+  ])('an object whose key has %s is refused: no job, no task', async (_what, key, problem) => {
+    const { deps } = await world.harness(CONFIG);
+    const { event } = upload(key);
+    const tasksBefore = world.ecs.tasks().length;
+
+    await objectCreated(deps)(event);
+
+    expect(world.takeErrors()).toEqual([
+      {
+        message: 'rejected malformed event',
+        fields: {
+          handler: 'object-created',
+          source: 'S3 Object Created',
+          problems: [expect.stringMatching(new RegExp(`^detail\\.object\\.key: .*${problem.source}`))],
+        },
+      },
+    ]);
+    expect(await jobsIn(deps)).toEqual([]);
+    expect(world.ecs.tasks()).toHaveLength(tasksBefore);
+  });
+
   it('parseOrReject throws any other error, so Lambda retries it, and logs nothing', async () => {
     const { deps } = await world.harness(CONFIG);
     const failure = new TypeError('Cannot read properties of undefined');

@@ -6,9 +6,11 @@ import {
   recordMissedRuns,
 } from '@stevedore/control';
 import { parseConfig } from '@stevedore/core/config';
+import { InvalidJobInputError } from '@stevedore/core/errors';
 import { STOP_REASONS, scheduledJobId } from '@stevedore/core/job';
 import type { ScheduleStore, TaskLauncher } from '@stevedore/core/ports';
 import { describe, expect, it } from 'vitest';
+import { scheduleFired } from '../../../functions/schedule-fired';
 import { taskStateChange } from '../../../functions/task-state-change';
 import { type Harness, jobOf, jobWorldForFile, taskOf } from '../../support/job-harness';
 
@@ -254,6 +256,39 @@ describe('disabled schedules', () => {
     expect(manual.outcome).toBe('started');
     await deliverThrough(manual.jobId ?? '', 'STOPPED');
   });
+});
+
+describe('firings for a time out of range', () => {
+  it.each([
+    ['year 0000', new Date('0000-01-01T00:00:00Z')],
+    ['no time at all', new Date(Number.NaN)],
+  ])(
+    'a firing for %s is refused with an error naming the time; nothing is recorded or started',
+    async (_what, time) => {
+      await fresh();
+      const tasksBefore = world.ecs.tasks().length;
+
+      const refused = await fireSchedule(deps, 'allowing', time).catch((error: unknown) => error);
+      const viaHandler = scheduleFired(deps)({ schedule: 'allowing', scheduledTime: '0000-01-01T00:00:00Z' });
+
+      expect(refused).toBeInstanceOf(InvalidJobInputError);
+      expect(String(refused)).toMatch(/^InvalidJobInputError: invalid scheduled time: expected a/);
+      await viaHandler;
+      expect(world.takeErrors()).toEqual([
+        {
+          message: 'rejected malformed event',
+          fields: {
+            handler: 'schedule-fired',
+            source: 'Scheduler invocation',
+            problems: ['scheduledTime: expected a time from 2000 to 2199, not 0000-01-01T00:00:00.000Z'],
+          },
+        },
+      ]);
+      expect((await deps.jobs.listJobs({ limit: 10 })).jobs).toEqual([]);
+      expect(await deps.schedules.scheduleState('allowing')).toEqual({});
+      expect(world.ecs.tasks()).toHaveLength(tasksBefore);
+    },
+  );
 });
 
 describe('missed runs', () => {

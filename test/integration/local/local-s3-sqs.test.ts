@@ -205,6 +205,34 @@ describe('S3 Object Created events', () => {
     expect(listed.Contents?.map((object) => object.Key)).toEqual(expect.arrayContaining(UNUSUAL_KEYS));
   });
 
+  it.each([
+    ['PutObject', (key: string) => new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: 'x' })],
+    [
+      'CreateMultipartUpload',
+      (key: string) => new CreateMultipartUploadCommand({ Bucket: BUCKET, Key: key }),
+    ],
+  ])(
+    'answers %s with a key over 1,024 UTF-8 bytes with KeyTooLongError, as S3 does, and stores nothing',
+    async (_action, command) => {
+      const s3 = s3Client();
+      // 1,025 bytes in 513 UTF-16 units; 1,024 bytes is stored.
+      const tooLong = `${'é'.repeat(512)}x`;
+      const atTheLimit = `${'é'.repeat(511)}xx`;
+
+      const refused = await s3.send(command(tooLong)).catch((error: unknown) => error);
+      await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: atTheLimit, Body: 'x' }));
+
+      expect(refused).toMatchObject({
+        name: 'KeyTooLongError',
+        message: 'Your key is too long',
+        $metadata: { httpStatusCode: 400 },
+      });
+      const listed = await s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'é' }));
+      expect(listed.Contents?.map((object) => object.Key)).toEqual([atTheLimit]);
+      expect(events.map((event) => detail(event).object.key)).toEqual([atTheLimit]);
+    },
+  );
+
   it('uses path-style URLs on 127.0.0.1 even without forcePathStyle', async () => {
     const s3 = s3Client();
     const seen: { hostname?: string; path?: string }[] = [];

@@ -1,5 +1,5 @@
 import { matchingPipelines } from '@stevedore/core/config';
-import { type CreatedObjectFacts, objectJob } from '@stevedore/core/job';
+import { type CreatedObjectFacts, objectJob, objectKeyProblem } from '@stevedore/core/job';
 import type { ListedObject } from '@stevedore/core/ports';
 import type { HandlerDeps } from '../deps';
 import { jobForObject } from '../jobs/object-jobs';
@@ -164,10 +164,15 @@ async function* matchingPages(
   do {
     const page = await deps.objects.listObjects(rule.bucket, rule.prefix, cursor);
     cursor = page.cursor;
-    const matching = page.objects.filter(
-      (object) =>
-        matchingPipelines(only, { bucket: rule.bucket, key: object.key, size: object.size }).length > 0,
-    );
+    const matching = page.objects.filter((object) => {
+      if (matchingPipelines(only, { bucket: rule.bucket, key: object.key, size: object.size }).length === 0) {
+        return false;
+      }
+      // A key no S3 event could carry (a NUL in it, say) cannot be a job's input: say so and go on.
+      const problem = objectKeyProblem(object.key);
+      if (problem) deps.logger.warn('object skipped', { bucket: rule.bucket, key: object.key, problem });
+      return problem === undefined;
+    });
     yield { listed: page.objects.length, matching };
   } while (cursor);
 }

@@ -1,5 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { type CreatedObjectFacts, type Job, manualJobId, newJob, objectInput } from '@stevedore/core/job';
+import {
+  type CreatedObjectFacts,
+  type Job,
+  manualJobId,
+  newJob,
+  objectInput,
+  objectKeyProblem,
+} from '@stevedore/core/job';
 import type { SourcePolicy } from '../app';
 import type { HandlerDeps } from '../deps';
 import { type LaunchOutcome, launchJob } from '../jobs/job-steps';
@@ -60,6 +67,9 @@ export async function submitObject(
       `pipeline ${request.pipeline} watches bucket ${watched}, not ${request.bucket}`,
     );
   }
+  const problem = objectKeyProblem(request.key);
+  if (problem)
+    throw new OperationError('invalid-input', `object key ${JSON.stringify(request.key)}: ${problem}`);
   const head = await heads.headObject(request.bucket, request.key);
   if (!head) {
     throw new OperationError('missing-object', `no object s3://${request.bucket}/${request.key}`);

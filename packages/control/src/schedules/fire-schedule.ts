@@ -1,4 +1,12 @@
-import { endedBeforeStart, isTerminal, type Job, STOP_REASONS, scheduleRunJob } from '@stevedore/core/job';
+import { InvalidJobInputError } from '@stevedore/core/errors';
+import {
+  endedBeforeStart,
+  isTerminal,
+  type Job,
+  STOP_REASONS,
+  scheduleRunJob,
+  timeProblem,
+} from '@stevedore/core/job';
 import type { ScheduleRun } from '@stevedore/core/ports';
 import { onRateGrid, parseScheduleExpression } from '@stevedore/core/schedule';
 import type { HandlerDeps } from '../deps';
@@ -17,13 +25,18 @@ export interface FireOptions {
   manual?: boolean;
 }
 
-/** Starts (or skips) the run of `schedule` for `scheduledTime`. */
+/**
+ * Starts (or skips) the run of `schedule` for `scheduledTime`. A time outside TIME_RANGE is an
+ * InvalidJobInputError, before anything is written.
+ */
 export async function fireSchedule(
   deps: HandlerDeps,
   schedule: string,
   scheduledTime: Date,
   options: FireOptions = {},
 ): Promise<{ outcome: FireOutcome; jobId?: string }> {
+  const problem = timeProblem(scheduledTime);
+  if (problem) throw new InvalidJobInputError('scheduled time', problem);
   const config = deps.app.config.schedules[schedule];
   const found = deps.app.source(schedule);
   if (!config || !found) {

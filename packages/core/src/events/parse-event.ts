@@ -1,5 +1,6 @@
 import * as v from 'valibot';
 import { MalformedEventError } from '../errors';
+import { timeProblem } from '../job/input-limits';
 
 /** Parses an event with a schema; a mismatch throws MalformedEventError naming each bad field. */
 export function parseEvent<S extends v.GenericSchema>(
@@ -16,10 +17,18 @@ export function parseEvent<S extends v.GenericSchema>(
   throw new MalformedEventError(source, problems);
 }
 
-/** An ISO 8601 timestamp as AWS writes them. */
+/** Date and time with a zone, as AWS writes them (`2024-05-01T12:00:00Z`, `...00.123+0000`). */
+const ISO_8601 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})$/;
+
+/** An ISO 8601 timestamp as AWS writes them, within TIME_RANGE (Date.parse alone takes `1` or year 0000). */
 export const isoTime = v.pipe(
   v.string('expected an ISO 8601 time'),
+  v.regex(ISO_8601, 'expected an ISO 8601 time'),
   v.check((s) => !Number.isNaN(Date.parse(s)), 'expected an ISO 8601 time'),
+  v.check(
+    (s) => timeProblem(new Date(s)) === undefined,
+    (issue) => timeProblem(new Date(String(issue.input))) ?? 'expected an ISO 8601 time',
+  ),
 );
 
 /** The EventBridge envelope's fields that Stevedore reads. Other fields are tolerated. */

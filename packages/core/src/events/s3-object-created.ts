@@ -1,4 +1,5 @@
 import * as v from 'valibot';
+import { MAX_SEQUENCER_LENGTH, objectKeyProblem } from '../job/input-limits';
 import { envelope, parseEvent } from './parse-event';
 
 /** S3 "Object Created" through EventBridge. The key is raw (not URL-encoded), unlike classic S3 notifications. */
@@ -10,14 +11,20 @@ export const ObjectCreatedSchema = envelope(
     object: v.looseObject({
       key: v.pipe(
         v.string('expected the object key'),
-        v.minLength(1, 'expected a non-empty key'),
-        v.maxLength(1024, 'expected a key of at most 1024 bytes'),
+        v.check(
+          (key) => objectKeyProblem(key) === undefined,
+          (issue) => objectKeyProblem(String(issue.input)) ?? 'expected an object key',
+        ),
       ),
       size: v.pipe(v.number('expected the size in bytes'), v.integer(), v.minValue(0)),
       etag: v.optional(v.string()),
       'version-id': v.optional(v.string()),
       sequencer: v.pipe(
         v.string('expected the sequencer'),
+        v.maxLength(
+          MAX_SEQUENCER_LENGTH,
+          `expected a sequencer of at most ${MAX_SEQUENCER_LENGTH} hex digits`,
+        ),
         v.regex(/^[0-9A-Fa-f]+$/, 'expected a hex sequencer'),
       ),
     }),

@@ -16,6 +16,14 @@ export {
 } from './capacity';
 export { attemptCost, DEFAULT_PRICES, priceTable, type UsageFacts } from './cost';
 export {
+  MAX_KEY_BYTES,
+  MAX_SEQUENCER_LENGTH,
+  objectKeyProblem,
+  TIME_RANGE,
+  timeProblem,
+  utf8Bytes,
+} from './input-limits';
+export {
   type AttemptRecord,
   isJobState,
   isTerminal,

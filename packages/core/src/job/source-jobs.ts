@@ -1,4 +1,5 @@
 import type { JobSource } from '../config/job-sources';
+import { objectKeyProblem, requireValid, timeProblem } from './input-limits';
 import { type Job, newJob } from './job';
 import { s3JobId, scheduledJobId } from './job-id';
 
@@ -48,14 +49,22 @@ function sourceJob(source: JobSource, jobId: string, input: Record<string, strin
   );
 }
 
-/** The job of a pipeline for one object; its id is derived, so a redelivered event is the same job. */
+/**
+ * The job of a pipeline for one object; its id is derived, so a redelivered event is the same job.
+ * Throws InvalidJobInputError for a key S3 would not have stored (the last check before the ledger).
+ */
 export function objectJob(pipeline: JobSource, object: CreatedObjectFacts, now: Date): Job {
+  requireValid('object key', objectKeyProblem(object.key));
   const jobId = s3JobId(pipeline.name, object.bucket, object.key, object.sequencer);
   return sourceJob(pipeline, jobId, objectInput(object), now);
 }
 
-/** The job of one run of a schedule, before it starts; its id comes from schedule and scheduled time. */
+/**
+ * The job of one run of a schedule, before it starts; its id comes from schedule and scheduled time.
+ * Throws InvalidJobInputError for a time outside TIME_RANGE.
+ */
 export function scheduleRunJob(schedule: JobSource, scheduledTime: string, now: Date): Job {
+  requireValid('scheduled time', timeProblem(new Date(scheduledTime)));
   const jobId = scheduledJobId(schedule.name, scheduledTime);
   return sourceJob(schedule, jobId, scheduleRunInput(schedule.name, scheduledTime), now);
 }

@@ -76,6 +76,9 @@ export interface FauxqsApp {
     hook: (
       request: {
         readonly ip: string;
+        readonly method: string;
+        /** The route's parameters, decoded: `*` is an S3 object's key. */
+        readonly params: Readonly<Record<string, string | undefined>> | undefined;
         readonly headers: Readonly<Record<string, string | string[] | undefined>>;
         /** Parsed by then: JSON for SQS's JSON protocol. */
         readonly body: unknown;

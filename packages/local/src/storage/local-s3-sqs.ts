@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { MAX_KEY_BYTES } from '@stevedore/core/job';
 import * as v from 'valibot';
 import { LocalConfigError, LocalRuntimeError, PortInUseError } from '../errors';
 import { buildFauxqsApp, loadFauxqsStores } from './fauxqs-parts';
@@ -143,6 +144,18 @@ export async function startLocalS3Sqs(options: LocalS3SqsOptions): Promise<Local
     reply.send(JSON.stringify(output));
   });
 
+  // S3 refuses a key over 1,024 bytes (UTF-8) before storing anything; fauxqs would store it.
+  app.addHook('preHandler', (request, reply, done) => {
+    const key = request.params?.['*'];
+    const writes = request.method === 'PUT' || request.method === 'POST';
+    if (!writes || key === undefined || Buffer.byteLength(key, 'utf8') <= MAX_KEY_BYTES) return done();
+    const requestId = newS3RequestId();
+    reply.status(400);
+    reply.header('x-amz-request-id', requestId);
+    reply.header('content-type', 'application/xml');
+    reply.send(s3ErrorXml('KeyTooLongError', 'Your key is too long', requestId));
+  });
+
   app.addHook('preHandler', (request, reply, done) => {
     const requestId = newS3RequestId();
     // fauxqs sets its own x-amz-request-id only when none is set yet.
@@ -214,4 +227,12 @@ function validateOptions(options: LocalS3SqsOptions): void {
       cause: new v.ValiError(result.issues),
     });
   }
+}
+
+/** An S3 error response body, as S3 writes them. */
+function s3ErrorXml(code: string, message: string, requestId: string): string {
+  return [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    `<Error><Code>${code}</Code><Message>${message}</Message><RequestId>${requestId}</RequestId></Error>`,
+  ].join('\n');
 }
