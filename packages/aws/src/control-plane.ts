@@ -64,6 +64,7 @@ export function createDeps(options: CreateDepsOptions): HandlerDeps {
     tableName: options.table ?? names.table,
     retentionDays: config.ledger.retentionDays,
     clock,
+    sources: [...Object.keys(config.pipelines), ...Object.keys(config.schedules)],
     ...(options.clients?.dynamodb ? { client: options.clients.dynamodb } : {}),
   });
   const launcher = new EcsLauncher({

@@ -236,6 +236,8 @@ describe('a ledger table made before the jobs-of-an-object index', () => {
       'GSI2',
       'GSI3',
       'GSI4',
+      'GSI5',
+      'GSI6',
     ]);
     client.destroy();
   }, 150_000);

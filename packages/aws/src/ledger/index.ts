@@ -1,3 +1,6 @@
 /* The ledger table itself: its layout (keys, TTL, definition) and the helper every store writes through. */
+
+/** The item a job is stored as (keys and index entries included): for tools that write jobs in bulk. */
+export { jobToItem } from './job-item';
 export { decodeCursor, encodeCursor, LedgerTable } from './ledger-table';
 export { keys, ledgerTableDefinition, TTL_ATTRIBUTE } from './table';

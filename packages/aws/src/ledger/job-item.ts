@@ -1,4 +1,4 @@
-import { isTerminal, type Job, type JobPatch } from '@stevedore/core/job';
+import { isTerminal, type Job, type JobPatch, sourceOfJobId } from '@stevedore/core/job';
 import { ExpressionBuilder } from './expression';
 import { ALL_JOBS_PARTITION, INDEX, KEY, keys, TTL_ATTRIBUTE } from './table';
 
@@ -23,7 +23,30 @@ export function jobToItem(job: Job, retentionDays: number): Record<string, unkno
     ...objectIndexEntry(job),
     ...(open
       ? { [INDEX.open.pk]: keys.open(job.source), [INDEX.open.sk]: openSortKey(job) }
-      : { [TTL_ATTRIBUTE]: expiry(job.updatedAt, retentionDays) }),
+      : {
+          [TTL_ATTRIBUTE]: expiry(job.updatedAt, retentionDays),
+          ...finishedIndexEntries(job.source, job.state, job.finishedAt ?? job.updatedAt, job.jobId),
+        }),
+  };
+}
+
+/** Where a finished job is listed by its final state: across sources (GSI5) and in its own (GSI6). */
+function finishedIndexEntries(
+  source: string | undefined,
+  state: string,
+  finishedAt: string,
+  jobId: string,
+): Record<string, string> {
+  const sortKey = keys.finishedAt(finishedAt, jobId);
+  return {
+    [INDEX.finished.pk]: keys.finished(state),
+    [INDEX.finished.sk]: sortKey,
+    ...(source === undefined
+      ? {}
+      : {
+          [INDEX.finishedOfSource.pk]: keys.finishedOfSource(source, state),
+          [INDEX.finishedOfSource.sk]: sortKey,
+        }),
   };
 }
 
@@ -106,11 +129,18 @@ export function patchToUpdate(
   for (const field of patch.remove) removes.push(x.name(field));
 
   // Index upkeep: an open job sits in GSI2 under its due time (waiting) or its id (active); a
-  // finished one leaves GSI2 and gets its TTL.
+  // finished one leaves GSI2, gets its TTL and enters the finished-by-state indexes. The patch does
+  // not carry the source: the job id names it (a patch for an id that names none, which no Stevedore
+  // writer makes, is still listed by state across sources).
   const state = patch.set.state;
   if (isTerminal(state)) {
     removes.push(x.name(INDEX.open.pk), x.name(INDEX.open.sk));
     sets.push(`${x.name(TTL_ATTRIBUTE)} = ${x.value(expiry(patch.set.updatedAt, retentionDays))}`);
+    const finishedAt = patch.set.finishedAt ?? patch.set.updatedAt;
+    for (const [field, value] of Object.entries(
+      finishedIndexEntries(sourceOfJobId(jobId), state, finishedAt, jobId),
+    ))
+      sets.push(`${x.name(field)} = ${x.value(value)}`);
   } else {
     const dueAt = patch.set.notBefore ?? patch.set.updatedAt;
     const sortKey = state === 'SUBMITTED' ? keys.waiting(dueAt, jobId) : keys.active(jobId);

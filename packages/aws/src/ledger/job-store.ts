@@ -1,4 +1,4 @@
-import { isTerminal, type Job, type JobPatch } from '@stevedore/core/job';
+import { isTerminal, type Job, type JobPatch, type JobState } from '@stevedore/core/job';
 import type {
   ApplyResult,
   Clock,
@@ -10,7 +10,7 @@ import type {
 } from '@stevedore/core/ports';
 import { LedgerError } from '../errors';
 import { isExpired, itemToJob, jobToItem, patchToUpdate } from './job-item';
-import { type LedgerIndex, type LedgerTable, pageSize } from './ledger-table';
+import { decodeCursor, encodeCursor, type LedgerIndex, type LedgerTable, pageSize } from './ledger-table';
 import { ALL_JOBS_PARTITION, INDEX, KEY, keys } from './table';
 
 const DEFAULT_PAGE = 25;
@@ -20,6 +20,11 @@ export interface JobStoreOptions {
   clock: Clock;
   /** How long finished jobs are kept before TTL deletes them. */
   retentionDays: number;
+  /**
+   * The config's pipelines and schedules: a listing of jobs in an open state across all of them reads
+   * each one's open jobs (GSI2). Without them such a listing reads the all-jobs index and filters.
+   */
+  sources?: readonly string[];
 }
 
 /**
@@ -69,17 +74,87 @@ export class DynamoJobStore implements JobStore {
     return itemToJob(item);
   }
 
+  /**
+   * Every filter is a key condition: a final state reads its finished-by-state index (newest
+   * finished first), an open state a source's open jobs (GSI2: waiting ones by due time, active ones
+   * by id, so only that source's open jobs are read), no state the source's or all jobs by creation.
+   */
   async listJobs(query: JobQuery): Promise<JobPage> {
-    const index = query.source ? INDEX.bySource : INDEX.all;
-    const partition = query.source ? keys.bySource(query.source) : ALL_JOBS_PARTITION;
+    const { state, source } = query;
+    if (state !== undefined && !isTerminal(state)) {
+      if (source !== undefined) return this.openJobsInState(source, state, query);
+      if (this.options.sources) return this.openJobsAcrossSources(this.options.sources, state, query);
+    }
+    const finished = state !== undefined && isTerminal(state);
+    const index = finished
+      ? source
+        ? INDEX.finishedOfSource
+        : INDEX.finished
+      : source
+        ? INDEX.bySource
+        : INDEX.all;
+    const partition = finished
+      ? source
+        ? keys.finishedOfSource(source, state)
+        : keys.finished(state)
+      : source
+        ? keys.bySource(source)
+        : ALL_JOBS_PARTITION;
+    const range = timeRange(query);
     return this.queryJobs(`listJobs ${partition}`, {
       index,
       partition,
       newestFirst: true,
       limit: query.limit,
       cursor: query.cursor,
-      ...(query.state ? { filter: (job: Job) => job.state === query.state } : {}),
+      ...(range ? { sortBetween: range } : {}),
+      // Only the fallback (an open state, all sources, no source list) filters what it reads.
+      ...(state && !finished ? { filter: (job: Job) => job.state === state } : {}),
     });
+  }
+
+  /** A source's open jobs in one state: waiting ones by due time, active ones by id. */
+  private openJobsInState(source: string, state: JobState, query: JobQuery): Promise<JobPage> {
+    const prefix = state === 'SUBMITTED' ? 'W#' : 'A#';
+    const since = query.since?.toISOString();
+    const until = query.until?.toISOString();
+    return this.queryJobs(`listJobs ${keys.open(source)} ${state}`, {
+      index: INDEX.open,
+      partition: keys.open(source),
+      newestFirst: false,
+      limit: query.limit,
+      cursor: query.cursor,
+      sortBetween: [prefix, `${prefix}~`],
+      filter: (job: Job) =>
+        job.state === state &&
+        (since === undefined || job.createdAt >= since) &&
+        (until === undefined || job.createdAt <= until),
+    });
+  }
+
+  /** Open jobs in one state, source after source; the cursor names the source and its own cursor. */
+  private async openJobsAcrossSources(
+    sources: readonly string[],
+    state: JobState,
+    query: JobQuery,
+  ): Promise<JobPage> {
+    const limit = pageSize(query.limit, DEFAULT_PAGE, MAX_PAGE);
+    const at = query.cursor ? (decodeCursor(query.cursor) as { source?: number; cursor?: string }) : {};
+    const jobs: Job[] = [];
+    for (let i = at.source ?? 0; i < sources.length; i++) {
+      const { cursor: _startedAt, ...rest } = query;
+      const page = await this.openJobsInState(sources[i] as string, state, {
+        ...rest,
+        limit: limit - jobs.length,
+        ...(i === at.source && at.cursor ? { cursor: at.cursor } : {}),
+      });
+      jobs.push(...page.jobs);
+      if (page.cursor) return { jobs, cursor: encodeCursor({ source: i, cursor: page.cursor }) };
+      if (jobs.length >= limit) {
+        return i + 1 < sources.length ? { jobs, cursor: encodeCursor({ source: i + 1 }) } : { jobs };
+      }
+    }
+    return { jobs };
   }
 
   async openJobs(source: string, query: OpenJobQuery = {}): Promise<JobPage> {
@@ -147,4 +222,10 @@ export class DynamoJobStore implements JobStore {
     });
     return cursor ? { jobs, cursor } : { jobs };
   }
+}
+
+/** A listing's time range as sort-key bounds (`~` sorts after every character of a time or a job id). */
+function timeRange(query: JobQuery): readonly [string, string] | undefined {
+  if (!query.since && !query.until) return undefined;
+  return [query.since?.toISOString() ?? '', `${query.until?.toISOString() ?? '~'}~`];
 }

@@ -15,6 +15,8 @@ export interface LedgerStoresOptions {
   /** How long finished jobs are kept before TTL deletes them (default 90). */
   retentionDays?: number;
   clock?: Clock;
+  /** The config's pipelines and schedules, so open-state listings read only open jobs (see DynamoJobStore). */
+  sources?: readonly string[];
 }
 
 /** The ledger, one store per port, all over the one table. */
@@ -34,7 +36,11 @@ export function ledgerStores(options: LedgerStoresOptions): LedgerStores {
   const clock = options.clock ?? systemClock;
   const retentionDays = options.retentionDays ?? 90;
   return {
-    jobs: new DynamoJobStore(table, { clock, retentionDays }),
+    jobs: new DynamoJobStore(table, {
+      clock,
+      retentionDays,
+      ...(options.sources ? { sources: options.sources } : {}),
+    }),
     slots: new DynamoSlotStore(table, clock),
     scaling: new DynamoScalingStore(table, clock),
     // A run's job is created with the schedule's claim: it must be the item the job store would write.

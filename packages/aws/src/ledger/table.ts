@@ -26,6 +26,11 @@ import {
  *   GSI4  jobs of an object (S3 jobs with an etag) OBJ#<source>#<sha256(bucket, key, etag), 40 hex> / <createdAt>#<jobId>
  *         written once with the job, never updated: how backfill finds that an object has a job,
  *         whatever event (and sequencer) created it.
+ *   GSI5  finished jobs by state (sparse)      END#<state> / <finishedAt>#<jobId>
+ *   GSI6  finished jobs of a source by state   END#<source>#<state> / <finishedAt>#<jobId>
+ *         both written once, by the write that ends the job (it already leaves GSI2 then), so a
+ *         listing by a final state (`jobs list --status FAILED`) is a key condition, not a filter over
+ *         every job, and a job's ECS events write neither. Open states are listed from GSI2.
  */
 export const KEY = { pk: 'pk', sk: 'sk' } as const;
 export const INDEX = {
@@ -33,6 +38,8 @@ export const INDEX = {
   open: { name: 'GSI2', pk: 'GSI2PK', sk: 'GSI2SK' },
   all: { name: 'GSI3', pk: 'GSI3PK', sk: 'GSI3SK' },
   byObject: { name: 'GSI4', pk: 'GSI4PK', sk: 'GSI4SK' },
+  finished: { name: 'GSI5', pk: 'GSI5PK', sk: 'GSI5SK' },
+  finishedOfSource: { name: 'GSI6', pk: 'GSI6PK', sk: 'GSI6SK' },
 } as const;
 /** Epoch seconds after which DynamoDB TTL deletes the item; reads filter it out before that. */
 export const TTL_ATTRIBUTE = 'expiresAt';
@@ -54,6 +61,9 @@ export const keys = {
   waiting: (dueAt: string, jobId: string) => `W#${dueAt}#${jobId}`,
   active: (jobId: string) => `A#${jobId}`,
   created: (createdAt: string, jobId: string) => `${createdAt}#${jobId}`,
+  finished: (state: string) => `END#${state}`,
+  finishedOfSource: (source: string, state: string) => `END#${source}#${state}`,
+  finishedAt: (finishedAt: string, jobId: string) => `${finishedAt}#${jobId}`,
   byObject: (source: string, object: { bucket: string; key: string; etag: string }) =>
     `OBJ#${source}#${objectDigest(object)}`,
 };

@@ -16,13 +16,20 @@ import { numberFlag } from '../lib/number-flag';
 import { renderPhases } from '../lib/phase-chart';
 import { formatDuration, formatTime, formatUsd, renderTable } from '../lib/table';
 import { resolveTarget, TARGET_OPTIONS, TARGET_USAGE } from '../lib/target';
-import { cancelCommand, JOB_OPERATIONS_USAGE, retryCommand, submitCommand } from './job-operations';
+import {
+  cancelCommand,
+  JOB_OPERATIONS_USAGE,
+  parseSince,
+  retryCommand,
+  submitCommand,
+} from './job-operations';
 
-export const JOBS_USAGE = `stevedore jobs list [--pipeline <p> | --schedule <s>] [--status <s>] [--limit <n>] [--json]
+export const JOBS_USAGE = `stevedore jobs list [--pipeline <p> | --schedule <s>] [--status <s>] [--since <t>] [--until <t>] [--limit <n>] [--json]
 stevedore jobs show <jobId> [--json]
 stevedore jobs watch
 
-  list    jobs newest first, as a table (--json: an array of jobs)
+  list    jobs newest first, as a table (--json: an array of jobs); --since/--until bound when they
+          were created, or finished for a final --status (ISO time, or 30m, 6h, 2d ago)
   show    one job: its attempts (task ARNs, capacity asked and why, exit codes, stop reasons,
           durations, cost), where each attempt's time went (waiting, provisioning, image pull,
           starting, running, stopping) as a bar chart, and its history (--json adds "phases")
@@ -66,6 +73,8 @@ async function list(argv: string[]): Promise<number> {
       pipeline: { type: 'string' },
       schedule: { type: 'string' },
       status: { type: 'string' },
+      since: { type: 'string' },
+      until: { type: 'string' },
       limit: { type: 'string', default: '25' },
       json: { type: 'boolean', default: false },
     },
@@ -77,6 +86,9 @@ async function list(argv: string[]): Promise<number> {
     throw new CliError(`--status expects one of ${JOB_STATES.join(', ')}, got ${values.status}`);
   }
   const limit = numberFlag('limit', values.limit, { min: 1, max: 10_000, integer: true });
+  const now = new Date();
+  const since = values.since === undefined ? undefined : parseSince(values.since, now);
+  const until = values.until === undefined ? undefined : parseSince(values.until, now, 'until');
 
   const target = await resolveTarget(values);
   const found: Job[] = [];
@@ -86,6 +98,8 @@ async function list(argv: string[]): Promise<number> {
       limit: Math.min(100, limit - found.length),
       ...(source ? { source } : {}),
       ...(status ? { state: status } : {}),
+      ...(since ? { since } : {}),
+      ...(until ? { until } : {}),
       ...(cursor ? { cursor } : {}),
     });
     found.push(...page.jobs);

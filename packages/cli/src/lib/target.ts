@@ -60,7 +60,11 @@ export async function resolveTarget(flags: TargetFlags): Promise<Target> {
       config,
       names,
       client,
-      ledger: ledgerStores({ tableName: names.table, client }),
+      ledger: ledgerStores({
+        tableName: names.table,
+        client,
+        sources: [...Object.keys(config.pipelines), ...Object.keys(config.schedules)],
+      }),
     };
   }
   const endpoints = readEndpoints(flags['state-dir'] ?? '.stevedore');
