@@ -17,7 +17,7 @@ export {
 export { isAlive } from './ecs/container-process';
 export { LocalConfigError, LocalRuntimeError, PortInUseError } from './errors';
 export { parseFaults } from './faults';
-export { JOB_EVENTS_POSITION_FILE, startJobEventStream } from './job-events/job-event-stream';
+export { JOB_EVENTS_POSITION_FILE, repairImages, startJobEventStream } from './job-events/job-event-stream';
 export { JOB_EVENTS_FILE } from './job-events/local-job-events';
 export { LOCAL_CREDENTIALS } from './local-account';
 export {

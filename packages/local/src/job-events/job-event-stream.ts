@@ -55,9 +55,9 @@ export async function startJobEventStream(options: JobEventStreamOptions, onStop
  * The dynamodbstreams client returns an empty map attribute (`{ M: {} }`, a job's `attempts` before its
  * first launch) as `{}`, a value of no type that unmarshall refuses; Lambda's event JSON keeps the `M`.
  */
-function repairImages<T extends { OldImage?: object | undefined; NewImage?: object | undefined } | undefined>(
-  change: T,
-): T {
+export function repairImages<
+  T extends { OldImage?: object | undefined; NewImage?: object | undefined } | undefined,
+>(change: T): T {
   if (!change) return change;
   const repair = (image: object | undefined) =>
     image &&
