@@ -26,10 +26,7 @@ export interface JobQuery {
   /** Only jobs of this pipeline or schedule. */
   source?: string;
   state?: JobState;
-  /**
-   * Only jobs created in this range (both ends inclusive, open when absent); with a final state, the
-   * range is of when they finished, the order they are listed in.
-   */
+  /** Only jobs created in this range (both ends inclusive, open when absent). */
   since?: Date;
   until?: Date;
   /** Page size (default 25). */

@@ -25,28 +25,18 @@ export function jobToItem(job: Job, retentionDays: number): Record<string, unkno
       ? { [INDEX.open.pk]: keys.open(job.source), [INDEX.open.sk]: openSortKey(job) }
       : {
           [TTL_ATTRIBUTE]: expiry(job.updatedAt, retentionDays),
-          ...finishedIndexEntries(job.source, job.state, job.finishedAt ?? job.updatedAt, job.jobId),
+          ...finishedIndexEntries(job.source, job.state, keys.created(job.createdAt, job.jobId)),
         }),
   };
 }
 
 /** Where a finished job is listed by its final state: across sources (GSI5) and in its own (GSI6). */
-function finishedIndexEntries(
-  source: string | undefined,
-  state: string,
-  finishedAt: string,
-  jobId: string,
-): Record<string, string> {
-  const sortKey = keys.finishedAt(finishedAt, jobId);
+function finishedIndexEntries(source: string, state: string, sortKey: string): Record<string, string> {
   return {
     [INDEX.finished.pk]: keys.finished(state),
     [INDEX.finished.sk]: sortKey,
-    ...(source === undefined
-      ? {}
-      : {
-          [INDEX.finishedOfSource.pk]: keys.finishedOfSource(source, state),
-          [INDEX.finishedOfSource.sk]: sortKey,
-        }),
+    [INDEX.finishedOfSource.pk]: keys.finishedOfSource(source, state),
+    [INDEX.finishedOfSource.sk]: sortKey,
   };
 }
 
@@ -129,18 +119,21 @@ export function patchToUpdate(
   for (const field of patch.remove) removes.push(x.name(field));
 
   // Index upkeep: an open job sits in GSI2 under its due time (waiting) or its id (active); a
-  // finished one leaves GSI2, gets its TTL and enters the finished-by-state indexes. The patch does
-  // not carry the source: the job id names it (a patch for an id that names none, which no Stevedore
-  // writer makes, is still listed by state across sources).
+  // finished one leaves GSI2, gets its TTL and enters the finished-by-state indexes, sorted by
+  // creation like every listing: the sort key is copied from the item's own GSI3SK (the patch does not
+  // carry createdAt), the source read from the job id (every Stevedore job id starts with it).
   const state = patch.set.state;
   if (isTerminal(state)) {
     removes.push(x.name(INDEX.open.pk), x.name(INDEX.open.sk));
     sets.push(`${x.name(TTL_ATTRIBUTE)} = ${x.value(expiry(patch.set.updatedAt, retentionDays))}`);
-    const finishedAt = patch.set.finishedAt ?? patch.set.updatedAt;
-    for (const [field, value] of Object.entries(
-      finishedIndexEntries(sourceOfJobId(jobId), state, finishedAt, jobId),
-    ))
-      sets.push(`${x.name(field)} = ${x.value(value)}`);
+    const created = x.name(INDEX.all.sk);
+    sets.push(`${x.name(INDEX.finished.pk)} = ${x.value(keys.finished(state))}`);
+    sets.push(`${x.name(INDEX.finished.sk)} = ${created}`);
+    const source = sourceOfJobId(jobId);
+    if (source !== undefined) {
+      sets.push(`${x.name(INDEX.finishedOfSource.pk)} = ${x.value(keys.finishedOfSource(source, state))}`);
+      sets.push(`${x.name(INDEX.finishedOfSource.sk)} = ${created}`);
+    }
   } else {
     const dueAt = patch.set.notBefore ?? patch.set.updatedAt;
     const sortKey = state === 'SUBMITTED' ? keys.waiting(dueAt, jobId) : keys.active(jobId);

@@ -75,8 +75,7 @@ export class DynamoJobStore implements JobStore {
   }
 
   /**
-   * Every filter is a key condition: a final state reads its finished-by-state index (newest
-   * finished first), an open state a source's open jobs (GSI2: waiting ones by due time, active ones
+   * Every filter is a key condition: a final state reads its finished-by-state index, an open state a source's open jobs (GSI2: waiting ones by due time, active ones
    * by id, so only that source's open jobs are read), no state the source's or all jobs by creation.
    */
   async listJobs(query: JobQuery): Promise<JobPage> {

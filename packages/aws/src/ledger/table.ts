@@ -26,11 +26,13 @@ import {
  *   GSI4  jobs of an object (S3 jobs with an etag) OBJ#<source>#<sha256(bucket, key, etag), 40 hex> / <createdAt>#<jobId>
  *         written once with the job, never updated: how backfill finds that an object has a job,
  *         whatever event (and sequencer) created it.
- *   GSI5  finished jobs by state (sparse)      END#<state> / <finishedAt>#<jobId>
- *   GSI6  finished jobs of a source by state   END#<source>#<state> / <finishedAt>#<jobId>
- *         both written once, by the write that ends the job (it already leaves GSI2 then), so a
- *         listing by a final state (`jobs list --status FAILED`) is a key condition, not a filter over
- *         every job, and a job's ECS events write neither. Open states are listed from GSI2.
+ *   GSI5  finished jobs by state (sparse)      END#<state> / <createdAt>#<jobId>
+ *   GSI6  finished jobs of a source by state   END#<source>#<state> / <createdAt>#<jobId>
+ *         both written once, by the write that ends the job (it already leaves GSI2 then; the sort
+ *         key is copied from GSI3SK, the source read from the job id), so a listing by a final state
+ *         (`jobs list --status FAILED`) is a key condition, not a filter over every job, in the same
+ *         newest-first order as every other listing, and a job's ECS events write neither. Open
+ *         states are listed from GSI2.
  */
 export const KEY = { pk: 'pk', sk: 'sk' } as const;
 export const INDEX = {
@@ -63,7 +65,6 @@ export const keys = {
   created: (createdAt: string, jobId: string) => `${createdAt}#${jobId}`,
   finished: (state: string) => `END#${state}`,
   finishedOfSource: (source: string, state: string) => `END#${source}#${state}`,
-  finishedAt: (finishedAt: string, jobId: string) => `${finishedAt}#${jobId}`,
   byObject: (source: string, object: { bucket: string; key: string; etag: string }) =>
     `OBJ#${source}#${objectDigest(object)}`,
 };

@@ -29,7 +29,7 @@ stevedore jobs show <jobId> [--json]
 stevedore jobs watch
 
   list    jobs newest first, as a table (--json: an array of jobs); --since/--until bound when they
-          were created, or finished for a final --status (ISO time, or 30m, 6h, 2d ago)
+          were created (ISO time, or 30m, 6h, 2d ago)
   show    one job: its attempts (task ARNs, capacity asked and why, exit codes, stop reasons,
           durations, cost), where each attempt's time went (waiting, provisioning, image pull,
           starting, running, stopping) as a bar chart, and its history (--json adds "phases")
