@@ -115,6 +115,10 @@ export class TestServices implements ServiceScaler {
     this.sets.push({ service, desired });
   }
 
+  async setOnDemandBase(service: string): Promise<void> {
+    throw new Error(`the test services have no Spot share (${service})`);
+  }
+
   private check(service: string): void {
     const error = this.failures.get(service);
     if (error) throw error;

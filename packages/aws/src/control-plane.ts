@@ -87,7 +87,13 @@ export function createDeps(options: CreateDepsOptions): HandlerDeps {
 const refuse = () => Promise.reject(new Error('this entry point does not scale workers'));
 const NO_WORKERS: WorkerAdapters = {
   gauge: { depth: refuse },
-  scaler: { describeService: refuse, serviceTasks: refuse, protectedTasks: refuse, setDesiredCount: refuse },
+  scaler: {
+    describeService: refuse,
+    serviceTasks: refuse,
+    protectedTasks: refuse,
+    setDesiredCount: refuse,
+    setOnDemandBase: refuse,
+  },
 };
 const NO_JOB_EVENTS: JobEventPublisher = {
   publish: () => Promise.reject(new Error('this entry point does not publish job events')),

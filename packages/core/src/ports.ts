@@ -4,6 +4,7 @@ import type { JobStateChange } from './job/job-event';
 import type { JobPatch } from './job/job-transition';
 import type { TaskSnapshot } from './job/task-snapshot';
 import type { Observation, ScalingKind, ScalingMemory } from './scaling/scaling-policy';
+import type { SpotBaseDecision } from './scaling/spot-base';
 
 /*
  * Ports: what the domain needs from the outside world. packages/aws implements them over the AWS
@@ -167,6 +168,10 @@ export interface ServiceState {
   desired: number;
   running: number;
   pending: number;
+  /** The base of the FARGATE provider in the service's capacity provider strategy (0 when none). */
+  onDemandBase?: number;
+  /** When the service last reported a task it could not place (its events), if it did. */
+  lastPlacementFailureAt?: string;
 }
 
 /** Reads and sets an ECS service's count, and reads its tasks' scale-in protection. */
@@ -177,6 +182,11 @@ export interface ServiceScaler {
   /** How many of these tasks hold scale-in protection (GetTaskProtection). */
   protectedTasks(taskArns: readonly string[]): Promise<number>;
   setDesiredCount(service: string, desired: number): Promise<void>;
+  /**
+   * Sets the service's strategy to FARGATE (this base, weight 100 - spotPercent) and FARGATE_SPOT
+   * (weight spotPercent): ECS places the first `base` tasks on demand.
+   */
+  setOnDemandBase(service: string, base: number, spotPercent: number): Promise<void>;
 }
 
 /** One scaling decision as recorded: what was seen, what was decided, and why. */
@@ -189,7 +199,9 @@ export interface DecisionRecord {
   desired: number;
   change: boolean;
   /** Absent on decisions recorded before decisions had a kind (their reason still says it). */
-  kind?: ScalingKind;
+  kind?: ScalingKind | SpotBaseDecision['kind'];
+  /** Set when the decision moved the service's on-demand base (kinds spot-fallback, spot-restore). */
+  onDemandBase?: { previous: number; next: number };
   reason: string;
 }
 

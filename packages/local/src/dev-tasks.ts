@@ -65,7 +65,15 @@ export function workerServices(config: Config, names: ResourceNames): LocalServi
     name: names.service(name),
     taskDefinition: names.taskFamily(sourceDefinition(config, 'worker', name) ?? worker.task),
     desiredCount: worker.min,
-    capacityProvider: worker.spotPercent >= 50 ? ('FARGATE_SPOT' as const) : ('FARGATE' as const),
+    // As infra declares it: FARGATE and FARGATE_SPOT weighted by spotPercent, no base.
+    capacityProviderStrategy: [
+      ...(worker.spotPercent < 100
+        ? [{ capacityProvider: 'FARGATE' as const, base: 0, weight: 100 - worker.spotPercent }]
+        : []),
+      ...(worker.spotPercent > 0
+        ? [{ capacityProvider: 'FARGATE_SPOT' as const, base: 0, weight: worker.spotPercent }]
+        : []),
+    ],
   }));
 }
 

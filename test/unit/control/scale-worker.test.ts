@@ -71,6 +71,7 @@ function world(lastDecision?: DecisionRecord) {
       setDesiredCount: async (_service, desired) => {
         state.desired = desired;
       },
+      setOnDemandBase: () => Promise.reject(new Error('these workers have no Spot share')),
     },
     clock: { now: () => new Date(state.at) },
     logger: { debug() {}, info() {}, warn() {}, error() {} },

@@ -95,6 +95,8 @@ describe('parseConfig', () => {
           step: { maxOut: 100, maxIn: 100 },
           activation: { observations: 2 },
           spotPercent: 0,
+          spotFallbackSeconds: 60,
+          spotRetrySeconds: 600,
           deployment: { minimumHealthyPercent: 100, maximumPercent: 200 },
           visibilityTimeout: 30,
           deadLetter: { maxReceiveCount: 5 },

@@ -33,10 +33,15 @@ export class EcsScaler implements ServiceScaler {
       );
       const found = output.services?.[0];
       if (!found || found.status === 'INACTIVE') return undefined;
+      const onDemand = found.capacityProviderStrategy?.find((item) => item.capacityProvider === 'FARGATE');
+      // "(service x) was unable to place a task. Reason: Capacity is unavailable at this time..."
+      const failure = found.events?.find((event) => /was unable to place a task/.test(event.message ?? ''));
       return {
         desired: found.desiredCount ?? 0,
         running: found.runningCount ?? 0,
         pending: found.pendingCount ?? 0,
+        onDemandBase: onDemand?.base ?? 0,
+        ...(failure?.createdAt ? { lastPlacementFailureAt: failure.createdAt.toISOString() } : {}),
       };
     } catch (error) {
       throw new EcsError('DescribeServices', { cause: error });
@@ -91,4 +96,31 @@ export class EcsScaler implements ServiceScaler {
       throw new EcsError('UpdateService', { cause: error });
     }
   }
+
+  async setOnDemandBase(service: string, base: number, spotPercent: number): Promise<void> {
+    try {
+      await this.client.send(
+        new UpdateServiceCommand({
+          cluster: this.cluster,
+          service,
+          capacityProviderStrategy: onDemandStrategy(base, spotPercent),
+        }),
+      );
+    } catch (error) {
+      throw new EcsError('UpdateService', { cause: error });
+    }
+  }
+}
+
+/** The strategy of a worker service: FARGATE with the base, and each provider weighted by the Spot share. */
+export function onDemandStrategy(
+  base: number,
+  spotPercent: number,
+): { capacityProvider: 'FARGATE' | 'FARGATE_SPOT'; base?: number; weight: number }[] {
+  return [
+    ...(spotPercent < 100 || base > 0
+      ? [{ capacityProvider: 'FARGATE' as const, ...(base > 0 ? { base } : {}), weight: 100 - spotPercent }]
+      : []),
+    ...(spotPercent > 0 ? [{ capacityProvider: 'FARGATE_SPOT' as const, weight: spotPercent }] : []),
+  ];
 }

@@ -104,12 +104,13 @@ async function stats(
   const since = parseSince(values.since ?? '24h', now);
   const target = await resolveTarget(values);
   try {
-    const config = target.kind === 'aws' ? target.config : (await loadConfig(values.config)).config;
-    const known = Object.keys(config.pipelines).join(', ') || 'none';
+    // A stage's config names its pipelines; the local runtime's ledger is read for whatever it holds.
+    const known = target.kind === 'aws' ? Object.keys(target.config.pipelines) : undefined;
+    const list = known ? ` (pipelines: ${known.join(', ') || 'none'})` : '';
     if (!name || extra.length > 0)
-      throw new CliError(`usage: stevedore pipelines stats <name> [--since <time>] (pipelines: ${known})`);
-    if (!config.pipelines[name])
-      throw new CliError(`no pipeline ${JSON.stringify(name)} in the config (pipelines: ${known})`);
+      throw new CliError(`usage: stevedore pipelines stats <name> [--since <time>]${list}`);
+    if (known && !known.includes(name))
+      throw new CliError(`no pipeline ${JSON.stringify(name)} in the config${list}`);
     const jobs = await jobsSince(target.ledger.jobs, name, since);
     const summary: SourceStats = sourceStats(name, since, jobs, now);
     process.stdout.write(values.json ? `${JSON.stringify(summary, null, 2)}\n` : renderStats(summary));

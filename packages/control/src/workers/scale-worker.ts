@@ -1,5 +1,10 @@
 import type { DecisionRecord } from '@stevedore/core/ports';
-import { decideScale } from '@stevedore/core/scaling';
+import {
+  decideScale,
+  decideSpotBase,
+  type ScalingMemory,
+  type SpotBaseDecision,
+} from '@stevedore/core/scaling';
 import type { Worker } from '../app';
 import type { HandlerDeps } from '../deps';
 
@@ -39,6 +44,19 @@ export async function scaleWorker(
     protected: protectedCount,
   };
   const decision = decideScale(worker.policy, record.memory, { at, ...observation });
+  // The on-demand base is decided from the same observation; its memory rides with the count's.
+  const spot = decideSpotBase(worker.policy.spot, record.memory.spot ?? {}, {
+    at,
+    desired: service.desired,
+    running: service.running,
+    pending: service.pending,
+    onDemandBase: service.onDemandBase ?? 0,
+    ...(service.lastPlacementFailureAt ? { lastPlacementFailureAt: service.lastPlacementFailureAt } : {}),
+  });
+  const memory = {
+    ...decision.memory,
+    ...(Object.keys(spot.memory).length > 0 ? { spot: spot.memory } : {}),
+  };
   const decided: DecisionRecord = {
     worker: worker.name,
     service: worker.service,
@@ -54,10 +72,12 @@ export async function scaleWorker(
   // tick every few seconds while idle or holding) only the first. A last decision recorded before
   // decisions had a kind counts as another kind.
   const history = decision.change || decision.kind !== record.lastDecision?.kind;
-  if (!(await deps.scaling.recordDecision(decided, decision.memory, record.version, history))) {
+  if (!(await deps.scaling.recordDecision(decided, memory, record.version, history))) {
     deps.logger.debug('another decision was recorded first', { worker: worker.name });
     return undefined;
   }
+  if (spot.decision)
+    await changeOnDemandBase(deps, worker, decided, spot.decision, memory, record.version + 1);
   if (decision.change) {
     await deps.scaler.setDesiredCount(worker.service, decision.desired);
     deps.logger.info('scale', {
@@ -68,6 +88,36 @@ export async function scaleWorker(
     });
   }
   return decided;
+}
+
+/**
+ * Records the on-demand base's change as a decision of its own (over the count's, so a decider that
+ * lost the race does nothing), then sets the service's strategy.
+ */
+async function changeOnDemandBase(
+  deps: HandlerDeps,
+  worker: Worker,
+  counted: DecisionRecord,
+  change: SpotBaseDecision,
+  memory: ScalingMemory,
+  version: number,
+): Promise<void> {
+  const decided: DecisionRecord = {
+    ...counted,
+    previous: counted.desired,
+    change: false,
+    kind: change.kind,
+    reason: change.reason,
+    onDemandBase: { previous: change.previous, next: change.base },
+  };
+  if (!(await deps.scaling.recordDecision(decided, memory, version, true))) return;
+  await deps.scaler.setOnDemandBase(worker.service, change.base, worker.policy.spot.spotPercent);
+  deps.logger.info('on-demand base', {
+    worker: worker.name,
+    from: change.previous,
+    to: change.base,
+    reason: change.reason,
+  });
 }
 
 /** Every worker observed and scaled once; the first failure is thrown after all have had their turn. */

@@ -305,6 +305,10 @@ export const WorkerSchema = strict(
     ),
     /** Percent of tasks placed on FARGATE_SPOT. */
     spotPercent: v.optional(integerIn(0, 100), 0),
+    /** Seconds Spot tasks may fail to place before the on-demand base goes up to cover them. */
+    spotFallbackSeconds: v.optional(seconds(1, 3600), 60),
+    /** Seconds without a placement failure before the on-demand base goes back to 0. */
+    spotRetrySeconds: v.optional(seconds(1, 86400), 600),
     deployment: v.optional(
       strict(
         {

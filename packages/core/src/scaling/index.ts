@@ -8,3 +8,10 @@ export {
   type WorkerPolicy,
   workerPolicy,
 } from './scaling-policy';
+export {
+  decideSpotBase,
+  type SpotBaseDecision,
+  type SpotBaseMemory,
+  type SpotBaseObservation,
+  type SpotBasePolicy,
+} from './spot-base';

@@ -1,4 +1,5 @@
 import type { WorkerConfig } from '../config/schema';
+import type { SpotBaseMemory, SpotBasePolicy } from './spot-base';
 
 /*
  * Queue-driven scaling: the desired count of a worker service from its queue, decided from one
@@ -17,6 +18,8 @@ import type { WorkerConfig } from '../config/schema';
 export const SCALE_IN_UTILIZATION = 0.8;
 
 export interface WorkerPolicy {
+  /** The service's Spot share and when its on-demand base goes up and down (see spot-base.ts). */
+  spot: SpotBasePolicy;
   min: number;
   max: number;
   messagesPerTask: number;
@@ -36,6 +39,11 @@ export function workerPolicy(worker: WorkerConfig): WorkerPolicy {
       ? Math.max(1, Math.floor(worker.latency.targetSeconds / worker.latency.secondsPerMessage))
       : 10);
   return {
+    spot: {
+      spotPercent: worker.spotPercent,
+      fallbackSeconds: worker.spotFallbackSeconds,
+      retrySpotSeconds: worker.spotRetrySeconds,
+    },
     min: worker.min,
     max: worker.max,
     messagesPerTask,
@@ -78,6 +86,8 @@ export interface ScalingMemory {
    * messages does not drop a busy service, and zero takes a whole window without messages.
    */
   recent?: [string, number][];
+  /** The on-demand base's own memory (kept by the caller: decideScale leaves it out). */
+  spot?: SpotBaseMemory;
 }
 
 export const FRESH_MEMORY: ScalingMemory = { visibleStreak: 0 };
@@ -94,6 +104,7 @@ export const FRESH_MEMORY: ScalingMemory = { visibleStreak: 0 };
  * - `hold`: the backlog wants another count, but a cooldown, the scale-in margin or a recent peak
  *   keeps this one (the reason says which);
  * - `scale-in`: in, to zero only when nothing is visible or in flight.
+ * (The on-demand base's decisions have kinds of their own: see spot-base.ts.)
  */
 export const SCALING_KINDS = [
   'idle',

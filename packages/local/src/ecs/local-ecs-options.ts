@@ -59,7 +59,13 @@ const DEFINITION_KEYS = [
   'command',
   'cwd',
 ];
-const SERVICE_KEYS = ['name', 'taskDefinition', 'desiredCount', 'capacityProvider'];
+const SERVICE_KEYS = [
+  'name',
+  'taskDefinition',
+  'desiredCount',
+  'capacityProvider',
+  'capacityProviderStrategy',
+];
 const NAME = /^[A-Za-z0-9_-]{1,255}$/;
 /** Fargate's largest stopTimeout. */
 const MAX_STOP_TIMEOUT = 120;
@@ -132,6 +138,21 @@ export function normalizeEcsOptions(options: LocalEcsOptions): NormalizedEcsOpti
       service.capacityProvider === undefined ||
         ['FARGATE', 'FARGATE_SPOT'].includes(service.capacityProvider),
       'expected FARGATE or FARGATE_SPOT',
+    );
+    check(
+      `${at}.capacityProviderStrategy`,
+      service.capacityProviderStrategy === undefined ||
+        (service.capacityProviderStrategy.length > 0 &&
+          service.capacityProviderStrategy.every(
+            (item) =>
+              ['FARGATE', 'FARGATE_SPOT'].includes(item.capacityProvider) &&
+              Number.isInteger(item.base) &&
+              item.base >= 0 &&
+              Number.isInteger(item.weight) &&
+              item.weight >= 0,
+          ) &&
+          service.capacityProviderStrategy.some((item) => item.weight > 0 || item.base > 0)),
+      'expected FARGATE or FARGATE_SPOT items with integer base and weight, one of them above 0',
     );
   });
 

@@ -26,6 +26,7 @@ export async function startLocalEcs(options: LocalEcsOptions): Promise<LocalEcs>
   const throttle = new EcsThrottle(config.throttling);
   const chance = (rate: number) => () => rate > 0 && config.random() < rate;
   const capacityFails = chance(config.capacityFailureRate);
+  const spotCapacityFails = chance(config.spotCapacityFailureRate);
 
   let scheduler: ServiceScheduler | undefined;
   const runner = new TaskRunner({
@@ -46,7 +47,7 @@ export async function startLocalEcs(options: LocalEcsOptions): Promise<LocalEcs>
     scheduler?.onProtectionReleased(task),
   );
   scheduler = new ServiceScheduler(
-    { scope, runner, throttle, timers, protection, capacityFails },
+    { scope, runner, throttle, timers, protection, capacityFails, spotCapacityFails },
     config.definitions,
     config.services,
   );
@@ -58,7 +59,7 @@ export async function startLocalEcs(options: LocalEcsOptions): Promise<LocalEcs>
     protection,
     throttle,
     capacityFails,
-    spotCapacityFails: chance(config.spotCapacityFailureRate),
+    spotCapacityFails,
     random: config.random,
     runTaskTokens: new Map(),
   };

@@ -16,7 +16,7 @@ import {
   type ProtectionResult,
   UPDATE_PROTECTION_LIMIT,
 } from './task-protection';
-import type { CapacityProviderName } from './types';
+import type { CapacityProviderName, StrategyItem } from './types';
 
 /*
  * DescribeServices, UpdateService, UpdateTaskProtection and GetTaskProtection. DescribeServices
@@ -57,19 +57,42 @@ export function updateService(context: EcsContext, body: RequestBody): Record<st
     }
   }
   const strategy = objectList(body, 'capacityProviderStrategy');
-  if (strategy !== undefined) {
-    const providers = strategy.map((item) => optionalString(item, 'capacityProvider'));
-    const [provider] = providers;
-    if (providers.length !== 1 || (provider !== 'FARGATE' && provider !== 'FARGATE_SPOT')) {
+  if (strategy !== undefined) service.strategy = strategyOf(strategy);
+  const desiredCount = optionalInteger(body, 'desiredCount', { min: 0, max: 5000 });
+  // A new strategy places the missing tasks at once, as a new deployment would.
+  if (desiredCount !== undefined || strategy !== undefined)
+    context.scheduler.setDesiredCount(service, desiredCount ?? service.desiredCount);
+  return { service: context.scheduler.describe(service) };
+}
+
+/**
+ * A capacity provider strategy as ECS checks it: FARGATE and FARGATE_SPOT items (each at most once),
+ * base 0 to 100000 on at most one of them, weights 0 to 1000 with one above 0.
+ */
+function strategyOf(items: RequestBody[]): StrategyItem[] {
+  const strategy = items.map((item) => {
+    const provider = optionalString(item, 'capacityProvider');
+    if (provider !== 'FARGATE' && provider !== 'FARGATE_SPOT') {
       throw invalid(
-        'The local ECS endpoint takes a capacity provider strategy of one FARGATE or FARGATE_SPOT item.',
+        'The specified capacity provider strategy cannot contain a capacity provider that is not associated with the cluster. Associate the capacity provider with the cluster or specify a valid capacity provider and try again.',
       );
     }
-    service.capacityProvider = provider as CapacityProviderName;
-  }
-  const desiredCount = optionalInteger(body, 'desiredCount', { min: 0, max: 5000 });
-  if (desiredCount !== undefined) context.scheduler.setDesiredCount(service, desiredCount);
-  return { service: context.scheduler.describe(service) };
+    return {
+      capacityProvider: provider as CapacityProviderName,
+      base: optionalInteger(item, 'base', { min: 0, max: 100000 }) ?? 0,
+      weight: optionalInteger(item, 'weight', { min: 0, max: 1000 }) ?? 0,
+    };
+  });
+  if (
+    strategy.length === 0 ||
+    new Set(strategy.map((item) => item.capacityProvider)).size !== strategy.length
+  )
+    throw invalid('A capacity provider strategy names each capacity provider at most once.');
+  if (strategy.filter((item) => item.base > 0).length > 1)
+    throw invalid('Only one capacity provider in a strategy can have a base defined.');
+  if (!strategy.some((item) => item.weight > 0))
+    throw invalid('At least one capacity provider in the strategy must have a weight greater than 0.');
+  return strategy;
 }
 
 /** Handles UpdateTaskProtection. */

@@ -11,6 +11,7 @@ import {
   type LocalServiceDefinition,
   type LocalTaskDefinition,
   STOP_CODES,
+  type StrategyItem,
   type TaskRecord,
 } from './types';
 
@@ -27,7 +28,8 @@ export interface ServiceRecord {
   name: string;
   arn: string;
   definition: LocalTaskDefinition;
-  capacityProvider: CapacityProviderName;
+  /** Where its tasks go: the first `base` on a provider, then by weight (as ECS places them). */
+  strategy: StrategyItem[];
   desiredCount: number;
   /** ecs-svc/<19 digits>: the deployment ID, and the startedBy of the service's tasks. */
   deploymentId: string;
@@ -48,6 +50,8 @@ export interface ServiceSchedulerOptions {
   protection: TaskProtection;
   /** Fault injection: true when this launch fails for lack of capacity. */
   capacityFails: () => boolean;
+  /** Fault injection: true when this FARGATE_SPOT launch fails for lack of Spot capacity. */
+  spotCapacityFails: () => boolean;
 }
 
 const BACKOFF_BASE_MS = 250;
@@ -75,7 +79,9 @@ export class ServiceScheduler {
         name: service.name,
         arn: serviceArnOf(options.scope, service.name),
         definition,
-        capacityProvider: service.capacityProvider ?? 'FARGATE',
+        strategy: service.capacityProviderStrategy
+          ? service.capacityProviderStrategy.map((item) => ({ ...item }))
+          : [{ capacityProvider: service.capacityProvider ?? 'FARGATE', base: 0, weight: 1 }],
         desiredCount: service.desiredCount,
         deploymentId: `ecs-svc/${deploymentNumber()}`,
         createdAt: now,
@@ -132,7 +138,7 @@ export class ServiceScheduler {
         ['PROVISIONING', 'PENDING', 'ACTIVATING'].includes(task.lastStatus),
     ).length;
     const epoch = (date: Date) => date.getTime() / 1000;
-    const strategy = [{ capacityProvider: service.capacityProvider, weight: 1, base: 0 }];
+    const strategy = service.strategy.map((item) => ({ ...item }));
     const taskDefinition = taskDefinitionArnOf(scope, service.definition.family);
     const steady = runningCount === service.desiredCount && pendingCount === 0;
     return {
@@ -206,7 +212,8 @@ export class ServiceScheduler {
   private scaleOut(service: ServiceRecord, missing: number): void {
     const { runner } = this.options;
     for (let i = 0; i < missing; i++) {
-      const retryAfter = this.launchBlockedFor(service);
+      const provider = this.placement(service);
+      const retryAfter = this.launchBlockedFor(service, provider);
       if (retryAfter > 0) {
         this.retryIn(service, retryAfter);
         return;
@@ -216,7 +223,7 @@ export class ServiceScheduler {
         group: `service:${service.name}`,
         startedBy: service.deploymentId,
         serviceName: service.name,
-        capacityProviderName: service.capacityProvider,
+        capacityProviderName: provider,
         overrides: { containerOverrides: [{ name: service.definition.containerName }] },
         overrideEnv: [],
         tags: [],
@@ -225,12 +232,32 @@ export class ServiceScheduler {
     }
   }
 
+  /**
+   * The provider of the service's next task: a provider below its base first, then the one furthest
+   * below its weighted share of the tasks beyond the bases.
+   */
+  placement(service: ServiceRecord): CapacityProviderName {
+    const active = this.options.runner
+      .all()
+      .filter((task) => task.serviceName === service.name && task.desiredStatus === 'RUNNING');
+    const count = (provider: CapacityProviderName) =>
+      active.filter((task) => (task.capacityProviderName ?? 'FARGATE') === provider).length;
+    const belowBase = service.strategy.find((item) => count(item.capacityProvider) < item.base);
+    if (belowBase) return belowBase.capacityProvider;
+    const weighted = service.strategy.filter((item) => item.weight > 0);
+    const load = (item: StrategyItem) =>
+      (Math.max(0, count(item.capacityProvider) - item.base) + 1) / item.weight;
+    const [first, ...rest] = weighted.length > 0 ? weighted : service.strategy;
+    const best = rest.reduce((a, b) => (load(b) < load(a) ? b : a), first as StrategyItem);
+    return best.capacityProvider;
+  }
+
   /** Milliseconds until the service may launch a task: backoff, no capacity, or launch rate. */
-  private launchBlockedFor(service: ServiceRecord): number {
+  private launchBlockedFor(service: ServiceRecord, provider: CapacityProviderName): number {
     const { throttle } = this.options;
     const backoff = service.nextLaunchAt - Date.now();
     if (backoff > 0) return backoff;
-    if (this.options.capacityFails()) {
+    if (this.options.capacityFails() || (provider === 'FARGATE_SPOT' && this.options.spotCapacityFails())) {
       this.addEvent(
         service,
         `(service ${service.name}) was unable to place a task. Reason: ${CAPACITY_UNAVAILABLE}.`,
@@ -238,8 +265,7 @@ export class ServiceScheduler {
       this.fail(service);
       return service.nextLaunchAt - Date.now();
     }
-    if (!throttle.admitLaunch(service.capacityProvider))
-      return throttle.msUntilLaunch(service.capacityProvider);
+    if (!throttle.admitLaunch(provider)) return throttle.msUntilLaunch(provider);
     return 0;
   }
 

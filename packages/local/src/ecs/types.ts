@@ -38,7 +38,17 @@ export interface LocalServiceDefinition {
   /** Family of one of the task definitions. */
   taskDefinition: string;
   desiredCount: number;
+  /** One provider for every task (default FARGATE)... */
   capacityProvider?: 'FARGATE' | 'FARGATE_SPOT';
+  /** ...or a strategy: the first `base` tasks on its provider, the rest by weight. */
+  capacityProviderStrategy?: readonly StrategyItem[];
+}
+
+/** One item of a service's capacity provider strategy. */
+export interface StrategyItem {
+  capacityProvider: 'FARGATE' | 'FARGATE_SPOT';
+  base: number;
+  weight: number;
 }
 
 export interface LocalEcsOptions {
