@@ -1,8 +1,9 @@
 import type { DeployPlan } from '@stevedore/deploy';
 
 /**
- * The ECS cluster, with Fargate and Fargate Spot. Services with a capacity provider strategy must wait
- * for `capacity`: ECS refuses a strategy naming a provider not yet associated with the cluster.
+ * The ECS cluster, with Fargate and Fargate Spot (jobs choose per attempt, workers weigh the two) and
+ * on-demand by default. Services with a capacity provider strategy must wait for `capacity`: ECS
+ * refuses a strategy naming a provider not yet associated with the cluster.
  */
 export function cluster(plan: DeployPlan) {
   const cluster = new aws.ecs.Cluster('Cluster', {
@@ -11,7 +12,8 @@ export function cluster(plan: DeployPlan) {
   });
   const capacity = new aws.ecs.ClusterCapacityProviders('ClusterCapacity', {
     clusterName: cluster.name,
-    capacityProviders: ['FARGATE', 'FARGATE_SPOT'],
+    capacityProviders: plan.clusterCapacity.capacityProviders,
+    defaultCapacityProviderStrategies: plan.clusterCapacity.defaultStrategy,
   });
   return { cluster, capacity };
 }

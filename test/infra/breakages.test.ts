@@ -40,6 +40,15 @@ interface Breakage {
 
 const BREAKAGES: Breakage[] = [
   {
+    mistake: 'a cluster without Fargate Spot',
+    check: 'the cluster offers FARGATE and FARGATE_SPOT, on demand by default',
+    make: (c) => {
+      resource(c, TYPES.clusterCapacity, 'ClusterCapacity').inputs.capacityProviders = ['FARGATE'];
+    },
+    reports:
+      'ecs.ClusterCapacityProviders ClusterCapacity: capacityProviders are ["FARGATE"], the plan\'s are ["FARGATE","FARGATE_SPOT"]',
+  },
+  {
     mistake: 'an Output interpolated into a string',
     check: 'no Output text in inputs, JSON inputs parse',
     make: (c) => {

@@ -155,6 +155,21 @@ export interface ScheduleSpec {
   input: string;
 }
 
+/** The cluster's capacity: both Fargate providers, and on-demand for a launch that names none. */
+export interface ClusterCapacitySpec {
+  capacityProviders: ('FARGATE' | 'FARGATE_SPOT')[];
+  defaultStrategy: { capacityProvider: 'FARGATE' | 'FARGATE_SPOT'; base: number; weight: number }[];
+}
+
+/**
+ * Jobs ask for FARGATE or FARGATE_SPOT per attempt and workers weigh the two, so the cluster has
+ * both; a launch without a strategy (a task run by hand) runs on demand.
+ */
+export const CLUSTER_CAPACITY: ClusterCapacitySpec = {
+  capacityProviders: ['FARGATE', 'FARGATE_SPOT'],
+  defaultStrategy: [{ capacityProvider: 'FARGATE', base: 0, weight: 1 }],
+};
+
 export interface DeployPlan {
   app: string;
   stage: string;
@@ -162,6 +177,7 @@ export interface DeployPlan {
   names: ResourceNames;
   arns: Arns;
   clusterArn: string;
+  clusterCapacity: ClusterCapacitySpec;
   buckets: string[];
   deadLetterQueue: string;
   tasks: TaskSpec[];
@@ -359,6 +375,7 @@ export function deployPlan(config: Config, stage: string, scope: AwsScope): Depl
     names,
     arns: arn,
     clusterArn,
+    clusterCapacity: CLUSTER_CAPACITY,
     buckets: [
       ...new Set([...Object.values(config.pipelines).map((p) => p.bucket), ...config.buckets]),
     ].sort(),

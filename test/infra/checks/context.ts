@@ -41,6 +41,7 @@ export const TYPES = {
   bucket: 'aws:s3/bucket:Bucket',
   bucketV2: 'aws:s3/bucketV2:BucketV2',
   service: 'aws:ecs/service:Service',
+  clusterCapacity: 'aws:ecs/clusterCapacityProviders:ClusterCapacityProviders',
   taskDefinition: 'aws:ecs/taskDefinition:TaskDefinition',
 } as const;
 

@@ -7,7 +7,7 @@ import {
   rolesCarryPlanPolicies,
 } from './iam';
 import { ledgerStreamFeedsJobEvents, notificationsAsPlanned } from './job-events';
-import { dataRetainedInProduction, workersAsPlanned } from './lifecycle';
+import { clusterCapacityAsPlanned, dataRetainedInProduction, workersAsPlanned } from './lifecycle';
 import { environmentsWithinLimit, namesWithinLimits, urnsUnique } from './limits';
 import { taskDefinitionsCarryPlanSecrets } from './secrets';
 import { handlersInBundles, inputsResolved } from './values';
@@ -37,6 +37,7 @@ export const CHECKS = {
   'no resource id twice': urnsUnique,
   'function environments within 4 KB': environmentsWithinLimit,
   'worker services as planned, ignoring desiredCount': workersAsPlanned,
+  'the cluster offers FARGATE and FARGATE_SPOT, on demand by default': clusterCapacityAsPlanned,
   'worker queues redrive to their own dead-letter queue, alarmed, that no role touches':
     workerQueuesHaveDeadLetters,
   'production retains the table and buckets': dataRetainedInProduction,

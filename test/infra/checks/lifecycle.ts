@@ -1,10 +1,38 @@
 import { isDeepStrictEqual } from 'node:util';
+import type { DeclaredResource } from '../support/declared';
 import { type CheckContext, field, label, named, ofType, TYPES } from './context';
 
 /*
  * What a later deploy or a removal does to what exists: worker services keep the count Stevedore set,
  * and a production stage keeps its data when the stage is removed.
  */
+
+/**
+ * The cluster offers the plan's capacity providers (jobs launch on FARGATE_SPOT or FARGATE per
+ * attempt; a provider missing from the cluster makes RunTask refuse the strategy) and places a launch
+ * that names none on demand.
+ */
+export function clusterCapacityAsPlanned({ run, plan }: CheckContext): string[] {
+  const declared = ofType(run, TYPES.clusterCapacity);
+  if (declared.length !== 1) return [`${declared.length} cluster capacity provider associations, not 1`];
+  const [capacity] = declared as [DeclaredResource];
+  const problems: string[] = [];
+  const providers = capacity.inputs.capacityProviders;
+  if (!isDeepStrictEqual(providers, plan.clusterCapacity.capacityProviders)) {
+    problems.push(
+      `${label(capacity)}: capacityProviders are ${JSON.stringify(providers)}, the plan's are ${JSON.stringify(plan.clusterCapacity.capacityProviders)}`,
+    );
+  }
+  if (
+    !isDeepStrictEqual(
+      capacity.inputs.defaultCapacityProviderStrategies,
+      plan.clusterCapacity.defaultStrategy,
+    )
+  ) {
+    problems.push(`${label(capacity)}: defaultCapacityProviderStrategies are not the plan's (on demand)`);
+  }
+  return problems;
+}
 
 /**
  * Each plan worker's service is declared once, ignores `desiredCount` on deploys (Stevedore owns it),
