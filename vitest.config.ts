@@ -20,6 +20,9 @@ export default defineConfig({
           name: 'unit',
           env,
           include: ['test/unit/**/*.test.ts'],
+          // Unit tests bound their work (property tests fix numRuns), not the clock: on a busy 2-core
+          // machine a few hundred fast-check runs were seen to pass 5 s, vitest's default.
+          testTimeout: 60_000,
         },
       },
       {
