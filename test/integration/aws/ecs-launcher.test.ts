@@ -166,6 +166,31 @@ describe('runTask', () => {
     expect(performance.now() - refusedAt).toBeGreaterThanOrEqual(450);
   });
 
+  it('empties its pace on a throttled try that the SDK retried to success, so the next call waits for the refill', async () => {
+    const retrying = new EcsLauncher({
+      cluster: CLUSTER,
+      client: ecs.client({ maxAttempts: 2 }),
+      // A token every 5 s: far longer than the SDK's own wait before its retry (under a second).
+      runTaskRate: { perSecond: 0.2, burst: 5 },
+    });
+    let calls = 0;
+    ecs.answer('RunTask', () => {
+      calls += 1;
+      return calls === 1
+        ? { status: 400, error: 'ThrottlingException', message: 'Rate exceeded' }
+        : { body: { tasks: [{ taskArn: TASK_ARN }], failures: [] } };
+    });
+
+    await retrying.runTask(request());
+    const firstDoneAt = performance.now();
+    await retrying.runTask(request());
+
+    expect(calls).toBe(3);
+    // Its model said 4 tokens were left; emptied by the throttled try, it waits for the refill, 5 s
+    // after that try, less the SDK's wait before its retry.
+    expect(performance.now() - firstDoneAt).toBeGreaterThanOrEqual(2500);
+  });
+
   it('refuses overrides over 8,192 characters without calling ECS', async () => {
     const env = { BIG: 'x'.repeat(8200) };
 

@@ -122,8 +122,23 @@ export class EcsLauncher implements TaskLauncher {
     const input = this.runTaskInput(request);
     let output: RunTaskCommandOutput;
     await this.runTaskPace.take();
+    const command = new RunTaskCommand(input);
+    // Inside the SDK's retries (finalizeRequest, after the retry middleware): every throttled try,
+    // the ones the SDK retries too, empties the pace's model, so the calls queued behind this one
+    // wait for ECS's refill instead of meeting the same refusal.
+    command.middlewareStack.add(
+      (next) => async (args) => {
+        try {
+          return await next(args);
+        } catch (error) {
+          if (exceptionToError(error).kind === 'throttling') this.runTaskPace.drain();
+          throw error;
+        }
+      },
+      { step: 'finalizeRequest', priority: 'low', name: 'stevedoreRunTaskPace' },
+    );
     try {
-      output = await this.client.send(new RunTaskCommand(input));
+      output = await this.client.send(command);
     } catch (error) {
       const refusal = exceptionToError(error);
       if (refusal.kind !== 'throttling') throw refusal;
