@@ -25,12 +25,14 @@ const { values } = parseArgs({
 const RUNS = Number(values.runs);
 const ROOT = resolve(import.meta.dirname, '..');
 
-/** The SDK packages a bundle was built from, by esbuild's record of its inputs. */
+/** The SDK packages whose code is in a bundle (bytes in the output, not only parsed), by esbuild's metafile. */
 function sdkPackages(metafile: Metafile): string[] {
   const found = new Set<string>();
-  for (const input of Object.keys(metafile.inputs)) {
-    const match = /node_modules\/(@aws-sdk\/(?:client-[a-z0-9-]+|lib-dynamodb))\//.exec(input);
-    if (match?.[1]) found.add(match[1]);
+  for (const output of Object.values(metafile.outputs)) {
+    for (const [input, { bytesInOutput }] of Object.entries(output.inputs)) {
+      const match = /node_modules\/(@aws-sdk\/(?:client-[a-z0-9-]+|lib-dynamodb))\//.exec(input);
+      if (match?.[1] && bytesInOutput > 0) found.add(match[1]);
+    }
   }
   return [...found].sort();
 }
@@ -94,8 +96,11 @@ async function main() {
       const { metafile } = await build({
         absWorkingDir: ROOT,
         entryPoints: [join(ROOT, 'functions', `${fn.handler}.ts`)],
+        outfile: join(outDir, 'metafile', fn.handler, 'index.mjs'),
         bundle: true,
         write: false,
+        minify: true,
+        treeShaking: true,
         platform: 'node',
         target: 'node22',
         format: 'esm',

@@ -23,8 +23,9 @@
  * METRIC_DELAY_SECONDS after the minute ends (so 1–2 min after the messages it counts). Alarms are evaluated
  * when a datapoint lands. The same delay applies to every controller that reads CloudWatch.
  *
- * Figures, not verdicts: it ends with `reaction_ratio_tt=… reaction_ratio_keda=… overprovision_ratio_tt=…`,
- * Stevedore over the baseline (below 1: Stevedore reacts faster / wastes less).
+ * Figures, not verdicts: it ends with `decision_seconds_max=… capacity_seconds_max=… over_task_minutes=…
+ * reaction_ratio_tt=… reaction_ratio_keda=… overprovision_ratio_tt=…`: Stevedore's slowest decision and
+ * time to capacity over the bursts, then Stevedore over the baseline (below 1: faster / wastes less).
  */
 import { parseConfig } from '@stevedore/core/config';
 import { decideScale, FRESH_MEMORY, type ScalingMemory, workerPolicy } from '@stevedore/core/scaling';
@@ -115,6 +116,8 @@ interface Controller {
 
 interface Result {
   name: string;
+  /** Per burst: seconds from its first message until the desired count was first raised. */
+  decisions: (number | undefined)[];
   reactions: (number | undefined)[];
   worstAge: number;
   overMinutes: number;
@@ -132,10 +135,14 @@ function simulate(controller: Controller, arrivals: readonly number[]): Result {
   const minuteVisible: number[] = [];
   const minuteRunning: number[] = [];
   const reactions: (number | undefined)[] = BURSTS.map(() => undefined);
+  const decisions: (number | undefined)[] = BURSTS.map(() => undefined);
   const r = { worstAge: 0, over: 0, under: 0, billed: 0, changes: 0 };
 
   const setDesired = (n: number, t: number) => {
     r.changes++;
+    BURSTS.forEach((b, i) => {
+      if (n > desired && t >= b.at && decisions[i] === undefined) decisions[i] = t - b.at;
+    });
     if (n > desired) {
       for (let i = desired; i < n; i++)
         tasks.push({ readyAt: t + TASK_START_SECONDS, busyUntil: 0, draining: false });
@@ -202,6 +209,7 @@ function simulate(controller: Controller, arrivals: readonly number[]): Result {
   const [overMinutes, underMinutes, taskMinutes] = [r.over / 60, r.under / 60, r.billed / 60];
   return {
     name: controller.name,
+    decisions,
     reactions,
     worstAge,
     overMinutes,
@@ -219,12 +227,15 @@ function rank(task: Task, t: number): number {
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// Controller 1: Stevedore's own decideScale, fed the way Stevedore runs on AWS: a scale tick every 10 s,
-// plus the alarm fast path (ApproximateNumberOfMessagesVisible >= 1, one 1-minute datapoint), which calls
-// the same handler on every alarm state change. Each call reads the exact queue (GetQueueAttributes) and
-// the service (DescribeServices). Workers protect themselves while they hold a message.
+// Controller 1: Stevedore's own decideScale, fed the way Stevedore runs on AWS (functions/scale-tick.ts,
+// watchWorkers in packages/control): the scale tick polls the queue depth (GetQueueAttributes) every
+// second within its one-minute invocation, and observes in full (the service, then a decision) every
+// 10 s, while it waits to activate, and when the backlog grew past what the desired count serves; plus
+// the alarm fast path (ApproximateNumberOfMessagesVisible >= 1, one 1-minute datapoint), which calls
+// the same decision on every alarm state change. Workers protect themselves while they hold a message.
 
-const TICK_SECONDS = 10;
+const POLL_SECONDS = 1;
+const FULL_EVERY_SECONDS = 10;
 
 function stevedore(): Controller {
   const config = parseConfig({
@@ -237,10 +248,16 @@ function stevedore(): Controller {
   const policy = workerPolicy(worker);
   let memory: ScalingMemory = FRESH_MEMORY;
   let alarm = false;
+  let last: { depth: number; desired: number; waiting: boolean; t: number } | undefined;
   return {
     name: 'Stevedore',
     step(v) {
-      let observe = v.t % TICK_SECONDS === 0;
+      let observe = false;
+      if (v.t % POLL_SECONDS === 0) {
+        const depth = v.visible + v.inFlight;
+        const grew = last && depth > last.depth && Math.ceil(depth / MESSAGES_PER_TASK) > last.desired;
+        observe = !last || last.waiting || grew === true || v.t - last.t >= FULL_EVERY_SECONDS;
+      }
       if (v.landedMinute !== undefined) {
         const breaching = (v.visibleAvg(v.landedMinute) ?? 0) >= 1;
         if (breaching !== alarm) observe = true;
@@ -258,6 +275,12 @@ function stevedore(): Controller {
         protected: v.inFlight,
       });
       memory = decision.memory;
+      last = {
+        depth: v.visible + v.inFlight,
+        desired: decision.desired,
+        waiting: decision.kind === 'activation-wait',
+        t: v.t,
+      };
       return decision.change ? decision.desired : undefined;
     },
   };
@@ -372,6 +395,7 @@ type Row = [label: string, cell: (r: Result) => string];
 function printTable(results: readonly Result[]) {
   const fmt = (x: number | undefined, digits = 0) => (x === undefined ? 'never' : x.toFixed(digits));
   const rows: Row[] = [
+    ...BURSTS.map((b, i): Row => [`burst ${b.name} decision (s)`, (r) => fmt(r.decisions[i])]),
     ...BURSTS.map((b, i): Row => [`burst ${b.name} reaction (s)`, (r) => fmt(r.reactions[i])]),
     ['mean reaction (s)', (r) => fmt(mean(r.reactions), 1)],
     ['worst oldest-message age (s)', (r) => fmt(r.worstAge)],
@@ -408,12 +432,14 @@ function main() {
   const k = simulate(keda(), arrivals);
   printTable([ours, tt, simulate(targetTracking(1), arrivals), k]);
   console.log(`
-reaction: seconds from a burst's first message until running tasks >= min(max, ceil(backlog / messagesPerTask)).
+decision: seconds from a burst's first message until the desired count was first raised.
+reaction: seconds from a burst's first message until running tasks >= min(max, ceil(backlog / messagesPerTask))
+(time to capacity; the modelled task start is ${TASK_START_SECONDS} s, the goal ${1.1 * TASK_START_SECONDS} s).
 ratios use "TT + step 0→1" (min 0, the same shape as the others) as the target-tracking baseline.
 `);
   const ratio = (a: number, b: number) => (b === 0 ? Number.NaN : a / b).toFixed(3);
   console.log(
-    `reaction_ratio_tt=${ratio(mean(ours.reactions), mean(tt.reactions))} reaction_ratio_keda=${ratio(mean(ours.reactions), mean(k.reactions))} overprovision_ratio_tt=${ratio(ours.overMinutes, tt.overMinutes)}`,
+    `decision_seconds_max=${Math.max(...ours.decisions.map((d) => d ?? Number.POSITIVE_INFINITY))} capacity_seconds_max=${Math.max(...ours.reactions.map((d) => d ?? Number.POSITIVE_INFINITY))} over_task_minutes=${ours.overMinutes.toFixed(1)} reaction_ratio_tt=${ratio(mean(ours.reactions), mean(tt.reactions))} reaction_ratio_keda=${ratio(mean(ours.reactions), mean(k.reactions))} overprovision_ratio_tt=${ratio(ours.overMinutes, tt.overMinutes)}`,
   );
 }
 

@@ -52,4 +52,4 @@ export { type FireOutcome, fireSchedule } from './schedules/fire-schedule';
 export { MISSED_GRACE_MS, recordMissedRuns } from './schedules/missed-runs';
 export { type HeldLease, holdLease, type LeaseTiming } from './sweep/lease';
 export { SWEEP_LEASE, type SweepOptions, type SweepReport, sweep } from './sweep/sweep';
-export { alarmChanged, scaleAll, scaleWorker } from './workers/scale-worker';
+export { alarmChanged, scaleAll, scaleWorker, type WatchOptions, watchWorkers } from './workers/scale-worker';

@@ -158,6 +158,33 @@ describe('leaving zero: the activation rule, remembered in the ledger', () => {
   });
 });
 
+describe('a tick that polls between full observations', () => {
+  it('reads only a quiet queue’s depth between them, and decides on a burst at the poll that sees it', async () => {
+    const w = await world();
+    // The mailer's burst lands between the tick's second and third polls.
+    const reads = new Map<string, number>();
+    const gauge: QueueGauge = {
+      depth: async (queue) => {
+        reads.set(queue, (reads.get(queue) ?? 0) + 1);
+        if (queue === MAILER.queue && reads.get(queue) === 3) w.queues.set(MAILER.queue, { visible: 41 });
+        return w.queues.depth(queue);
+      },
+    };
+    const deps = sharing(w, recordingLogger(), gauge);
+
+    await scaleTick(deps, { observations: 5, intervalMs: 1, fullEvery: 10 })({});
+
+    // Poll 3 saw the burst and observed in full; poll 4's second observation activated.
+    expect(w.services.sets).toEqual([{ service: MAILER.service, desired: 5 }]);
+    // The idle resizer: one full observation, then a depth read per poll, and one decision kept.
+    expect(reads.get(RESIZER.queue)).toBe(5);
+    expect((await decisionsOf(deps, RESIZER.service)).map((d) => d.kind)).toEqual(['idle']);
+    // The mailer: full at polls 1, 3 (its cheap read saw the backlog grow) and 4 (activation's second
+    // observation); cheap reads at 2, 3 and 5.
+    expect(reads.get(MAILER.queue)).toBe(6);
+  });
+});
+
 describe('two deciders at once', () => {
   it('when both decided from the same record, the second to record is refused and sets nothing', async () => {
     const w = await world();

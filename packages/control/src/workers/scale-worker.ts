@@ -138,3 +138,54 @@ export async function alarmChanged(deps: HandlerDeps, alarmName: string, state: 
   }
   await scaleWorker(deps, worker, `alarm ${state}`);
 }
+
+export interface WatchOptions {
+  /** Queue polls in this invocation. */
+  polls: number;
+  intervalMs: number;
+  /** A worker is observed in full at least every this many polls, whatever its queue does. */
+  fullEvery: number;
+  sleep: (ms: number) => Promise<void>;
+}
+
+/**
+ * The scale tick on AWS: one invocation polls every worker's queue depth (GetQueueAttributes, one
+ * call) every `intervalMs`, so a burst is decided on within a poll, not a tick. A worker is observed
+ * in full (its service, its ledger record, a decision recorded) at the first poll, every `fullEvery`
+ * polls, while it waits to activate, and when its backlog grew past what its desired count serves: a
+ * scale-out or an activation is decided at once, while scale-in keeps the cadence it always had (denser
+ * observations would hold more recent peaks), and a quiet queue costs one SQS call a poll and no
+ * ledger write.
+ */
+export async function watchWorkers(deps: HandlerDeps, options: WatchOptions): Promise<void> {
+  const last = new Map<string, { depth: number; desired: number; waiting: boolean; poll: number }>();
+  // Polls keep to a schedule from the start (not a pause after each), so an invocation of 60 polls a
+  // second apart ends within its minute and the next one carries on without a gap.
+  const start = deps.clock.now().getTime();
+  for (let poll = 0; poll < options.polls; poll++) {
+    if (poll > 0)
+      await options.sleep(Math.max(0, start + poll * options.intervalMs - deps.clock.now().getTime()));
+    const results = await Promise.allSettled(
+      deps.app.workers.map(async (worker) => {
+        const seen = last.get(worker.name);
+        if (seen && !seen.waiting && poll - seen.poll < options.fullEvery) {
+          const depth = await deps.gauge.depth(worker.config.queue);
+          const backlog = depth.visible + depth.inFlight;
+          const grew =
+            backlog > seen.depth && Math.ceil(backlog / worker.policy.messagesPerTask) > seen.desired;
+          if (!grew) return;
+        }
+        const decided = await scaleWorker(deps, worker, 'tick');
+        if (!decided) return;
+        last.set(worker.name, {
+          depth: decided.observation.visible + decided.observation.inFlight,
+          desired: decided.desired,
+          waiting: decided.kind === 'activation-wait',
+          poll,
+        });
+      }),
+    );
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+  }
+}
