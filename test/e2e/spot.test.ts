@@ -39,8 +39,13 @@ async function tasksOf(dev: DevProcess, jobId: string): Promise<{ taskArn: strin
 describe('stevedore dev with Spot refusals and interruptions', () => {
   let dev: DevProcess;
   beforeAll(async () => {
-    dev = await startDev({ config: CONFIG, faults: 'spot=0.5,spot-interrupt=0.2,spot-warning=1' });
-  }, 120_000);
+    dev = await startDev({
+      config: CONFIG,
+      faults: 'spot=0.5,spot-interrupt=0.2,spot-warning=1',
+      env: { STEVEDORE_DYNAMODB_START_SECONDS: '150' },
+      timeoutMs: 200_000,
+    });
+  }, 240_000);
   afterAll(async () => {
     await dev?.stop();
   }, 60_000);

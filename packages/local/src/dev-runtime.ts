@@ -170,7 +170,13 @@ function normalizeOptions(options: DevRuntimeOptions): DevSetup {
 
 /** The ledger's engine: AWS's own DynamoDB Local, its data kept in the state dir across restarts. */
 async function startDynamo(setup: DevSetup, onStop: OnStop): Promise<RunningDynamoDbLocal> {
-  const dynamo = await startDynamoDbLocal({ dataDir: join(setup.stateDir, 'dynamodb'), ...setup.port(2) });
+  // A JVM on a busy machine can take longer than the default 30 s to answer: let it, when asked to.
+  const seconds = Number(process.env.STEVEDORE_DYNAMODB_START_SECONDS);
+  const dynamo = await startDynamoDbLocal({
+    dataDir: join(setup.stateDir, 'dynamodb'),
+    ...setup.port(2),
+    ...(Number.isFinite(seconds) && seconds > 0 ? { startTimeoutMs: seconds * 1000 } : {}),
+  });
   onStop(() => dynamo.stop());
   return dynamo;
 }

@@ -131,7 +131,11 @@ export function JobPage({ jobId }: { jobId: string }) {
               <td class="num">${a.attempt}</td>
               <td class="mono clip" title=${a.taskArn}>${a.taskArn}</td>
               <td>${a.lastStatus}</td>
-              <td>${a.capacityProvider ?? ''}</td>
+              <td title=${a.capacityAsked ? `asked ${a.capacityAsked} (${a.capacityReason ?? ''})` : ''}>${a.capacityProvider ?? ''}${
+                a.capacityReason && a.capacityReason !== 'on-demand'
+                  ? html`<br /><span class="muted">asked ${a.capacityAsked}: ${a.capacityReason}</span>`
+                  : null
+              }</td>
               <td class="num">${a.containers.map((c) => c.exitCode ?? '–').join(', ')}</td>
               <td>${a.stopCode ?? ''}</td>
               <td class="clip" title=${a.stoppedReason ?? ''}>${a.stoppedReason ?? ''}</td>
