@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { ECSClient, ListTasksCommand, RunTaskCommand } from '@aws-sdk/client-ecs';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { isTerminal, type Job } from '@stevedore/core/job';
-import { isAlive } from '@stevedore/local';
+import { isAlive, LOCAL_NETWORK_CONFIGURATION } from '@stevedore/local';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI, type DevProcess, eventually, jobsOf, REPO, runCli, startDev } from '../support/dev-process';
 
@@ -249,6 +249,7 @@ describe('S3 jobs when AWS misbehaves', () => {
               cluster: dev.endpoints.cluster,
               taskDefinition: 'e2e-local-noop',
               startedBy: 'intruder',
+              networkConfiguration: LOCAL_NETWORK_CONFIGURATION,
             }),
           ),
         ),

@@ -10,6 +10,7 @@ import { type Job, newJob, s3JobId } from '@stevedore/core/job';
 import type { LaunchRequest } from '@stevedore/core/ports';
 import {
   isAlive,
+  LOCAL_NETWORK,
   type LocalEcs,
   type LocalEcsOptions,
   type LocalTaskDefinition,
@@ -183,6 +184,7 @@ export async function startJobWorld(faults: EcsFaults = {}): Promise<JobWorld> {
         names: NAMES,
         table,
         clients: { dynamodb: dynamo, ecs: running.client },
+        network: LOCAL_NETWORK,
         clock,
         logger: {
           debug() {},
@@ -193,7 +195,8 @@ export async function startJobWorld(faults: EcsFaults = {}): Promise<JobWorld> {
       });
       return { deps, clock, handler: taskStateChange(deps), table };
     },
-    refusingLauncher: () => new EcsLauncher({ cluster: NAMES.cluster, client: refusing.client }),
+    refusingLauncher: () =>
+      new EcsLauncher({ cluster: NAMES.cluster, client: refusing.client, network: LOCAL_NETWORK }),
     tasksOf: (jobId) => running.ecs.tasks().filter((t) => t.startedBy === jobId),
     async eventWith(taskArn, lastStatus) {
       const deadline = Date.now() + 8000;

@@ -18,7 +18,7 @@ import type { Faults } from './faults';
 import { NO_FAULTS } from './faults';
 import { startJobEventStream } from './job-events/job-event-stream';
 import { JOB_EVENTS_FILE, LocalJobEvents } from './job-events/local-job-events';
-import { LOCAL_ACCOUNT, LOCAL_CREDENTIALS, LOCAL_REGION } from './local-account';
+import { LOCAL_ACCOUNT, LOCAL_CREDENTIALS, LOCAL_NETWORK, LOCAL_REGION } from './local-account';
 import { type ScheduleClock, startLocalScheduler } from './local-scheduler';
 import { type OnStop, type StartStep, StartSteps } from './start-steps';
 import { type LocalS3Sqs, startLocalS3Sqs } from './storage';
@@ -276,6 +276,7 @@ function localDeps(
     config,
     names,
     clients: { dynamodb: clients.dynamodb, ecs: clients.ecs },
+    network: LOCAL_NETWORK,
     workers: createWorkerAdapters({
       cluster: names.cluster,
       clients: { sqs: clients.sqs, ecs: clients.ecs },

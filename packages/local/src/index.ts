@@ -19,7 +19,7 @@ export { LocalConfigError, LocalRuntimeError, PortInUseError } from './errors';
 export { parseFaults } from './faults';
 export { JOB_EVENTS_POSITION_FILE, repairImages, startJobEventStream } from './job-events/job-event-stream';
 export { JOB_EVENTS_FILE } from './job-events/local-job-events';
-export { LOCAL_CREDENTIALS } from './local-account';
+export { LOCAL_CREDENTIALS, LOCAL_NETWORK, LOCAL_NETWORK_CONFIGURATION } from './local-account';
 export {
   type ScheduleClock,
   type SchedulerInput,

@@ -21,6 +21,7 @@ import {
   CAPACITY_UNAVAILABLE,
   EcsThrottle,
   isAlive,
+  LOCAL_NETWORK_CONFIGURATION,
   LocalConfigError,
   type LocalEcs,
   type LocalEcsOptions,
@@ -176,7 +177,9 @@ const errorOf = (promise: Promise<unknown>) =>
   );
 
 async function runOne(h: Harness, input: Omit<RunTaskCommandInput, 'cluster'>): Promise<string> {
-  const output = await h.client.send(new RunTaskCommand({ cluster: CLUSTER, ...input }));
+  const output = await h.client.send(
+    new RunTaskCommand({ networkConfiguration: LOCAL_NETWORK_CONFIGURATION, cluster: CLUSTER, ...input }),
+  );
   const arn = output.tasks?.[0]?.taskArn;
   if (!arn) throw new Error(`RunTask started nothing: ${JSON.stringify(output.failures)}`);
   return arn;
@@ -191,9 +194,65 @@ describe('local ECS endpoint, tasks', () => {
     h = await startHarness({ throttling: false });
   });
 
+  it('answers as ECS does: awsvpc needs a network, no cluster means `default`, a Task has no updatedAt', async () => {
+    const raw = async (action: string, body: Record<string, unknown>) => {
+      const response = await fetch(h.ecs.endpoint, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/x-amz-json-1.1',
+          'x-amz-target': `AmazonEC2ContainerServiceV20141113.${action}`,
+        },
+        body: JSON.stringify(body),
+      });
+      return (await response.json()) as Record<string, unknown> & { tasks?: Record<string, unknown>[] };
+    };
+
+    const noNetwork = await errorOf(
+      h.client.send(
+        new RunTaskCommand({ cluster: CLUSTER, taskDefinition: 'printer', startedBy: 'no-network' }),
+      ),
+    );
+    const noSubnets = await errorOf(
+      h.client.send(
+        new RunTaskCommand({
+          cluster: CLUSTER,
+          taskDefinition: 'printer',
+          networkConfiguration: { awsvpcConfiguration: { subnets: [] } },
+        }),
+      ),
+    );
+    const noCluster = await errorOf(h.client.send(new ListTasksCommand({ startedBy: 'job-lifecycle' })));
+    const ran = await raw('RunTask', {
+      cluster: CLUSTER,
+      taskDefinition: 'printer',
+      startedBy: 'job-shapes',
+      networkConfiguration: LOCAL_NETWORK_CONFIGURATION,
+    });
+    const taskArn = String(ran.tasks?.[0]?.taskArn);
+    const described = await raw('DescribeTasks', { cluster: CLUSTER, tasks: [taskArn] });
+    const event = await waitFor(() => eventWith(h, taskArn, 'PROVISIONING'), 'PROVISIONING');
+
+    expect(noNetwork).toMatchObject({
+      name: 'InvalidParameterException',
+      message: "Network Configuration must be provided when networkMode 'awsvpc' is specified.",
+    });
+    expect(noSubnets).toMatchObject({
+      name: 'InvalidParameterException',
+      message: 'subnets can not be empty.',
+    });
+    expect(h.ecs.tasks().filter((t) => t.startedBy === 'no-network')).toEqual([]);
+    expect(noCluster).toMatchObject({ name: 'ClusterNotFoundException', message: 'Cluster not found.' });
+    expect(ran.tasks?.[0]).toMatchObject({ taskArn, version: 1 });
+    expect(ran.tasks?.[0]).not.toHaveProperty('updatedAt');
+    expect(described.tasks?.[0]).toMatchObject({ taskArn });
+    expect(described.tasks?.[0]).not.toHaveProperty('updatedAt');
+    expect(event.detail.updatedAt).toEqual(expect.any(String));
+  });
+
   it('walks the Fargate lifecycle with one event per step, and DescribeTasks agrees', async () => {
     const output = await h.client.send(
       new RunTaskCommand({
+        networkConfiguration: LOCAL_NETWORK_CONFIGURATION,
         cluster: CLUSTER_ARN,
         taskDefinition: 'printer',
         startedBy: 'job-lifecycle',
@@ -298,11 +357,16 @@ describe('local ECS endpoint, tasks', () => {
       overrides: { containerOverrides: [{ name: 'main', environment: [{ name: 'A', value: '1' }] }] },
     };
 
-    const first = await h.client.send(new RunTaskCommand({ cluster: CLUSTER, ...input }));
-    const second = await h.client.send(new RunTaskCommand({ cluster: CLUSTER, ...input }));
+    const first = await h.client.send(
+      new RunTaskCommand({ networkConfiguration: LOCAL_NETWORK_CONFIGURATION, cluster: CLUSTER, ...input }),
+    );
+    const second = await h.client.send(
+      new RunTaskCommand({ networkConfiguration: LOCAL_NETWORK_CONFIGURATION, cluster: CLUSTER, ...input }),
+    );
     const conflict = await errorOf(
       h.client.send(
         new RunTaskCommand({
+          networkConfiguration: LOCAL_NETWORK_CONFIGURATION,
           cluster: CLUSTER,
           ...input,
           overrides: { containerOverrides: [{ name: 'main', environment: [{ name: 'A', value: '2' }] }] },
@@ -328,6 +392,7 @@ describe('local ECS endpoint, tasks', () => {
   it('starts count tasks in one call, and validates RunTask as ECS does', async () => {
     const output = await h.client.send(
       new RunTaskCommand({
+        networkConfiguration: LOCAL_NETWORK_CONFIGURATION,
         cluster: CLUSTER,
         taskDefinition: `arn:aws:ecs:${REGION}:${ACCOUNT}:task-definition/printer:1`,
         count: 3,
@@ -337,14 +402,30 @@ describe('local ECS endpoint, tasks', () => {
       }),
     );
     const tooMany = await errorOf(
-      h.client.send(new RunTaskCommand({ taskDefinition: 'printer', count: 11 })),
+      h.client.send(
+        new RunTaskCommand({
+          cluster: CLUSTER,
+          networkConfiguration: LOCAL_NETWORK_CONFIGURATION,
+          taskDefinition: 'printer',
+          count: 11,
+        }),
+      ),
     );
     const badStartedBy = await errorOf(
-      h.client.send(new RunTaskCommand({ taskDefinition: 'printer', startedBy: 'no spaces allowed' })),
+      h.client.send(
+        new RunTaskCommand({
+          cluster: CLUSTER,
+          networkConfiguration: LOCAL_NETWORK_CONFIGURATION,
+          taskDefinition: 'printer',
+          startedBy: 'no spaces allowed',
+        }),
+      ),
     );
     const bigOverrides = await errorOf(
       h.client.send(
         new RunTaskCommand({
+          networkConfiguration: LOCAL_NETWORK_CONFIGURATION,
+          cluster: CLUSTER,
           taskDefinition: 'printer',
           overrides: {
             containerOverrides: [{ name: 'main', environment: [{ name: 'BIG', value: 'x'.repeat(8200) }] }],
@@ -353,10 +434,22 @@ describe('local ECS endpoint, tasks', () => {
       ),
     );
     const otherCluster = await errorOf(
-      h.client.send(new RunTaskCommand({ cluster: 'someone-else', taskDefinition: 'printer' })),
+      h.client.send(
+        new RunTaskCommand({
+          networkConfiguration: LOCAL_NETWORK_CONFIGURATION,
+          cluster: 'someone-else',
+          taskDefinition: 'printer',
+        }),
+      ),
     );
     const unknownDefinition = await errorOf(
-      h.client.send(new RunTaskCommand({ taskDefinition: 'printer:2' })),
+      h.client.send(
+        new RunTaskCommand({
+          cluster: CLUSTER,
+          networkConfiguration: LOCAL_NETWORK_CONFIGURATION,
+          taskDefinition: 'printer:2',
+        }),
+      ),
     );
     const unsupported = await errorOf(h.client.send(new CreateClusterCommand({ clusterName: 'x' })));
     const described = await h.client.send(
@@ -460,7 +553,13 @@ describe('local ECS endpoint, tasks', () => {
 
   it('lists tasks by filter, page by page', async () => {
     const output = await h.client.send(
-      new RunTaskCommand({ cluster: CLUSTER, taskDefinition: 'sleeper', count: 5, startedBy: 'job-list' }),
+      new RunTaskCommand({
+        networkConfiguration: LOCAL_NETWORK_CONFIGURATION,
+        cluster: CLUSTER,
+        taskDefinition: 'sleeper',
+        count: 5,
+        startedBy: 'job-list',
+      }),
     );
     const arns = (output.tasks ?? []).map((t) => t.taskArn ?? '');
     const [first] = arns;
@@ -479,8 +578,12 @@ describe('local ECS endpoint, tasks', () => {
       new ListTasksCommand({ cluster: CLUSTER, startedBy: 'job-list', desiredStatus: 'STOPPED' }),
     );
     const byFamily = await h.client.send(new ListTasksCommand({ cluster: CLUSTER, family: 'sleeper' }));
-    const badToken = await errorOf(h.client.send(new ListTasksCommand({ nextToken: 'not-a-token' })));
-    const noService = await errorOf(h.client.send(new ListTasksCommand({ serviceName: 'nope' })));
+    const badToken = await errorOf(
+      h.client.send(new ListTasksCommand({ cluster: CLUSTER, nextToken: 'not-a-token' })),
+    );
+    const noService = await errorOf(
+      h.client.send(new ListTasksCommand({ cluster: CLUSTER, serviceName: 'nope' })),
+    );
 
     expect(pages.map((page) => page.length)).toEqual([2, 2]);
     expect(pages.flat()).toEqual(arns.slice(1));
@@ -770,7 +873,12 @@ describe('local ECS endpoint, faults and limits', () => {
     const h = await startHarness({ capacityFailureRate: 1 });
 
     const output = await h.client.send(
-      new RunTaskCommand({ cluster: CLUSTER, taskDefinition: 'sleeper', count: 2 }),
+      new RunTaskCommand({
+        networkConfiguration: LOCAL_NETWORK_CONFIGURATION,
+        cluster: CLUSTER,
+        taskDefinition: 'sleeper',
+        count: 2,
+      }),
     );
 
     expect(output.tasks).toEqual([]);
@@ -782,7 +890,15 @@ describe('local ECS endpoint, faults and limits', () => {
     // Capacity failures keep the calls cheap: RunTask is still called and throttled, nothing runs.
     const h = await startHarness({ capacityFailureRate: 1 });
     const call = () =>
-      errorOf(h.client.send(new RunTaskCommand({ cluster: CLUSTER, taskDefinition: 'sleeper' })));
+      errorOf(
+        h.client.send(
+          new RunTaskCommand({
+            networkConfiguration: LOCAL_NETWORK_CONFIGURATION,
+            cluster: CLUSTER,
+            taskDefinition: 'sleeper',
+          }),
+        ),
+      );
 
     const outcomes = await Promise.all(Array.from({ length: 30 }, call));
     await new Promise((resolve) => setTimeout(resolve, 200));
@@ -806,7 +922,15 @@ describe('local ECS endpoint, faults and limits', () => {
 
     const outcomes = await Promise.all(
       Array.from({ length: 60 }, () =>
-        errorOf(h.client.send(new RunTaskCommand({ cluster: CLUSTER, taskDefinition: 'sleeper' }))),
+        errorOf(
+          h.client.send(
+            new RunTaskCommand({
+              networkConfiguration: LOCAL_NETWORK_CONFIGURATION,
+              cluster: CLUSTER,
+              taskDefinition: 'sleeper',
+            }),
+          ),
+        ),
       ),
     );
 

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RunTaskCommand, UpdateServiceCommand } from '@aws-sdk/client-ecs';
-import type { LocalTaskView } from '@stevedore/local';
+import { LOCAL_NETWORK_CONFIGURATION, type LocalTaskView } from '@stevedore/local';
 import {
   QueueError,
   runWorker,
@@ -269,7 +269,7 @@ describe('runWorker', () => {
   });
 
   it('keeps working when the task cannot be protected, and stops asking after TASK_NOT_VALID', async () => {
-    const run = await h.ecsClient.send(new RunTaskCommand({ cluster: CLUSTER, taskDefinition: 'idle' }));
+    const run = await h.ecsClient.send(new RunTaskCommand({ cluster: CLUSTER, taskDefinition: 'idle', networkConfiguration: LOCAL_NETWORK_CONFIGURATION }));
     const standaloneId = run.tasks?.[0]?.taskArn?.split('/').pop() ?? '';
     const ids: string[] = [];
     const worker = startTestWorker({
@@ -394,7 +394,7 @@ describe('TaskProtection', () => {
   });
 
   it('turns agent failures and errors into TaskProtectionError, and does nothing outside ECS', async () => {
-    const run = await h.ecsClient.send(new RunTaskCommand({ cluster: CLUSTER, taskDefinition: 'idle' }));
+    const run = await h.ecsClient.send(new RunTaskCommand({ cluster: CLUSTER, taskDefinition: 'idle', networkConfiguration: LOCAL_NETWORK_CONFIGURATION }));
     const standaloneId = run.tasks?.[0]?.taskArn?.split('/').pop() ?? '';
     const standalone = new TaskProtection(`${h.ecs.endpoint}/api/${standaloneId}`);
     const unknown = new TaskProtection(`${h.ecs.endpoint}/api/${'e'.repeat(32)}`);

@@ -1,8 +1,7 @@
 import { createInterface } from 'node:readline/promises';
 import { parseArgs } from 'node:util';
-import { ECSClient } from '@aws-sdk/client-ecs';
-import { S3Client } from '@aws-sdk/client-s3';
-import { createDeps, S3ObjectHeads } from '@stevedore/aws';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { S3ObjectHeads } from '@stevedore/aws';
 import {
   cancelJob,
   cancelOpenJobs,
@@ -13,11 +12,12 @@ import {
   submitObject,
   submitTask,
 } from '@stevedore/control';
-import { type Config, LOCAL_STAGE, resourceNames } from '@stevedore/core/config';
+import type { Config } from '@stevedore/core/config';
 import { CliError } from '../lib/cli-error';
+import { controlDeps } from '../lib/control-deps';
 import { devLogger } from '../lib/dev-logger';
 import { loadConfig } from '../lib/load-config';
-import { localClientConfig, resolveTarget, TARGET_OPTIONS, type Target } from '../lib/target';
+import { resolveTarget, TARGET_OPTIONS, type Target } from '../lib/target';
 import { jobJson } from './jobs';
 
 /*
@@ -62,24 +62,16 @@ async function operating(values: {
   const config = target.kind === 'aws' ? target.config : (await loadConfig(values.config)).config;
   // The running `stevedore dev` prints what follows (the task's events reach its bus): only problems here.
   const logger = { ...devLogger(process.stderr), info: () => {}, debug: () => {} };
-  const local = target.kind === 'local' ? target.endpoints : undefined;
-  const ecs = new ECSClient(local ? localClientConfig(local, local.ecs) : {});
-  const s3 = new S3Client(local ? { ...localClientConfig(local, local.s3), forcePathStyle: true } : {});
-  const deps = createDeps({
-    config,
-    names: target.kind === 'aws' ? target.names : resourceNames(config.app, LOCAL_STAGE),
-    clients: { dynamodb: target.client, ecs },
-    ...(local ? { table: local.table, cluster: local.cluster } : {}),
-    logger,
-  });
+  const built = controlDeps(target, config, logger);
   return {
     target,
     config,
-    deps,
-    s3,
+    deps: built.deps,
+    s3: built.s3,
     launch: target.kind === 'local',
     close: () => {
-      for (const client of [ecs, s3, target.client]) client.destroy();
+      built.close();
+      target.client.destroy();
     },
   };
 }

@@ -8,6 +8,7 @@ import { type Config, LOCAL_STAGE, resourceNames } from '@stevedore/core/config'
 import { formatInZone, nextFireTimes } from '@stevedore/core/schedule';
 import { scheduleClockNow } from '@stevedore/local';
 import { CliError } from '../lib/cli-error';
+import { controlDeps } from '../lib/control-deps';
 import { devLogger } from '../lib/dev-logger';
 import { loadConfig } from '../lib/load-config';
 import { formatTime, renderTable } from '../lib/table';
@@ -154,22 +155,14 @@ async function runNow(
     );
     return 0;
   }
-  const e = target.endpoints;
-  const ecs = new ECSClient(localClientConfig(e, e.ecs));
-  const deps = createDeps({
-    config,
-    names: resourceNames(config.app, LOCAL_STAGE),
-    table: e.table,
-    clients: { dynamodb: target.client, ecs },
-    // The running `stevedore dev` prints the run's transitions; here only problems are worth a line.
-    logger: { ...devLogger(), info: () => {}, debug: () => {} },
-  });
+  // The running `stevedore dev` prints the run's transitions; here only problems are worth a line.
+  const { deps, close } = controlDeps(target, config, { ...devLogger(), info: () => {}, debug: () => {} });
   try {
     const { outcome, jobId } = await fireSchedule(deps, name, scheduledTime, { manual: true });
     process.stdout.write(`${name}: ${outcome}${jobId ? ` (job ${jobId})` : ''}\n`);
     return outcome === 'unknown' ? 1 : 0;
   } finally {
-    ecs.destroy();
+    close();
   }
 }
 

@@ -4,10 +4,12 @@ import { createDeps, S3ObjectLister, type WorkerAdapters } from '@stevedore/aws'
 import type { HandlerDeps } from '@stevedore/control';
 import { type Config, LOCAL_STAGE, resourceNames } from '@stevedore/core/config';
 import type { Logger } from '@stevedore/core/ports';
+import { LOCAL_NETWORK } from '@stevedore/local';
 import { localClientConfig, type Target } from './target';
 
 /*
- * The control plane's dependencies for a CLI command that acts (backfill, redrive), built by the one
+ * The control plane's dependencies for a CLI command that acts (backfill, redrive, cancel, retry,
+ * submit, a schedule's run), built by the one
  * composition root on the target's clients: the local runtime's endpoints, or a stage through the
  * usual SDK configuration. Locally the running `stevedore dev` prints what follows (its task events
  * reach its own bus), so this logger keeps to problems, on stderr.
@@ -15,6 +17,8 @@ import { localClientConfig, type Target } from './target';
 
 export interface ControlDeps {
   deps: HandlerDeps;
+  /** S3 on the target (submit reads an object's version with HeadObject). */
+  s3: S3Client;
   /** Destroys the clients made here. */
   close(): void;
 }
@@ -44,7 +48,7 @@ export function controlDeps(
       ...extra,
       logger,
     });
-    return { deps, close: () => destroy(s3, ecs) };
+    return { deps, s3, close: () => destroy(s3, ecs) };
   }
   const e = target.endpoints;
   const s3 = new S3Client({ ...localClientConfig(e, e.s3), forcePathStyle: true });
@@ -54,12 +58,14 @@ export function controlDeps(
     names: resourceNames(config.app, LOCAL_STAGE),
     table: e.table,
     cluster: e.cluster,
+    // On a stage the CLI has no network settings (the deployed sweeper launches); locally it does.
+    network: LOCAL_NETWORK,
     clients: { dynamodb: target.client, ecs },
     objects: new S3ObjectLister({ client: s3 }),
     ...extra,
     logger,
   });
-  return { deps, close: () => destroy(s3, ecs) };
+  return { deps, s3, close: () => destroy(s3, ecs) };
 }
 
 function destroy(...clients: { destroy(): void }[]): void {

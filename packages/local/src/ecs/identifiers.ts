@@ -54,10 +54,16 @@ export function newMacAddress(): string {
   return [...bytes].map((b) => b.toString(16).padStart(2, '0')).join(':');
 }
 
-/** Throws ClusterNotFoundException unless `cluster` (name or ARN) is this endpoint's cluster. */
+/** The cluster ECS assumes when a request names none. */
+export const DEFAULT_CLUSTER = 'default';
+
+/**
+ * Throws ClusterNotFoundException unless `cluster` (name or ARN) is this endpoint's cluster. As on
+ * AWS, a request that names no cluster is for the `default` cluster.
+ */
 export function checkCluster(scope: EcsScope, cluster: string | undefined): void {
-  if (cluster === undefined || cluster === '') return;
-  if (cluster === scope.cluster || cluster === clusterArnOf(scope)) return;
+  const named = cluster === undefined || cluster === '' ? DEFAULT_CLUSTER : cluster;
+  if (named === scope.cluster || named === clusterArnOf(scope)) return;
   throw new EcsApiError('ClusterNotFoundException', 'Cluster not found.');
 }
 

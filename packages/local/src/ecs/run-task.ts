@@ -61,6 +61,7 @@ export function runTask(context: EcsContext, body: RequestBody): Record<string, 
   if (clientToken !== undefined && !CLIENT_TOKEN.test(clientToken)) {
     throw invalid('clientToken can have up to 64 characters in the ASCII range 33-126.');
   }
+  requireAwsvpcNetwork(body);
   const placement = placementOf(context, body);
   const { overrides, overrideEnv } = overridesOf(body, definition);
   const tags = tagsOf(body, scope.cluster);
@@ -107,6 +108,18 @@ export function runTask(context: EcsContext, body: RequestBody): Record<string, 
     context.runTaskTokens.set(clientToken, { fingerprint, response: structuredClone(response) });
   }
   return response;
+}
+
+/**
+ * Fargate task definitions use the awsvpc network mode, and a task of one needs its subnets (ECS
+ * answers InvalidParameterException, with these messages, when they are missing).
+ */
+function requireAwsvpcNetwork(body: RequestBody): void {
+  const awsvpc = optionalObject(optionalObject(body, 'networkConfiguration') ?? {}, 'awsvpcConfiguration');
+  if (!awsvpc)
+    throw invalid("Network Configuration must be provided when networkMode 'awsvpc' is specified.");
+  const subnets = awsvpc.subnets;
+  if (!Array.isArray(subnets) || subnets.length === 0) throw invalid('subnets can not be empty.');
 }
 
 /**

@@ -80,7 +80,6 @@ function taskShape(scope: EcsScope, task: TaskRecord, containerExtras: Record<st
     stoppingAt: task.stoppingAt,
     taskArn: task.taskArn,
     taskDefinitionArn: task.taskDefinitionArn,
-    updatedAt: task.updatedAt,
     version: task.version,
   };
   return shape;
@@ -96,7 +95,10 @@ export function apiTask(scope: EcsScope, task: TaskRecord, includeTags: boolean)
 
 /** An "ECS Task State Change" event for the task's current state. */
 export function taskStateChangeEvent(scope: EcsScope, task: TaskRecord): Record<string, unknown> {
-  const detail = render(taskShape(scope, task, {}), (date) => date.toISOString());
+  // The event's detail has `updatedAt`; the API's Task shape (RunTask, DescribeTasks) does not.
+  const detail = render({ ...taskShape(scope, task, {}), updatedAt: task.updatedAt }, (date) =>
+    date.toISOString(),
+  );
   return {
     version: '0',
     id: randomUUID(),
