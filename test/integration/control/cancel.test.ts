@@ -1,4 +1,4 @@
-import { cancelJob, cancelOpenJobs, launchJob, OperationError } from '@stevedore/control';
+import { cancelJob, cancelOpenJobs, launchJob, OperationError, sweep } from '@stevedore/control';
 import { type Config, parseConfig } from '@stevedore/core/config';
 import { STOP_REASONS, slotHolder } from '@stevedore/core/job';
 import { describe, expect, it } from 'vitest';
@@ -109,6 +109,42 @@ describe('cancel a running job', () => {
     expect(first).toMatchObject({ outcome: 'stopping', job: { state: 'RUNNING', cancelRequested: 'late' } });
     expect(second).toMatchObject({ outcome: 'stopping', job: { cancelRequested: 'late' } });
     expect(await jobOf(deps, job.jobId)).toMatchObject({ state: 'CANCELLED', attempt: 1 });
+  });
+
+  it('a cancel that died after the mark, before StopTask: the next sweep stops the task, and the job ends CANCELLED', async () => {
+    const { deps, handler } = await world.harness(CONFIG);
+    const job = await submit(deps, 'slow');
+    await launchJob(deps, job);
+    const taskArn = await taskOf(deps, job.jobId);
+    await world.eventWith(taskArn, 'RUNNING');
+    await world.deliver(handler, taskArn);
+    // The cancel wrote its mark and died: its StopTask was never sent.
+    const died: typeof deps.launcher = Object.assign(Object.create(deps.launcher), {
+      stopTask: async () => {
+        throw new Error('the process died here');
+      },
+    });
+    await expect(cancelJob({ ...deps, launcher: died }, job.jobId, { reason: 'not needed' })).rejects.toThrow(
+      'the process died here',
+    );
+    const runningOn = (await deps.launcher.describeTasks([taskArn])).tasks[0];
+
+    const report = await sweep(deps);
+    const again = await sweep(deps);
+    await world.eventWith(taskArn, 'STOPPED');
+    await world.deliver(handler, taskArn);
+
+    expect(runningOn).toMatchObject({ lastStatus: 'RUNNING', desiredStatus: 'RUNNING' });
+    expect(report?.cancelStops).toBe(1);
+    expect(again?.cancelStops).toBe(0);
+    const { tasks } = await deps.launcher.describeTasks([taskArn]);
+    expect(tasks[0]?.stoppedReason).toBe(`${STOP_REASONS.cancel}: not needed`);
+    expect(await jobOf(deps, job.jobId)).toMatchObject({
+      state: 'CANCELLED',
+      attempt: 1,
+      reason: `${STOP_REASONS.cancel}: not needed`,
+    });
+    expect(world.tasksOf(job.jobId)).toHaveLength(1);
   });
 
   it('is a clear error for a finished job, and names an unknown one', async () => {

@@ -311,7 +311,15 @@ describe('sweeps never overlap', () => {
     expect(together.filter((report) => report === undefined)).toHaveLength(1);
     expect(together.find((report) => report !== undefined)?.launched).toBe(1);
     expect(world.tasksOf(jobId)).toHaveLength(1);
-    expect(next).toEqual({ missed: 0, reconciled: 0, timedOut: 0, launched: 0, adopted: 0, slotsFreed: 0 });
+    expect(next).toEqual({
+      missed: 0,
+      reconciled: 0,
+      timedOut: 0,
+      launched: 0,
+      adopted: 0,
+      slotsFreed: 0,
+      cancelStops: 0,
+    });
   });
 
   it('takes over the lease of a crashed sweeper once it has expired: one lease time, seconds', async () => {

@@ -237,9 +237,6 @@ export async function runEffects(deps: HandlerDeps, effects: readonly JobEffect[
         if (job && job.attempt === effect.attempt) await launchJob(deps, job);
         break;
       }
-      case 'StopTask':
-        await deps.launcher.stopTask(effect.taskArn, effect.reason);
-        break;
       case 'JobFinished':
         // A schedule's run ended: the next one may start (overlap skip/replace), and a success is remembered.
         if (deps.app.config.schedules[effect.source]) {

@@ -61,7 +61,7 @@ export async function cancelJob(
     if (isTerminal(job.state)) return { outcome: 'already-ended', job };
     if (job.cancelRequested !== undefined) {
       // Asked before: stop again (idempotent), in case the first caller died before StopTask.
-      if (job.taskArn) await stopTask(deps, job.taskArn, job.cancelRequested);
+      if (job.taskArn) await stopForCancel(deps, job.taskArn, job.cancelRequested);
       return { outcome: 'stopping', job };
     }
     if (job.state === 'SUBMITTED' && job.taskArn === undefined) {
@@ -89,7 +89,7 @@ export async function cancelJob(
       reason,
     });
     if (result.applied) {
-      if (result.job.taskArn) await stopTask(deps, result.job.taskArn, reason);
+      if (result.job.taskArn) await stopForCancel(deps, result.job.taskArn, reason);
       return { outcome: 'stopping', job: result.job };
     }
     job = result.current ?? (await requireJob(deps, jobId));
@@ -97,7 +97,8 @@ export async function cancelJob(
   throw new OperationError('contended', `job ${jobId} kept changing while it was being cancelled: try again`);
 }
 
-function stopTask(deps: HandlerDeps, taskArn: string, reason: string): Promise<void> {
+/** Stops the task of a job marked for cancel, saying why (the sweeper sends it again if it runs on). */
+export function stopForCancel(deps: HandlerDeps, taskArn: string, reason: string): Promise<void> {
   return deps.launcher.stopTask(taskArn, `${STOP_REASONS.cancel}: ${reason}`.slice(0, STOP_REASON_MAX));
 }
 

@@ -13,6 +13,7 @@ import type { OpenJobQuery } from '@stevedore/core/ports';
 import type { SourcePolicy } from '../app';
 import type { HandlerDeps } from '../deps';
 import { applyEvent, launchJob, runEffects } from '../jobs/job-steps';
+import { stopForCancel } from '../operations/cancel';
 import { recordMissedRuns } from '../schedules/missed-runs';
 import { type HeldLease, holdLease, type LeaseTiming } from './lease';
 
@@ -43,6 +44,8 @@ export interface SweepReport {
   adopted: number;
   slotsFreed: number;
   missed: number;
+  /** Tasks of jobs marked for cancel that still ran: a cancel died before its StopTask. */
+  cancelStops: number;
 }
 
 export interface SweepOptions {
@@ -103,6 +106,7 @@ export async function sweep(deps: HandlerDeps, options: SweepOptions = {}): Prom
       adopted: 0,
       slotsFreed: 0,
       missed: 0,
+      cancelStops: 0,
     };
     if (options.missedRuns !== false) report.missed = await recordMissedRuns(deps);
     for (const found of deps.app.sources) {
@@ -155,9 +159,12 @@ async function openJobs(deps: HandlerDeps, source: string, maxJobs: number): Pro
 /** Jobs with a task: catch up on missed events from DescribeTasks, and stop attempts past their timeout. */
 async function reconcileActive(deps: HandlerDeps, found: SourcePolicy, open: Job[], report: SweepReport) {
   const now = deps.clock.now();
-  // A job whose events keep coming needs nothing; ask ECS only about quiet or overdue ones.
+  // A job whose events keep coming needs nothing; ask ECS only about quiet or overdue ones, and
+  // about those marked for cancel (the cancel may have died before its StopTask).
   const quiet = (job: Job) =>
-    now.getTime() - new Date(job.updatedAt).getTime() > QUIET_MS || isOverdue(job, now);
+    now.getTime() - new Date(job.updatedAt).getTime() > QUIET_MS ||
+    isOverdue(job, now) ||
+    job.cancelRequested !== undefined;
   const active = open.filter((job) => job.taskArn !== undefined && !isTerminal(job.state) && quiet(job));
   if (active.length === 0) return;
   const described = await deps.launcher.describeTasks(active.map((job) => job.taskArn as string));
@@ -179,8 +186,15 @@ async function reconcileActive(deps: HandlerDeps, found: SourcePolicy, open: Job
         current = caughtUp;
       }
     }
+    const stopping = task.lastStatus === 'STOPPED' || task.desiredStatus === 'STOPPED';
+    if (!stopping && current.cancelRequested !== undefined) {
+      deps.logger.warn('stopping the task of a cancelled job again', { jobId: job.jobId, taskArn });
+      await stopForCancel(deps, taskArn, current.cancelRequested);
+      report.cancelStops += 1;
+      continue;
+    }
     // Checked after catching up: a task whose events were lost has no start time on record before.
-    if (task.lastStatus !== 'STOPPED' && task.desiredStatus !== 'STOPPED' && isOverdue(current, now)) {
+    if (!stopping && isOverdue(current, now)) {
       deps.logger.warn('attempt timed out', {
         jobId: job.jobId,
         attempt: job.attempt,

@@ -133,10 +133,12 @@ export interface JobPatch {
   readonly history: Readonly<Job['history'][number]>;
 }
 
-/** What must run besides the ledger write (the patch itself is applied by whoever holds the job). */
+/**
+ * What must run besides the ledger write (the patch itself is applied by whoever holds the job).
+ * Stopping a task is no effect: a timeout or a cancel stops it before or without a write of its own
+ * (the sweeper, the cancel use case), and the task's STOPPED event then ends the attempt.
+ */
 export type JobEffect =
-  /** Stop a task (timeouts, cancellations). */
-  | { type: 'StopTask'; taskArn: string; reason: string }
   /**
    * The attempt is due at `notBefore` (the next attempt after a failure, or the same one after a
    * throttled launch); launch it then (now, if it is already due).
