@@ -29,7 +29,7 @@ import { isTerminal, type Job, type JobStateChange, s3JobId } from '@stevedore/c
 import type { Logger } from '@stevedore/core/ports';
 import { deployPlan } from '@stevedore/deploy';
 import { HANDLERS } from '@stevedore/functions';
-import { startDynamoDbLocal, startLocalEcs } from '@stevedore/local';
+import { LOCAL_NETWORK, startDynamoDbLocal, startLocalEcs } from '@stevedore/local';
 import { PRICES } from './prices';
 import { billWrites, emptyBill, meterRequests, readStream, writeUnitsOf } from './support/dynamo-meter';
 import { itemSize } from './support/item-size';
@@ -232,6 +232,7 @@ async function main() {
       names,
       table,
       clients: { dynamodb: metered, ecs: ecsClient },
+      network: LOCAL_NETWORK,
       logger: countingLogger(() => current, logBytes),
     });
     taskHandler = HANDLERS['task-state-change'](deps);

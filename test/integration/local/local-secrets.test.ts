@@ -7,7 +7,12 @@ import {
   ECSClient,
   RunTaskCommand,
 } from '@aws-sdk/client-ecs';
-import { LOCAL_NETWORK_CONFIGURATION, type LocalEcs, type LocalTaskDefinition, startLocalEcs } from '@stevedore/local';
+import {
+  LOCAL_NETWORK_CONFIGURATION,
+  type LocalEcs,
+  type LocalTaskDefinition,
+  startLocalEcs,
+} from '@stevedore/local';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 /*
@@ -96,7 +101,13 @@ async function waitFor<T>(probe: () => T | undefined | false, label: string, tim
 }
 
 async function runToStop(taskDefinition: string) {
-  const output = await client.send(new RunTaskCommand({ cluster: CLUSTER, taskDefinition, networkConfiguration: LOCAL_NETWORK_CONFIGURATION }));
+  const output = await client.send(
+    new RunTaskCommand({
+      cluster: CLUSTER,
+      taskDefinition,
+      networkConfiguration: LOCAL_NETWORK_CONFIGURATION,
+    }),
+  );
   const taskArn = output.tasks?.[0]?.taskArn ?? '';
   const stopped = await waitFor(
     () => events.find((e) => e.detail.taskArn === taskArn && e.detail.lastStatus === 'STOPPED'),

@@ -269,7 +269,13 @@ describe('runWorker', () => {
   });
 
   it('keeps working when the task cannot be protected, and stops asking after TASK_NOT_VALID', async () => {
-    const run = await h.ecsClient.send(new RunTaskCommand({ cluster: CLUSTER, taskDefinition: 'idle', networkConfiguration: LOCAL_NETWORK_CONFIGURATION }));
+    const run = await h.ecsClient.send(
+      new RunTaskCommand({
+        cluster: CLUSTER,
+        taskDefinition: 'idle',
+        networkConfiguration: LOCAL_NETWORK_CONFIGURATION,
+      }),
+    );
     const standaloneId = run.tasks?.[0]?.taskArn?.split('/').pop() ?? '';
     const ids: string[] = [];
     const worker = startTestWorker({
@@ -394,7 +400,13 @@ describe('TaskProtection', () => {
   });
 
   it('turns agent failures and errors into TaskProtectionError, and does nothing outside ECS', async () => {
-    const run = await h.ecsClient.send(new RunTaskCommand({ cluster: CLUSTER, taskDefinition: 'idle', networkConfiguration: LOCAL_NETWORK_CONFIGURATION }));
+    const run = await h.ecsClient.send(
+      new RunTaskCommand({
+        cluster: CLUSTER,
+        taskDefinition: 'idle',
+        networkConfiguration: LOCAL_NETWORK_CONFIGURATION,
+      }),
+    );
     const standaloneId = run.tasks?.[0]?.taskArn?.split('/').pop() ?? '';
     const standalone = new TaskProtection(`${h.ecs.endpoint}/api/${standaloneId}`);
     const unknown = new TaskProtection(`${h.ecs.endpoint}/api/${'e'.repeat(32)}`);

@@ -1,10 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { ECSClient } from '@aws-sdk/client-ecs';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import { createDeps } from '@stevedore/aws';
 import { fireSchedule } from '@stevedore/control';
-import { type Config, LOCAL_STAGE, resourceNames } from '@stevedore/core/config';
+import type { Config } from '@stevedore/core/config';
 import { formatInZone, nextFireTimes } from '@stevedore/core/schedule';
 import { scheduleClockNow } from '@stevedore/local';
 import { CliError } from '../lib/cli-error';
@@ -12,7 +10,7 @@ import { controlDeps } from '../lib/control-deps';
 import { devLogger } from '../lib/dev-logger';
 import { loadConfig } from '../lib/load-config';
 import { formatTime, renderTable } from '../lib/table';
-import { localClientConfig, resolveTarget, TARGET_OPTIONS, TARGET_USAGE, type Target } from '../lib/target';
+import { resolveTarget, TARGET_OPTIONS, TARGET_USAGE, type Target } from '../lib/target';
 
 export const SCHEDULES_USAGE = `stevedore schedules [--json]
 stevedore schedules run <name>
