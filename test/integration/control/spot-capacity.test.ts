@@ -66,7 +66,7 @@ describe('when Fargate Spot has no capacity', () => {
       'stopping',
     ]);
     expect(phases?.platformVersion).toBe('1.4.0');
-  });
+  }, 120_000);
 });
 
 describe('when Fargate Spot takes a task back', () => {
@@ -103,5 +103,5 @@ describe('when Fargate Spot takes a task back', () => {
     const running = await world.eventWith(onDemandTask, 'RUNNING');
     expect(running.detail.capacityProviderName).toBe('FARGATE');
     expect(world.tasksOf(jobId).map((task) => task.taskArn)).toEqual([spotTask, onDemandTask]);
-  });
+  }, 120_000);
 });

@@ -104,6 +104,9 @@ export class EcsScaler implements ServiceScaler {
           cluster: this.cluster,
           service,
           capacityProviderStrategy: onDemandStrategy(base, spotPercent),
+          // A service takes a new strategy with a new deployment: its tasks are then placed by it
+          // (the FARGATE base first), rather than only the replacements of tasks that stop.
+          forceNewDeployment: true,
         }),
       );
     } catch (error) {
