@@ -204,10 +204,11 @@ describe('a ledger table made before the jobs-of-an-object index', () => {
   // busy with every other file's tables, was seen to leave CREATING past the test's time.
   let own: RunningDynamoDbLocal;
   beforeAll(async () => {
-    own = await startDynamoDbLocal();
-  });
+    // A second JVM on a loaded machine can take well over 30 s to answer.
+    own = await startDynamoDbLocal({ startTimeoutMs: 180_000 });
+  }, 200_000);
   afterAll(async () => {
-    await own.stop();
+    await own?.stop();
   });
 
   it('gets the index when the runtime starts on it', async () => {
