@@ -52,11 +52,12 @@ const withFively = (fively: Record<string, unknown>) =>
  * client token would hand a test another test's task), so each test fires on a day of its own.
  */
 let day = 0;
+/** The current test's first fire time: fixed once per test, so a 5-minute boundary passing mid-test moves nothing. */
+let dayBase = 0;
 
 /** Fire times of the current test's day, five minutes apart. */
 function fireTime(n: number): Date {
-  const base = Math.floor(Date.now() / 300_000) * 300_000 - day * 86_400_000;
-  return new Date(base + n * 300_000);
+  return new Date(dayBase + n * 300_000);
 }
 
 const world = jobWorldForFile();
@@ -65,6 +66,7 @@ let deps: HandlerDeps;
 
 async function fresh() {
   day += 1;
+  dayBase = Math.floor(Date.now() / 300_000) * 300_000 - day * 86_400_000;
   h = await world.harness(CONFIG);
   deps = h.deps;
 }
