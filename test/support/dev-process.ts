@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -32,6 +32,8 @@ export interface DevProcess {
   output(): string;
   /** Ctrl-C, and the exit code. */
   stop(): Promise<number | null>;
+  /** `kill -9` of its whole process group, as a crash or an OOM kill of the terminal's job would. */
+  kill9(): Promise<void>;
 }
 
 export interface DevOptions {
@@ -104,7 +106,15 @@ export async function startDev(options: DevOptions): Promise<DevProcess> {
 
   const endpointsPath = join(stateDir, 'endpoints.json');
   const deadline = Date.now() + (options.timeoutMs ?? 60_000);
-  while (!existsSync(endpointsPath)) {
+  // A runtime killed on this state dir left its endpoints.json behind: ready means this child's.
+  const ours = () => {
+    try {
+      return (JSON.parse(readFileSync(endpointsPath, 'utf8')) as EndpointsFile).pid === child.pid;
+    } catch {
+      return false;
+    }
+  };
+  while (!ours()) {
     if (child.exitCode !== null) throw new Error(`stevedore dev exited with ${child.exitCode}:\n${output}`);
     if (Date.now() > deadline) {
       signalGroup('SIGKILL');
@@ -127,6 +137,11 @@ export async function startDev(options: DevOptions): Promise<DevProcess> {
     ecs,
     ledger: ledgerStores({ tableName: endpoints.table, client: dynamo }),
     output: () => output,
+    kill9: async () => {
+      for (const client of [dynamo, s3, sqs, ecs]) client.destroy();
+      signalGroup('SIGKILL');
+      await exited;
+    },
     stop: async () => {
       for (const client of [dynamo, s3, sqs, ecs]) client.destroy();
       if (child.exitCode === null) signalGroup('SIGINT');

@@ -10,7 +10,10 @@ import { type Config, LOCAL_STAGE, type ResourceNames, resourceNames } from '@st
 import { eventRoutes, type HandlerName, periodicRoutes } from '@stevedore/core/events';
 import type { JobEventPublisher, Logger } from '@stevedore/core/ports';
 import { startAlarmEvaluator } from './alarm-evaluator';
+import { DEAD_LETTERS_FILE } from './bus/dead-letter-file';
+import { DurableEvents } from './bus/durable-events';
 import { type BusTarget, EventBus } from './bus/event-bus';
+import { EVENT_JOURNAL_FILE, EventJournal } from './bus/event-journal';
 import { containerEnv, taskDefinitions, workerServices } from './dev-tasks';
 import { type RunningDynamoDbLocal, startDynamoDbLocal } from './dynamodb-local';
 import { type LocalEcs, startLocalEcs } from './ecs';
@@ -92,14 +95,20 @@ export interface DevRuntime {
 export async function startDevRuntime(options: DevRuntimeOptions): Promise<DevRuntime> {
   const setup = normalizeOptions(options);
   const steps = new StartSteps(options.onStep);
-  // Storage and ECS start before the handlers they publish to: until the bus is up, events go nowhere.
+  // Job events and the periodic ticks go to the bus once it is up; what the endpoints acknowledge
+  // (objects stored, task state changes) is journaled first and waits there for the bus.
   let connected: EventBus | undefined;
-  const publish = (event: unknown) => connected?.put(event);
+  const publish = (event: unknown) => void connected?.put(event);
 
   try {
+    const durable = await steps.run('event journal', (onStop) => openJournal(setup, onStop));
     const dynamo = await steps.run('DynamoDB Local', (onStop) => startDynamo(setup, onStop));
-    const storage = await steps.run('S3/SQS', (onStop) => startStorage(setup, publish, onStop));
-    const ecs = await steps.run('ECS', (onStop) => startEcs(setup, { dynamo, storage }, publish, onStop));
+    const storage = await steps.run('S3/SQS', (onStop) =>
+      startStorage(setup, (event) => durable.publish(event), onStop),
+    );
+    const ecs = await steps.run('ECS', (onStop) =>
+      startEcs(setup, { dynamo, storage }, (event) => publishTaskEvent(setup, durable, event), onStop),
+    );
     const clients = createClients({ dynamo, storage, ecs }, steps.onStop);
     await steps.run('tables', () => ensureLedgerTable(clients.dynamodb, setup.names.table));
     // Job events go on the bus once it is up, and to events.jsonl (see startJobEventStream).
@@ -111,6 +120,7 @@ export async function startDevRuntime(options: DevRuntimeOptions): Promise<DevRu
     const deps = localDeps(setup, clients, storage.queueUrls, jobEvents);
     const bus = await steps.run('handlers', (onStop) => startBus(setup, deps, ecs.clusterArn, onStop));
     connected = bus;
+    durable.connect(bus);
     await steps.run('job events', (onStop) =>
       startJobEventStream(
         {
@@ -166,6 +176,38 @@ function normalizeOptions(options: DevRuntimeOptions): DevSetup {
     port: (offset) => (options.basePort ? { port: options.basePort + offset } : {}),
     ruleArn: (id) => `arn:aws:events:${LOCAL_REGION}:${LOCAL_ACCOUNT}:rule/${names.prefix}-${id}`,
   };
+}
+
+/**
+ * The bus's journal (see bus/event-journal.ts). Opened first and closed last, after ECS, whose closing
+ * still reports task state changes: those are journaled and delivered after the next start.
+ */
+function openJournal(setup: DevSetup, onStop: OnStop): DurableEvents {
+  const journal = EventJournal.openAt(join(setup.stateDir, EVENT_JOURNAL_FILE));
+  onStop(() => journal.close());
+  return new DurableEvents(journal);
+}
+
+/**
+ * A task state change that cannot be journaled (a full disk) is still delivered, only not durably:
+ * the RunTask or StopTask that caused it has already happened, and the sweeper reconciles the job
+ * with DescribeTasks if this delivery is lost too.
+ */
+function publishTaskEvent(setup: DevSetup, durable: DurableEvents, event: unknown): void {
+  try {
+    // Written before ECS answers, which a crash of this process cannot undo; the fsync follows
+    // without holding the answer (the task's record is also in ecs-tasks.jsonl).
+    durable
+      .publish(event)
+      .catch((error: unknown) =>
+        setup.logger.warn("task state change written but not fsync'd", { error: String(error) }),
+      );
+  } catch (error) {
+    setup.logger.error('task state change not journaled; delivered without the journal', {
+      error: error instanceof Error ? error.message : String(error),
+    });
+    durable.deliverUnjournaled(event);
+  }
 }
 
 /** The ledger's engine: AWS's own DynamoDB Local, its data kept in the state dir across restarts. */
@@ -302,13 +344,17 @@ function startBus(setup: DevSetup, deps: HandlerDeps, clusterArn: string, onStop
   }));
   const bus = new EventBus({
     targets,
-    deadLetterFile: join(setup.stateDir, 'dead-letters.jsonl'),
+    deadLetterFile: join(setup.stateDir, DEAD_LETTERS_FILE),
     faults: { duplicate: faults.duplicate, reorder: faults.reorder },
     onFailure: ({ target, attempt, error, final }) =>
       logger.warn(final ? 'event dead-lettered' : 'handler failed, retrying', {
         handler: target,
         attempt,
         error: error instanceof Error ? error.message : String(error),
+      }),
+    onDeadLetterWriteFailed: (error) =>
+      logger.error('dead letter not written; the event stays in the journal for the next start', {
+        error: error.message,
       }),
   });
   onStop(() => bus.close());
@@ -331,7 +377,7 @@ function startTimers(
   const { config, names } = setup;
   // EventBridge rate rules, faster: the periodic handlers run every tickMs.
   const timers = periodicRoutes(config).map((route) =>
-    setInterval(() => bus.put(scheduledEvent(setup.ruleArn(route.id))), setup.tickMs ?? 5000),
+    setInterval(() => void bus.put(scheduledEvent(setup.ruleArn(route.id))), setup.tickMs ?? 5000),
   );
   onStop(() => {
     for (const timer of timers) clearInterval(timer);
@@ -343,7 +389,7 @@ function startTimers(
       queue: worker.queue,
     })),
     visible: (queue) => storage.queueDepth(queue).visible,
-    publish: (event) => bus.put(event),
+    publish: (event) => void bus.put(event),
     region: LOCAL_REGION,
     accountId: LOCAL_ACCOUNT,
   });

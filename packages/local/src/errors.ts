@@ -59,3 +59,39 @@ export class EcsApiError extends LocalRuntimeError {
     this.fields = options?.fields ?? {};
   }
 }
+
+/** The state dir (or a file in it) cannot be written: read-only, full, or not a directory. */
+export class StateDirWriteError extends LocalRuntimeError {
+  override name = 'StateDirWriteError';
+  readonly path: string;
+  readonly code: string | undefined;
+
+  constructor(path: string, code: string | undefined, options?: ErrorOptions) {
+    super(`cannot write to ${path}: ${describeWriteFailure(code)}`, options);
+    this.path = path;
+    this.code = code;
+  }
+
+  /** Wraps a file system error (kept as the cause); a StateDirWriteError passes through. */
+  static from(error: unknown, path: string): StateDirWriteError {
+    if (error instanceof StateDirWriteError) return error;
+    return new StateDirWriteError(path, (error as NodeJS.ErrnoException).code, { cause: error });
+  }
+}
+
+function describeWriteFailure(code: string | undefined): string {
+  switch (code) {
+    case 'ENOSPC':
+    case 'EDQUOT':
+      return 'the disk is full (ENOSPC); free some space and try again';
+    case 'EROFS':
+      return 'the file system is read-only (EROFS); choose another --state-dir';
+    case 'EACCES':
+    case 'EPERM':
+      return `permission denied (${code}); choose a --state-dir this user can write to`;
+    case 'ENOTDIR':
+      return 'a part of the path is a file, not a directory (ENOTDIR)';
+    default:
+      return code ?? 'unknown error';
+  }
+}

@@ -1,5 +1,7 @@
 export { DEAD_LETTERS_FILE, DeadLetterFile, type DeadLetterRecord } from './bus/dead-letter-file';
+export { DurableEvents } from './bus/durable-events';
 export { EventBus } from './bus/event-bus';
+export { EVENT_JOURNAL_FILE, EventJournal, type JournaledEvent } from './bus/event-journal';
 export { matchesPattern } from './bus/event-pattern';
 export { type DevRuntime, type EndpointsFile, SECRETS_FILE, startDevRuntime } from './dev-runtime';
 export { type RunningDynamoDbLocal, startDynamoDbLocal } from './dynamodb-local';
@@ -15,7 +17,7 @@ export {
   TokenBucket,
 } from './ecs';
 export { isAlive } from './ecs/container-process';
-export { LocalConfigError, LocalRuntimeError, PortInUseError } from './errors';
+export { LocalConfigError, LocalRuntimeError, PortInUseError, StateDirWriteError } from './errors';
 export { parseFaults } from './faults';
 export { JOB_EVENTS_POSITION_FILE, repairImages, startJobEventStream } from './job-events/job-event-stream';
 export { JOB_EVENTS_FILE } from './job-events/local-job-events';

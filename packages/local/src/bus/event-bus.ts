@@ -1,6 +1,7 @@
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { EventPattern } from '@stevedore/core/events';
+import { StateDirWriteError } from '../errors';
 import { matchesPattern } from './event-pattern';
 
 /*
@@ -38,6 +39,8 @@ export interface EventBusOptions {
   /** Most handler invocations running at once. */
   concurrency?: number;
   onFailure?: (failure: { target: string; attempt: number; error: unknown; final: boolean }) => void;
+  /** The dead-letter file could not be written (a full disk): the event was not marked done. */
+  onDeadLetterWriteFailed?: (error: StateDirWriteError) => void;
 }
 
 export interface BusStats {
@@ -51,13 +54,15 @@ const NO_FAULTS: DeliveryFaults = { duplicate: 0, reorder: 0 };
 const REORDER_DELAY_MS = [50, 400] as const;
 
 export class EventBus {
-  private readonly options: Required<Omit<EventBusOptions, 'onFailure'>> & Pick<EventBusOptions, 'onFailure'>;
+  private readonly options: Required<Omit<EventBusOptions, 'onFailure' | 'onDeadLetterWriteFailed'>> &
+    Pick<EventBusOptions, 'onFailure' | 'onDeadLetterWriteFailed'>;
   private readonly pending = new Set<Promise<void>>();
   /** Pending delays, so close() can cut them short. */
   private readonly timers = new Map<NodeJS.Timeout, () => void>();
   private running = 0;
   private readonly waiting: (() => void)[] = [];
   private closed = false;
+  private paused = false;
   readonly stats: BusStats = { published: 0, delivered: 0, retried: 0, deadLettered: 0 };
 
   constructor(options: EventBusOptions) {
@@ -72,20 +77,26 @@ export class EventBus {
     mkdirSync(dirname(options.deadLetterFile), { recursive: true });
   }
 
-  /** Publishes an event: every target whose pattern matches gets it, at least once. */
-  put(event: unknown): void {
-    if (this.closed) return;
+  /**
+   * Publishes an event: every target whose pattern matches gets it, at least once. Resolves true once
+   * every matching target has handled it or it was dead-lettered; false when it was not (the bus
+   * closed first, or the dead letter could not be written), so a journaled event stays pending.
+   */
+  put(event: unknown): Promise<boolean> {
+    if (this.closed) return Promise.resolve(false);
     this.stats.published += 1;
     const { faults, random } = this.options;
+    const deliveries: Promise<boolean>[] = [];
     for (const target of this.options.targets) {
       if (!matchesPattern(target.pattern, event)) continue;
       const copies = random() < faults.duplicate ? 2 : 1;
       for (let copy = 0; copy < copies; copy++) {
         const held = random() < faults.reorder || copy > 0;
         const delay = held ? REORDER_DELAY_MS[0] + random() * (REORDER_DELAY_MS[1] - REORDER_DELAY_MS[0]) : 0;
-        this.track(this.later(delay).then(() => this.deliver(target, event)));
+        deliveries.push(this.track(this.later(delay).then(() => this.deliver(target, event))));
       }
     }
+    return Promise.all(deliveries).then((outcomes) => outcomes.every(Boolean));
   }
 
   /**
@@ -105,16 +116,30 @@ export class EventBus {
     }
   }
 
+  /**
+   * Holds deliveries (new and retried) until resume(): while a store the handlers need is down, so
+   * events wait for it instead of exhausting their retries. Handlers already running finish.
+   */
+  pause(): void {
+    this.paused = true;
+  }
+
+  resume(): void {
+    this.paused = false;
+    for (const wake of this.waiting.splice(0)) wake();
+  }
+
   /** Resolves when every delivery so far has finished (succeeded or dead-lettered). */
   async drain(): Promise<void> {
     while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
   }
 
   /**
-   * Stops accepting events, abandons pending retries and queued deliveries, and waits up to `graceMs`
-   * for the handlers already running.
+   * Stops accepting events, abandons pending retries and queued deliveries (a journaled event stays
+   * pending, delivered after the next start), and waits up to `graceMs` for the handlers already
+   * running, so the stores they write to are closed only after them.
    */
-  async close(graceMs = 5000): Promise<void> {
+  async close(graceMs = 60_000): Promise<void> {
     this.closed = true;
     for (const [timer, resolve] of this.timers) {
       clearTimeout(timer);
@@ -132,30 +157,30 @@ export class EventBus {
     clearTimeout(timer);
   }
 
-  private async deliver(target: BusTarget, event: unknown): Promise<void> {
+  /** True once the target handled the event or it was dead-lettered; false when abandoned. */
+  private async deliver(target: BusTarget, event: unknown): Promise<boolean> {
     const { attempts, retryDelayMs, random } = this.options;
     for (let attempt = 1; attempt <= attempts; attempt++) {
-      if (this.closed) return;
+      if (this.closed) return false;
       try {
         const ran = await this.withSlot(() => target.handler(event));
-        if (!ran) return; // closed while waiting for a slot
+        if (!ran) return false; // closed while waiting for a slot
         this.stats.delivered += 1;
-        return;
+        return true;
       } catch (error) {
+        if (this.closed) return false; // the stores are closing under it: deliver again after a restart
         const final = attempt === attempts;
         this.options.onFailure?.({ target: target.name, attempt, error, final });
-        if (final) {
-          this.deadLetter(target, event, error, attempt);
-          return;
-        }
+        if (final) return this.deadLetter(target, event, error, attempt);
         this.stats.retried += 1;
         await this.later(retryDelayMs * 2 ** (attempt - 1) * (0.5 + random()));
       }
     }
+    return false;
   }
 
-  private deadLetter(target: BusTarget, event: unknown, error: unknown, attempts: number): void {
-    this.stats.deadLettered += 1;
+  /** Appends the dead letter; false when it cannot be written (a full disk), reported, never thrown. */
+  private deadLetter(target: BusTarget, event: unknown, error: unknown, attempts: number): boolean {
     const record = {
       time: new Date().toISOString(),
       target: target.name,
@@ -163,12 +188,23 @@ export class EventBus {
       error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
       event,
     };
-    appendFileSync(this.options.deadLetterFile, `${JSON.stringify(record)}\n`);
+    try {
+      appendFileSync(this.options.deadLetterFile, `${JSON.stringify(record)}\n`);
+    } catch (writeError) {
+      // Thrown here it would be an uncaught exception that ends the runtime. The event is not marked
+      // done instead: a journaled one is delivered again after the next start.
+      this.options.onDeadLetterWriteFailed?.(
+        StateDirWriteError.from(writeError, this.options.deadLetterFile),
+      );
+      return false;
+    }
+    this.stats.deadLettered += 1;
+    return true;
   }
 
   /** Runs `work` when fewer than `concurrency` handlers run; false when the bus closed first. */
   private async withSlot(work: () => Promise<void>): Promise<boolean> {
-    while (this.running >= this.options.concurrency) {
+    while (this.paused || this.running >= this.options.concurrency) {
       await new Promise<void>((resolve) => this.waiting.push(resolve));
       if (this.closed) return false;
     }
@@ -193,8 +229,10 @@ export class EventBus {
     });
   }
 
-  private track(delivery: Promise<void>): void {
-    this.pending.add(delivery);
-    void delivery.finally(() => this.pending.delete(delivery));
+  private track<T>(delivery: Promise<T>): Promise<T> {
+    const tracked = delivery.then(() => undefined);
+    this.pending.add(tracked);
+    void tracked.finally(() => this.pending.delete(tracked));
+    return delivery;
   }
 }

@@ -91,6 +91,11 @@ export interface FauxqsApp {
       done: (error?: Error) => void,
     ) => void,
   ): unknown;
+  /** Runs before a reply is sent; what it resolves to is sent (an error is answered as a 500). */
+  addHook(
+    name: 'onSend',
+    hook: (request: object, reply: unknown, payload: unknown) => Promise<unknown>,
+  ): unknown;
   listen(options: { port: number; host: string }): Promise<string>;
   close(): PromiseLike<unknown>;
 }

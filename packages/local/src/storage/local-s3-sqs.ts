@@ -28,8 +28,12 @@ export interface LocalS3SqsOptions {
    * Queues and messages are never persisted.
    */
   queues: readonly { name: string; attributes?: Record<string, string> }[];
-  /** Every object created (PutObject, CopyObject, CompleteMultipartUpload): an EventBridge "Object Created" event. */
-  onObjectCreated: (event: Record<string, unknown>) => void;
+  /**
+   * Every object created (PutObject, CopyObject, CompleteMultipartUpload): an EventBridge "Object
+   * Created" event, called synchronously before the client is answered; throwing fails the request,
+   * and so does a returned promise that rejects (the answer waits for it: the event's fsync).
+   */
+  onObjectCreated: (event: Record<string, unknown>) => unknown;
 }
 
 export interface LocalS3Sqs {
@@ -67,6 +71,8 @@ interface RequestFacts {
   sourceIpAddress: string;
   /** CopyObject is a PUT with this header; PutObject is a PUT without it. */
   copy: boolean;
+  /** Set when the request stored an object: resolves once its event is durable. */
+  durable?: Promise<void>;
 }
 
 /** Starts the local S3 + SQS endpoint on 127.0.0.1 with the given buckets and queues. */
@@ -84,6 +90,7 @@ export async function startLocalS3Sqs(options: LocalS3SqsOptions): Promise<Local
    * sees in x-amz-request-id.
    */
   const requests = new AsyncLocalStorage<RequestFacts>();
+  const answeredAfter = new WeakMap<object, RequestFacts>();
   const reasonOf = (stored: StoredObjectEvent, facts: RequestFacts | undefined): ObjectCreatedReason => {
     if (stored.operation === 'complete-multipart') return 'CompleteMultipartUpload';
     return facts?.copy ? 'CopyObject' : 'PutObject';
@@ -104,10 +111,12 @@ export async function startLocalS3Sqs(options: LocalS3SqsOptions): Promise<Local
       },
       { region, accountId },
     );
-    // The object is stored (and on disk) by now. Delivery is decoupled from the S3 request, as with
-    // EventBridge: a listener that throws does not turn a stored PutObject into a 500 the SDK would
-    // retry (and so store twice); its error surfaces as an uncaught exception instead.
-    queueMicrotask(() => options.onObjectCreated(event));
+    // The object is stored (and on disk) by now, and the client has not heard back yet: the listener
+    // journals the event before the acknowledgement (see bus/event-journal.ts). If it throws (the
+    // event could not be journaled: a full disk), the request fails and the SDK retries it, rather
+    // than acknowledging an object whose event could be lost.
+    const durable = options.onObjectCreated(event);
+    if (durable instanceof Promise && facts) facts.durable = durable;
   };
 
   let origin = '';
@@ -160,12 +169,18 @@ export async function startLocalS3Sqs(options: LocalS3SqsOptions): Promise<Local
     const requestId = newS3RequestId();
     // fauxqs sets its own x-amz-request-id only when none is set yet.
     reply.header('x-amz-request-id', requestId);
-    const facts = {
+    const facts: RequestFacts = {
       requestId,
       sourceIpAddress: request.ip,
       copy: request.headers['x-amz-copy-source'] !== undefined,
     };
+    answeredAfter.set(request, facts);
     requests.run(facts, done);
+  });
+  // The acknowledgement of a stored object waits until its event is on the disk (see onStored).
+  app.addHook('onSend', async (request, _reply, payload) => {
+    await answeredAfter.get(request)?.durable;
+    return payload;
   });
 
   for (const bucket of options.buckets) s3Store.createBucket(bucket);

@@ -1,0 +1,47 @@
+import type { EventBus } from './event-bus';
+import type { EventJournal, JournaledEvent } from './event-journal';
+
+/*
+ * The path of an event an endpoint acknowledges: journaled first (fsync'd), then put on the bus, and
+ * marked done in the journal once the bus has handled it. The endpoints start before the bus does, and
+ * a restart finds events an earlier run journaled but never finished: both wait in the journal and are
+ * delivered when the bus connects.
+ */
+export class DurableEvents {
+  private bus: EventBus | undefined;
+
+  constructor(private readonly journal: EventJournal) {}
+
+  /**
+   * Journals the event, then delivers it if the bus is up. Throws StateDirWriteError when it cannot be
+   * written: the endpoint must then not acknowledge what produced it. The promise resolves once the
+   * event is fsync'd (rejects if it cannot be), for an endpoint that answers only then.
+   */
+  publish(event: unknown): Promise<void> {
+    const entry = this.journal.append(event);
+    if (this.bus) this.deliver(this.bus, entry);
+    return this.journal.flush();
+  }
+
+  /** Delivers an event that could not be journaled: at most once, but not dropped. */
+  deliverUnjournaled(event: unknown): void {
+    void this.bus?.put(event);
+  }
+
+  /** Starts delivering: first every event still pending, in the order it was journaled. */
+  connect(bus: EventBus): void {
+    this.bus = bus;
+    for (const entry of this.journal.pending()) this.deliver(bus, entry);
+  }
+
+  /** Events journaled and not yet done. */
+  get pendingCount(): number {
+    return this.journal.pending().length;
+  }
+
+  private deliver(bus: EventBus, { id, event }: JournaledEvent): void {
+    void bus.put(event).then((handled) => {
+      if (handled) this.journal.done(id);
+    });
+  }
+}
