@@ -3,8 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import type { Job } from '@stevedore/core/job';
+import { isAlive } from '@stevedore/local';
 import { describe, expect, it } from 'vitest';
 import { type DevProcess, eventually, jobsOf, startDev } from '../support/dev-process';
+import { readWorkLog } from '../support/work-log';
 
 /*
  * `stevedore dev` killed as a crash kills it (kill -9 of its whole process group) or stopped with
@@ -59,28 +61,46 @@ async function settledJobs(dev: DevProcess, keys: readonly string[]): Promise<Ma
       const settled = keys.every((key) => byKey.get(key)?.some((job) => job.state === 'SUCCEEDED'));
       return settled ? byKey : undefined;
     },
-    180_000,
+    400_000,
     `a SUCCEEDED job for each of the ${keys.length} acknowledged uploads`,
   );
 }
 
 describe('stevedore dev after a crash', () => {
-  it('kill -9 of its process group mid-upload: every acknowledged upload gets exactly one job once it restarts on the same state dir', async () => {
+  it('kill -9 of its process group mid-upload: no task outlives it, and after a restart on the same state dir every acknowledged upload gets exactly one job, its work done once', async () => {
     const stateDir = mkdtempSync(join(tmpdir(), 'stevedore-crash-'));
     const workLog = join(stateDir, '..', `${stateDir.split('/').at(-1)}-work.log`);
     const env = { E2E_WORK_LOG: workLog, E2E_WORK_MS: '1500' };
-    const first = await startDev({ config: CONFIG, stateDir, env });
-    const acknowledged = await uploadUntilCrash(first, 60, 25, () => first.kill9());
+    const first = await startDev({ config: CONFIG, stateDir, env, timeoutMs: 180_000 });
+    // Killed mid-upload, once tasks are mid-work too (on a busy machine they start late).
+    const acknowledged = await uploadUntilCrash(first, 60, 25, async () => {
+      await eventually(
+        async () => (readWorkLog(workLog).pids.length > 0 ? true : undefined),
+        60_000,
+        'a task to start',
+      );
+      await first.kill9();
+    });
     expect(acknowledged.length).toBeGreaterThanOrEqual(25);
+    // The tasks it was running die with it: none goes on working for a runtime that is gone.
+    await eventually(
+      async () => (readWorkLog(workLog).pids.some(isAlive) ? undefined : true),
+      15_000,
+      'no task process of the killed runtime left running',
+    );
+    expect(readWorkLog(workLog).pids.length).toBeGreaterThan(0);
 
-    const second = await startDev({ config: CONFIG, stateDir, env });
+    const second = await startDev({ config: CONFIG, stateDir, env, timeoutMs: 180_000 });
     try {
       const jobs = await settledJobs(second, acknowledged);
       // Exactly one job per acknowledged upload: none lost in the crash, none made twice by a redelivery.
       const counts = acknowledged.map((key) => jobs.get(key)?.length ?? 0);
       expect(counts.filter((n) => n !== 1)).toEqual([]);
+      // And each one's work was done once: not by an orphan and again by a retry.
+      const { done } = readWorkLog(workLog);
+      expect(acknowledged.filter((key) => done.get(key) !== 1)).toEqual([]);
     } finally {
       await second.stop();
     }
-  }, 300_000);
+  }, 600_000);
 });

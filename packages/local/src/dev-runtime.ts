@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { accessSync, constants, existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { SQSClient } from '@aws-sdk/client-sqs';
@@ -15,8 +15,11 @@ import { DurableEvents } from './bus/durable-events';
 import { type BusTarget, EventBus } from './bus/event-bus';
 import { EVENT_JOURNAL_FILE, EventJournal } from './bus/event-journal';
 import { containerEnv, taskDefinitions, workerServices } from './dev-tasks';
-import { type RunningDynamoDbLocal, startDynamoDbLocal } from './dynamodb-local';
+import { DynamoDbSupervisor } from './dynamodb-supervisor';
 import { type LocalEcs, startLocalEcs } from './ecs';
+import { RuntimeWatchdog } from './ecs/runtime-watchdog';
+import { ECS_TASKS_FILE } from './ecs/task-record-file';
+import { StateDirWriteError } from './errors';
 import type { Faults } from './faults';
 import { NO_FAULTS } from './faults';
 import { startJobEventStream } from './job-events/job-event-stream';
@@ -24,6 +27,7 @@ import { JOB_EVENTS_FILE, LocalJobEvents } from './job-events/local-job-events';
 import { LOCAL_ACCOUNT, LOCAL_CREDENTIALS, LOCAL_NETWORK, LOCAL_REGION } from './local-account';
 import { type ScheduleClock, startLocalScheduler } from './local-scheduler';
 import { type OnStop, type StartStep, StartSteps } from './start-steps';
+import { lockStateDir } from './state-dir-lock';
 import { type LocalS3Sqs, startLocalS3Sqs } from './storage';
 import { workerQueues } from './worker-queues';
 
@@ -52,6 +56,11 @@ export interface DevRuntimeOptions {
   stepDelayMs?: number;
   /** How much faster than real time schedules run (a demo of a nightly job in seconds). */
   timeScale?: number;
+  /**
+   * Called when the runtime cannot go on (DynamoDB Local died and could not be started again): the
+   * caller should stop it and say why. Without one, the error is logged.
+   */
+  onFatal?: (error: Error) => void;
   /** Called as each start step (DynamoDB Local, S3/SQS, ECS, ...) ends, failed or not: for progress. */
   onStep?: (step: StartStep) => void;
   /** The web console's URL (with its secret), when the caller serves one: written to endpoints.json. */
@@ -101,13 +110,29 @@ export async function startDevRuntime(options: DevRuntimeOptions): Promise<DevRu
   const publish = (event: unknown) => void connected?.put(event);
 
   try {
-    const durable = await steps.run('event journal', (onStop) => openJournal(setup, onStop));
-    const dynamo = await steps.run('DynamoDB Local', (onStop) => startDynamo(setup, onStop));
+    // Quick and certain, so not reported as steps: one runtime per state dir; then the watchdog, which
+    // kills whatever a runtime that dies leaves running; then the journal. Stopped last, in reverse.
+    lockState(setup, steps.onStop);
+    const watchdog = startWatchdog(steps.onStop);
+    const durable = openJournal(setup, steps.onStop);
+    const dynamo = await steps.run('DynamoDB Local', (onStop) =>
+      startDynamo(
+        setup,
+        watchdog,
+        { pause: () => connected?.pause(), resume: () => connected?.resume() },
+        onStop,
+      ),
+    );
     const storage = await steps.run('S3/SQS', (onStop) =>
       startStorage(setup, (event) => durable.publish(event), onStop),
     );
     const ecs = await steps.run('ECS', (onStop) =>
-      startEcs(setup, { dynamo, storage }, (event) => publishTaskEvent(setup, durable, event), onStop),
+      startEcs(
+        setup,
+        { dynamo, storage, watchdog },
+        (event) => publishTaskEvent(setup, durable, event),
+        onStop,
+      ),
     );
     const clients = createClients({ dynamo, storage, ecs }, steps.onStop);
     await steps.run('tables', () => ensureLedgerTable(clients.dynamodb, setup.names.table));
@@ -165,7 +190,11 @@ interface DevSetup extends DevRuntimeOptions {
 function normalizeOptions(options: DevRuntimeOptions): DevSetup {
   const stateDir = resolve(options.stateDir);
   const logDir = join(stateDir, 'logs');
-  mkdirSync(logDir, { recursive: true });
+  try {
+    mkdirSync(logDir, { recursive: true });
+  } catch (error) {
+    throw StateDirWriteError.from(writeFailureOf(error, stateDir), stateDir);
+  }
   const names = resourceNames(options.config.app, LOCAL_STAGE);
   return {
     ...options,
@@ -210,14 +239,59 @@ function publishTaskEvent(setup: DevSetup, durable: DurableEvents, event: unknow
   }
 }
 
-/** The ledger's engine: AWS's own DynamoDB Local, its data kept in the state dir across restarts. */
-async function startDynamo(setup: DevSetup, onStop: OnStop): Promise<RunningDynamoDbLocal> {
-  // A JVM on a busy machine can take longer than the default 30 s to answer: let it, when asked to.
-  const seconds = Number(process.env.STEVEDORE_DYNAMODB_START_SECONDS);
-  const dynamo = await startDynamoDbLocal({
+/**
+ * Takes the state dir's lock (see state-dir-lock.ts). An endpoints.json found now was left by a runtime
+ * that died: it names endpoints nobody serves, so it goes until this one is ready.
+ */
+function lockState(setup: DevSetup, onStop: OnStop): void {
+  const lock = lockStateDir(setup.stateDir);
+  onStop(() => lock.release());
+  rmSync(join(setup.stateDir, 'endpoints.json'), { force: true });
+}
+
+/** The process that kills this runtime's tasks and DynamoDB Local if it dies (see ecs/runtime-watchdog.ts). */
+function startWatchdog(onStop: OnStop): RuntimeWatchdog {
+  const watchdog = RuntimeWatchdog.start();
+  onStop(() => watchdog.close());
+  return watchdog;
+}
+
+/**
+ * mkdir -p on a read-only file system answers ENOENT (it gives up on the missing directory, not on the
+ * write): what the nearest existing directory says about writing is the real reason.
+ */
+function writeFailureOf(error: unknown, path: string): unknown {
+  if ((error as NodeJS.ErrnoException).code !== 'ENOENT') return error;
+  for (let dir = path; dir !== dirname(dir); dir = dirname(dir)) {
+    if (!existsSync(dir)) continue;
+    try {
+      accessSync(dir, constants.W_OK);
+      return error;
+    } catch (denied) {
+      return denied;
+    }
+  }
+  return error;
+}
+
+/**
+ * The ledger's engine: AWS's own DynamoDB Local, its data kept in the state dir across restarts,
+ * started again if it dies, with deliveries held meanwhile (see dynamodb-supervisor.ts).
+ */
+async function startDynamo(
+  setup: DevSetup,
+  watchdog: RuntimeWatchdog,
+  deliveries: { pause: () => void; resume: () => void },
+  onStop: OnStop,
+): Promise<DynamoDbSupervisor> {
+  const dynamo = await DynamoDbSupervisor.start({
     dataDir: join(setup.stateDir, 'dynamodb'),
     ...setup.port(2),
-    ...(Number.isFinite(seconds) && seconds > 0 ? { startTimeoutMs: seconds * 1000 } : {}),
+    watch: watchdog,
+    logger: setup.logger,
+    onDown: deliveries.pause,
+    onUp: deliveries.resume,
+    onFatal: setup.onFatal ?? ((error) => setup.logger.error(error.message)),
   });
   onStop(() => dynamo.stop());
   return dynamo;
@@ -245,7 +319,11 @@ async function startStorage(
 /** The cluster tasks run on: each task a local process, its state changes sent as ECS sends them. */
 async function startEcs(
   setup: DevSetup,
-  { dynamo, storage }: { dynamo: RunningDynamoDbLocal; storage: LocalS3Sqs },
+  {
+    dynamo,
+    storage,
+    watchdog,
+  }: { dynamo: DynamoDbSupervisor; storage: LocalS3Sqs; watchdog: RuntimeWatchdog },
   publish: (event: unknown) => void,
   onStop: OnStop,
 ): Promise<LocalEcs> {
@@ -267,6 +345,13 @@ async function startEcs(
     secretsFile: join(setup.stateDir, SECRETS_FILE),
     baseEnv: containerEnv({ s3: storage.endpoint, sqs: storage.endpoint, dynamodb: dynamo.endpoint }),
     onTaskStateChange: publish,
+    // Tasks and clientTokens outlive a restart; the containers do not outlive the runtime.
+    stateFile: join(setup.stateDir, ECS_TASKS_FILE),
+    watch: watchdog,
+    onStateWriteError: (error) =>
+      setup.logger.error('the local ECS cannot save its tasks; a crash now would forget them', {
+        error: error.message,
+      }),
     throttling: faults.throttle,
     capacityFailureRate: faults.capacity,
     spotCapacityFailureRate: faults.spot,
@@ -288,7 +373,7 @@ interface LocalClients {
 
 /** Creates the local clients once, for every handler; they are destroyed when the runtime stops. */
 function createClients(
-  { dynamo, storage, ecs }: { dynamo: RunningDynamoDbLocal; storage: LocalS3Sqs; ecs: LocalEcs },
+  { dynamo, storage, ecs }: { dynamo: DynamoDbSupervisor; storage: LocalS3Sqs; ecs: LocalEcs },
   onStop: OnStop,
 ): LocalClients {
   const config = { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS };
@@ -417,7 +502,7 @@ function startTimers(
 /** endpoints.json: how the CLI and the tests find a running `stevedore dev`; written last, it means ready. */
 function writeEndpoints(
   setup: DevSetup,
-  running: { dynamo: RunningDynamoDbLocal; storage: LocalS3Sqs; ecs: LocalEcs; scheduleClock: ScheduleClock },
+  running: { dynamo: DynamoDbSupervisor; storage: LocalS3Sqs; ecs: LocalEcs; scheduleClock: ScheduleClock },
   onStop: OnStop,
 ): EndpointsFile {
   const { config, names } = setup;

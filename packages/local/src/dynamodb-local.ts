@@ -14,17 +14,34 @@ export interface DynamoDbLocalOptions {
   port?: number;
   /** Directory for the database file; in memory when omitted. */
   dataDir?: string;
-  /** Milliseconds to wait for it to answer. */
+  /**
+   * Milliseconds to wait for it to answer (default: STEVEDORE_DYNAMODB_START_SECONDS seconds, or 120 s:
+   * java starts in seconds on an idle machine, but a loaded one has been seen to take over 30).
+   */
   startTimeoutMs?: number;
+  /** Called with the java process's id as soon as it exists, before it answers. */
+  onSpawned?: (pid: number) => void;
 }
 
 export interface RunningDynamoDbLocal {
   endpoint: string;
   port: number;
+  /** The java process's id. */
+  pid: number;
+  /** Resolves with its exit code (null when a signal ended it) once it exits, stopped or not. */
+  exited: Promise<number | null>;
   stop(): Promise<void>;
 }
 
 const MIN_JAVA = 17;
+/** Seconds to wait for DynamoDB Local to answer, when the caller does not say. */
+export const START_TIMEOUT_VARIABLE = 'STEVEDORE_DYNAMODB_START_SECONDS';
+const DEFAULT_START_TIMEOUT_S = 120;
+
+function defaultStartTimeoutMs(): number {
+  const seconds = Number(process.env[START_TIMEOUT_VARIABLE]);
+  return (Number.isFinite(seconds) && seconds > 0 ? seconds : DEFAULT_START_TIMEOUT_S) * 1000;
+}
 
 /** Throws JavaMissingError unless `java` 17+ is on PATH. */
 export function checkJava(): void {
@@ -47,8 +64,12 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
   const child: ChildProcess = spawnDynamoDbLocal({
     port,
     sharedDb: true,
+    // Its own process group: Ctrl-C or a closed terminal signals the terminal's group, and DynamoDB
+    // Local must outlast the handlers still writing to it; it is stopped in order, after them.
+    detached: true,
     ...(options.dataDir ? { path: options.dataDir } : {}),
   });
+  if (child.pid !== undefined) options.onSpawned?.(child.pid);
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => {
     output = (output + chunk.toString()).slice(-4000);
@@ -58,6 +79,7 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
   });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const endpoint = `http://127.0.0.1:${port}`;
+  const timeoutMs = options.startTimeoutMs ?? defaultStartTimeoutMs();
 
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) {
@@ -70,7 +92,13 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
 
   try {
     await Promise.race([
-      waitForHttp(endpoint, options.startTimeoutMs ?? 30_000),
+      waitForHttp(endpoint, timeoutMs).catch((error: unknown) => {
+        throw new LocalRuntimeError(
+          `DynamoDB Local (java, pid ${child.pid}) did not answer on ${endpoint} within ${timeoutMs / 1000} s; ` +
+            `on a busy machine it can need longer: set ${START_TIMEOUT_VARIABLE}=<seconds>. Its output so far:\n${output.trim()}`,
+          { cause: error },
+        );
+      }),
       exited.then((code) => {
         const inUse = /BindException|Address already in use/.test(output);
         throw new LocalRuntimeError(
@@ -84,5 +112,5 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
     await stop();
     throw error;
   }
-  return { endpoint, port, stop };
+  return { endpoint, port, pid: child.pid ?? 0, exited, stop };
 }

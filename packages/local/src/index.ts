@@ -29,5 +29,6 @@ export {
   startLocalScheduler,
 } from './local-scheduler';
 export { type StartStep, StartSteps } from './start-steps';
+export { LOCK_FILE, lockStateDir, StateDirInUseError } from './state-dir-lock';
 export { type LocalS3Sqs, startLocalS3Sqs } from './storage';
 export { type LocalQueue, workerQueues } from './worker-queues';

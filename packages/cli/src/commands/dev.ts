@@ -55,6 +55,9 @@ export async function dev(argv: string[]): Promise<number> {
   // The console listens first, so endpoints.json (written last, meaning ready) can name it; it answers
   // its API once the runtime is up and attached.
   const web: ConsoleServer = await startConsole({ port: port === 0 ? 0 : port + 3, logger });
+  let onFatal = (error: Error) => {
+    process.stderr.write(`stevedore dev cannot go on: ${error.message}\n`);
+  };
   let runtime: DevRuntime;
   try {
     runtime = await startDevRuntime({
@@ -74,6 +77,8 @@ export async function dev(argv: string[]): Promise<number> {
       // On stdout with the rest of the start: stderr keeps only the one line that says why a start failed.
       onStep: (step) => process.stdout.write(stepLine(step)),
       consoleUrl: web.url,
+      // DynamoDB Local died and could not be started again: stop everything, and say so.
+      onFatal: (error) => onFatal(error),
     });
   } catch (error) {
     await web.close();
@@ -149,6 +154,7 @@ export async function dev(argv: string[]): Promise<number> {
 
   return new Promise((resolve) => {
     let stopping = false;
+    let exitCode = 0;
     const shutdown = (signal: string) => {
       if (stopping) {
         process.stdout.write('forced exit\n');
@@ -166,7 +172,7 @@ export async function dev(argv: string[]): Promise<number> {
         .then(
           () => {
             process.stdout.write('stopped.\n');
-            resolve(0);
+            resolve(exitCode);
           },
           (error: unknown) => {
             process.stderr.write(
@@ -178,5 +184,13 @@ export async function dev(argv: string[]): Promise<number> {
     };
     process.on('SIGINT', () => shutdown('SIGINT'));
     process.on('SIGTERM', () => shutdown('SIGTERM'));
+    // A closed terminal: without this, node would exit at once and leave tasks and DynamoDB Local behind.
+    process.on('SIGHUP', () => shutdown('SIGHUP'));
+    const reportFatal = onFatal;
+    onFatal = (error) => {
+      reportFatal(error);
+      exitCode = 1;
+      if (!stopping) shutdown('fatal');
+    };
   });
 }

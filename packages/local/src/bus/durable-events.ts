@@ -7,6 +7,9 @@ import type { EventJournal, JournaledEvent } from './event-journal';
  * a restart finds events an earlier run journaled but never finished: both wait in the journal and are
  * delivered when the bus connects.
  */
+/** Pause before an event whose dead letter could not be written is delivered again. */
+const REDELIVER_AFTER_MS = 5000;
+
 export class DurableEvents {
   private bus: EventBus | undefined;
 
@@ -39,9 +42,12 @@ export class DurableEvents {
     return this.journal.pending().length;
   }
 
-  private deliver(bus: EventBus, { id, event }: JournaledEvent): void {
-    void bus.put(event).then((handled) => {
-      if (handled) this.journal.done(id);
+  private deliver(bus: EventBus, entry: JournaledEvent): void {
+    void bus.put(entry.event).then((handled) => {
+      if (handled) this.journal.done(entry.id);
+      // Not handled while the bus runs: its dead letter could not be written (a full disk). It is
+      // delivered again a little later, once space may be back, rather than only after a restart.
+      else if (!bus.isClosed) setTimeout(() => this.deliver(bus, entry), REDELIVER_AFTER_MS).unref();
     });
   }
 }

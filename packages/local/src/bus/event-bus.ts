@@ -129,6 +129,11 @@ export class EventBus {
     for (const wake of this.waiting.splice(0)) wake();
   }
 
+  /** True once close() was called. */
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
   /** Resolves when every delivery so far has finished (succeeded or dead-lettered). */
   async drain(): Promise<void> {
     while (this.pending.size > 0) await Promise.allSettled([...this.pending]);

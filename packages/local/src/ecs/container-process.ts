@@ -18,6 +18,8 @@ export interface ContainerSpec {
   cwd?: string;
   env: Record<string, string>;
   logFile: string;
+  /** Called as soon as the process is known to exist, before its start is reported (see runtime-watchdog.ts). */
+  onSpawned?: (pid: number) => void;
 }
 
 export type SpawnOutcome =
@@ -67,6 +69,7 @@ interface Pending {
   exited: Promise<number>;
   exit: (code: number) => void;
   pid?: number;
+  onSpawned?: (pid: number) => void;
 }
 
 /** One spawner thread per process, started on first use; it keeps the process alive only while it has work. */
@@ -83,7 +86,12 @@ class Spawner {
       exit = done;
     });
     return new Promise((resolve) => {
-      this.pending.set(id, { resolve, exited, exit });
+      this.pending.set(id, {
+        resolve,
+        exited,
+        exit,
+        ...(spec.onSpawned ? { onSpawned: spec.onSpawned } : {}),
+      });
       worker.ref();
       const { file, args, cwd, env, logFile } = spec;
       worker.postMessage({ id, file, args, cwd, env, logFile });
@@ -106,6 +114,7 @@ class Spawner {
     if (!pending) return;
     if (message.type === 'spawned') {
       pending.pid = message.pid;
+      pending.onSpawned?.(message.pid);
       pending.resolve({ started: true, pid: message.pid, exited: pending.exited });
       return;
     }

@@ -44,6 +44,9 @@ const OPTION_KEYS = [
   'stepDelayMs',
   'port',
   'stoppedTaskRetentionMs',
+  'stateFile',
+  'watch',
+  'onStateWriteError',
 ];
 const DEFINITION_KEYS = [
   'family',

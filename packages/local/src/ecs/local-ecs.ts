@@ -5,6 +5,7 @@ import { clusterArnOf, type EcsScope, taskIdOf } from './identifiers';
 import { normalizeEcsOptions } from './local-ecs-options';
 import { ServiceScheduler } from './services';
 import { TaskProtection } from './task-protection';
+import { TaskRecordFile, type TokenEntry } from './task-record-file';
 import { TaskRunner } from './task-runner';
 import { EcsThrottle } from './throttle';
 import { TimerSet } from './timer-set';
@@ -28,8 +29,18 @@ export async function startLocalEcs(options: LocalEcsOptions): Promise<LocalEcs>
   const capacityFails = chance(config.capacityFailureRate);
   const spotCapacityFails = chance(config.spotCapacityFailureRate);
 
+  // What an earlier runtime on the same state dir left: its tasks and its RunTask clientTokens.
+  const saved = config.stateFile
+    ? TaskRecordFile.openAt(config.stateFile, {
+        retentionMs: config.stoppedTaskRetentionMs,
+        now: new Date(),
+        onWriteError: (error) => config.onStateWriteError?.(error),
+      })
+    : undefined;
   let scheduler: ServiceScheduler | undefined;
   const runner = new TaskRunner({
+    ...(saved ? { records: saved.file } : {}),
+    ...(config.watch ? { watch: config.watch } : {}),
     scope,
     endpoint,
     logDir: config.logDir,
@@ -61,8 +72,9 @@ export async function startLocalEcs(options: LocalEcsOptions): Promise<LocalEcs>
     capacityFails,
     spotCapacityFails,
     random: config.random,
-    runTaskTokens: new Map(),
+    runTaskTokens: saved ? new SavedTokens(saved.file, saved.restored.tokens) : new Map(),
   };
+  if (saved) runner.restore(saved.restored.tasks);
   http.serve(context);
   scheduler.start();
 
@@ -81,8 +93,25 @@ export async function startLocalEcs(options: LocalEcsOptions): Promise<LocalEcs>
       closing ??= (async () => {
         scheduler?.close();
         await Promise.all([runner.close(), http.close()]);
+        saved?.file.close();
       })();
       return closing;
     },
   };
+}
+
+/** RunTask's clientTokens, each saved as it is bound, so a retried RunTask after a restart starts nothing new. */
+class SavedTokens extends Map<string, TokenEntry> {
+  constructor(
+    private readonly file: TaskRecordFile,
+    restored: ReadonlyMap<string, TokenEntry>,
+  ) {
+    super(restored);
+  }
+
+  override set(token: string, entry: TokenEntry): this {
+    // Map's constructor calls set() before `file` is assigned: those entries are already saved.
+    this.file?.saveToken(token, entry);
+    return super.set(token, entry);
+  }
 }

@@ -12,7 +12,9 @@ import {
   taskDefinitionArnOf,
 } from './identifiers';
 import { resolveSecrets } from './local-secrets';
+import { isProcessOfRuntime, type ProcessWatch, RUNTIME_ID_VARIABLE } from './runtime-watchdog';
 import { taskStateChangeEvent } from './task-events';
+import type { TaskRecordFile } from './task-record-file';
 import type { TimerSet } from './timer-set';
 import {
   type CapacityProviderName,
@@ -55,6 +57,10 @@ export interface TaskRunnerOptions {
   emit: (event: Record<string, unknown>) => void;
   /** Called after every change of a task (the service scheduler listens). */
   onChange?: (task: TaskRecord) => void;
+  /** Every change is saved here before it is visible, so a later start knows the task. */
+  records?: TaskRecordFile;
+  /** Told of every container process, to kill them all if this process dies. */
+  watch?: ProcessWatch;
 }
 
 export interface LaunchSpec {
@@ -191,6 +197,24 @@ export class TaskRunner {
     if (proc?.alive) signalGroup(proc.pid, 'SIGKILL');
   }
 
+  /**
+   * Takes in the tasks an earlier runtime on the same state dir left. Its unfinished ones cannot go on
+   * (their containers died with it: see runtime-watchdog.ts; one still alive is killed here), so each is
+   * reported STOPPED now, as ECS reports a task whose container ended: with the exit code the container
+   * had if it exited in time, else as killed (137). Its job then ends or retries by its own policy, and
+   * its work is never running twice.
+   */
+  restore(tasks: readonly TaskRecord[]): void {
+    for (const task of tasks) {
+      this.tasks.set(task.taskId, task);
+      this.seq = Math.max(this.seq, task.seq);
+    }
+    for (const task of tasks) {
+      if (task.lastStatus === 'STOPPED') this.forgetLater(task);
+      else this.settleLeftover(task, 'the local runtime that ran it ended');
+    }
+  }
+
   /** Stops every process (SIGTERM, SIGKILL after min(stopTimeout, 5 s)); resolves once all exited. */
   async close(): Promise<void> {
     this.timers.close();
@@ -207,6 +231,33 @@ export class TaskRunner {
       exits.push(proc.exited.finally(() => clearTimeout(timer)));
     }
     await Promise.all(exits);
+    // Their end is reported now (journaled by the runtime, delivered after its next start), not left
+    // for that start to guess.
+    for (const task of this.tasks.values()) {
+      if (task.lastStatus !== 'STOPPED') this.settleLeftover(task, 'the local runtime running it stopped');
+    }
+  }
+
+  /** Reports a task the runtime can no longer drive as STOPPED; see restore(). */
+  private settleLeftover(task: TaskRecord, why: string): void {
+    const pid = task.pid;
+    if (pid !== undefined && task.localRuntimeId && isProcessOfRuntime(pid, task.localRuntimeId)) {
+      signalGroup(pid, 'SIGKILL');
+    }
+    const now = new Date();
+    if (pid === undefined) {
+      task.desiredStatus = 'STOPPED';
+      task.stopCode ??= STOP_CODES.taskFailedToStart;
+      task.stoppedReason ??= `Task stopped before its container started: ${why}`;
+      task.stoppingAt ??= now;
+    } else {
+      const exitCode = task.exitCode ?? task.containerExitCode;
+      this.applyExit(task, exitCode ?? 137, task.executionStoppedAt ?? now);
+      if (exitCode === undefined) {
+        task.stoppedReason = `Essential container in task exited: killed because ${why}`;
+      }
+    }
+    this.finish(task, now);
   }
 
   private async drive(task: TaskRecord): Promise<void> {
@@ -280,11 +331,14 @@ export class TaskRunner {
       this.failToStart(task, secrets.reason);
       return undefined;
     }
+    const { watch } = this.options;
+    if (watch) task.localRuntimeId = watch.runtimeId;
     const attempt = spawnContainer({
       argv: def.command,
       ...(def.cwd !== undefined ? { cwd: def.cwd } : {}),
       env: this.containerEnv(task, secrets.env),
       logFile: task.logFile,
+      ...(watch ? { onSpawned: (pid: number) => watch.watchGroup(pid) } : {}),
     }).then((outcome) => this.track(task, outcome));
     this.spawning.add(attempt);
     const outcome = await attempt.finally(() => this.spawning.delete(attempt));
@@ -306,7 +360,11 @@ export class TaskRunner {
     const proc: ContainerProcess = { pid: outcome.pid, exited: outcome.exited, alive: true };
     this.processes.set(task.taskId, proc);
     task.pid = outcome.pid;
-    void outcome.exited.then(() => {
+    this.options.records?.saveTask(task);
+    void outcome.exited.then((code) => {
+      task.containerExitCode = code;
+      this.options.records?.saveTask(task);
+      this.options.watch?.forget(outcome.pid);
       proc.alive = false;
       this.timers.cancel(proc.killTimer);
       this.processes.delete(task.taskId);
@@ -336,6 +394,7 @@ export class TaskRunner {
     // Injected by the ECS agent, so they win over everything else.
     env.ECS_AGENT_URI = `${endpoint}/api/${task.taskId}`;
     env.ECS_CONTAINER_METADATA_URI_V4 = `${endpoint}/v4/${task.taskId}`;
+    if (this.options.watch) env[RUNTIME_ID_VARIABLE] = this.options.watch.runtimeId;
     return env;
   }
 
@@ -381,9 +440,14 @@ export class TaskRunner {
       },
       at,
     );
-    this.timers.after(this.options.stoppedTaskRetentionMs, () => this.tasks.delete(task.taskId), {
-      unref: true,
-    });
+    this.forgetLater(task);
+  }
+
+  /** A stopped task stays describable for the retention period, counted from when it stopped. */
+  private forgetLater(task: TaskRecord): void {
+    const stoppedAt = task.stoppedAt?.getTime() ?? Date.now();
+    const left = Math.max(0, stoppedAt + this.options.stoppedTaskRetentionMs - Date.now());
+    this.timers.after(left, () => this.tasks.delete(task.taskId), { unref: true });
   }
 
   private advance(task: TaskRecord, status: TaskStatus, apply: (now: Date) => void, now = new Date()): void {
@@ -399,6 +463,7 @@ export class TaskRunner {
   }
 
   private publish(task: TaskRecord): void {
+    this.options.records?.saveTask(task);
     try {
       this.options.emit(taskStateChangeEvent(this.options.scope, task));
     } catch (error) {

@@ -1,5 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import type { TaskStatus } from '@stevedore/core/job';
+import type { ProcessWatch } from './runtime-watchdog';
 
 /*
  * The public shapes of the local ECS endpoint, and the records it keeps per task and per service.
@@ -86,6 +87,15 @@ export interface LocalEcsOptions {
   port?: number;
   /** How long stopped tasks stay describable (default 1 hour). */
   stoppedTaskRetentionMs?: number;
+  /**
+   * Where tasks and RunTask clientTokens are kept across restarts (ecs-tasks.jsonl in the state dir).
+   * A start finds the tasks an earlier run left unfinished and reports them STOPPED.
+   */
+  stateFile?: string;
+  /** Told of every container process, to kill them all if this process dies (see runtime-watchdog.ts). */
+  watch?: ProcessWatch;
+  /** The state file could not be written (a full disk); said once. */
+  onStateWriteError?: (error: Error) => void;
 }
 
 /** A task as the CLI and tests see it. */
@@ -180,6 +190,13 @@ export interface TaskRecord {
   child?: ChildProcess;
   /** Scale-in protection: until this time (ms since epoch); absent when unprotected. */
   protectedUntil?: number;
+  /**
+   * The container's exit code, recorded (and saved) the moment the process exits, ahead of the
+   * lifecycle steps that report it: a runtime that dies in between still knows how the work ended.
+   */
+  containerExitCode?: number;
+  /** The id of the runtime that ran the container (RUNTIME_ID_VARIABLE in its environment). */
+  localRuntimeId?: string;
 }
 
 /** The stoppedReason of a task Fargate Spot takes back, as ECS words it. */
