@@ -103,4 +103,32 @@ describe('stevedore dev after a crash', () => {
       await second.stop();
     }
   }, 600_000);
+  it('Ctrl-C mid-burst: handlers finish before the stores close, and after a restart every upload has one job, its work done once', async () => {
+    const stateDir = mkdtempSync(join(tmpdir(), 'stevedore-ctrlc-'));
+    const workLog = `${stateDir}-work.log`;
+    const env = { E2E_WORK_LOG: workLog, E2E_WORK_MS: '1500' };
+    const first = await startDev({ config: CONFIG, stateDir, env, timeoutMs: 180_000 });
+    const acknowledged = await uploadUntilCrash(first, 40, 40, async () => {});
+    await eventually(
+      async () => (readWorkLog(workLog).pids.length >= 5 ? true : undefined),
+      120_000,
+      'five tasks to start',
+    );
+
+    const code = await first.stop();
+
+    expect(code).toBe(0);
+    // Nothing was cut off under a handler: no store closed while it still wrote.
+    expect(first.output()).not.toMatch(/socket hang up|ECONNREFUSED|event dead-lettered/);
+    expect(readWorkLog(workLog).pids.filter(isAlive)).toEqual([]);
+    const second = await startDev({ config: CONFIG, stateDir, env, timeoutMs: 180_000 });
+    try {
+      const jobs = await settledJobs(second, acknowledged);
+      expect(acknowledged.filter((key) => jobs.get(key)?.length !== 1)).toEqual([]);
+      const { done } = readWorkLog(workLog);
+      expect(acknowledged.filter((key) => done.get(key) !== 1)).toEqual([]);
+    } finally {
+      await second.stop();
+    }
+  }, 600_000);
 });
