@@ -900,15 +900,18 @@ describe('local ECS endpoint, faults and limits', () => {
         ),
       );
 
+    const began = performance.now();
     const outcomes = await Promise.all(Array.from({ length: 30 }, call));
+    const burstSeconds = (performance.now() - began) / 1000;
     await new Promise((resolve) => setTimeout(resolve, 200));
     const later = await call();
 
     const throttled = outcomes.filter((error) => error !== undefined);
     // Fargate allows 20 RunTask calls per second, burst and sustained.
     expect(outcomes.length - throttled.length).toBeGreaterThanOrEqual(20);
-    // Tokens trickle back at 20/s while the burst is in flight: allow a few.
-    expect(outcomes.length - throttled.length).toBeLessThanOrEqual(25);
+    // Tokens trickle back at 20/s while the burst is in flight: on a busy machine the burst itself
+    // takes longer, so the bound is the bucket's, over the time the burst really took.
+    expect(outcomes.length - throttled.length).toBeLessThanOrEqual(20 + Math.ceil(burstSeconds * 20));
     for (const error of throttled) {
       expect(error?.name).toBe('ThrottlingException');
       expect(error?.message).toBe('Rate exceeded');
