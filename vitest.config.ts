@@ -51,6 +51,7 @@ export default defineConfig({
           name: 'e2e',
           env,
           include: ['test/e2e/**/*.test.ts'],
+          globalSetup: ['test/support/build-cli.ts'],
           testTimeout: 180_000,
           hookTimeout: 120_000,
           // Each file runs `stevedore dev` with its own DynamoDB Local and tasks: one at a time.

@@ -25,7 +25,8 @@ function eventsIn(stateDir: string): JobEventEnvelope[] {
 describe('job events on stevedore dev', () => {
   let dev: DevProcess;
   beforeAll(async () => {
-    dev = await startDev({ config: CONFIG });
+    // --verbose: the job-event lines are in the full view, not the default one.
+    dev = await startDev({ config: CONFIG, args: ['--verbose'] });
   });
   afterAll(async () => {
     expect(await dev.stop()).toBe(0);
@@ -94,7 +95,8 @@ describe('job events on stevedore dev', () => {
 
     const table = await runCli(['events', '--state-dir', dev.stateDir]);
     expect(table.code).toBe(0);
-    expect(table.stdout).toMatch(/^TIME\s+JOB\s+SOURCE\s+STATE/);
+    expect(table.stdout).toMatch(/^TIME \(\S+\)\s+JOB\s+SOURCE\s+STATE/);
+    expect(Math.max(...table.stdout.split('\n').map((l) => l.length))).toBeLessThanOrEqual(100);
     expect(table.stdout).toContain('RUNNING -> FAILED');
   });
 });

@@ -45,14 +45,17 @@ export interface DevOptions {
   timeoutMs?: number;
   /** More `stevedore dev` flags, such as ['--time-scale', '20']. */
   args?: string[];
+  /** Where it runs (default: the repository). */
+  cwd?: string;
 }
 
 /** Runs a stevedore CLI command to completion. */
 export async function runCli(
   args: string[],
   env: Record<string, string> = {},
+  cwd: string = REPO,
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [CLI, ...args], { cwd: REPO, env: { ...process.env, ...env } });
+  const child = spawn(process.execPath, [CLI, ...args], { cwd, env: { ...process.env, ...env } });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => {
@@ -83,7 +86,7 @@ export async function startDev(options: DevOptions): Promise<DevProcess> {
   if (options.args) args.push(...options.args);
   // Its own process group, like a command in a terminal: Ctrl-C (SIGINT) reaches the whole group.
   const child = spawn(process.execPath, [CLI, ...args], {
-    cwd: REPO,
+    cwd: options.cwd ?? REPO,
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,

@@ -51,9 +51,17 @@ function workspaces(): Workspace[] {
 }
 
 function sourceFiles(dir: string): string[] {
-  return readdirSync(join(ROOT, dir), { recursive: true, encoding: 'utf8' })
-    .filter((file) => /\.(ts|tsx|js|mjs)$/.test(file) && !file.includes('node_modules'))
-    .map((file) => join(dir, file));
+  return (
+    readdirSync(join(ROOT, dir), { recursive: true, encoding: 'utf8' })
+      // dist/ is built output (the CLI's bundle): what it imports is its sources' imports, checked there.
+      .filter(
+        (file) =>
+          /\.(ts|tsx|js|mjs)$/.test(file) &&
+          !file.includes('node_modules') &&
+          !file.split('/').includes('dist'),
+      )
+      .map((file) => join(dir, file))
+  );
 }
 
 /** Every module specifier a file imports or re-exports, statically or dynamically. */

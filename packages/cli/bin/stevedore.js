@@ -1,8 +1,14 @@
 #!/usr/bin/env node
-// The CLI is TypeScript run through tsx's loader, like the rest of the workspace, and so is the
-// user's stevedore.config.ts it imports.
-import { register } from 'tsx/esm/api';
+// The CLI runs as built JavaScript (dist/stevedore.mjs, made by `npm install` through the root
+// `prepare` script, or `npm run build:cli`): nothing of it is compiled on each call.
+import { existsSync } from 'node:fs';
 
+const built = new URL('../dist/stevedore.mjs', import.meta.url);
+if (!existsSync(built)) {
+  process.stderr.write(
+    'stevedore: the CLI is not built yet: run `npm run build:cli` (or `npm install`) in the repository\n',
+  );
+  process.exit(1);
+}
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-register();
-await import('../src/main.ts');
+await import(built.href);

@@ -5,7 +5,12 @@
 export { deadLettersText, deadLetterWarnings, redriveLine } from './commands/dead-letters';
 export { listing as eventDeadLettersText } from './commands/event-dead-letters';
 export { iamReport } from './commands/iam';
+export { appNameFrom, projectFiles } from './commands/init';
+export { jobsTable, jobText } from './commands/jobs';
 export { progressReporter, summaryLine } from './commands/pipelines';
 export { nextCell } from './commands/schedules';
+export { closest, parseArgs } from './lib/args';
 export { numberFlag } from './lib/number-flag';
+export { shortJobId } from './lib/short-id';
 export { stepLine } from './lib/step-line';
+export { plural, renderTable } from './lib/table';

@@ -1,91 +1,86 @@
 import { ConfigError } from '@stevedore/core/errors';
 import { LocalRuntimeError } from '@stevedore/local';
-import { CONSOLE_USAGE, consoleCommand } from './commands/console';
-import { DEV_USAGE, dev } from './commands/dev';
-import { EVENT_DEAD_LETTERS_USAGE, eventDeadLetters } from './commands/event-dead-letters';
-import { EVENTS_USAGE, events } from './commands/events';
-import { IAM_USAGE, iam } from './commands/iam';
-import { JOBS_USAGE, jobs } from './commands/jobs';
-import { LOGS_USAGE, logs } from './commands/logs';
-import { PIPELINES_USAGE, pipelines } from './commands/pipelines';
-import { SCHEDULES_USAGE, schedules } from './commands/schedules';
-import { VALIDATE_USAGE, validate } from './commands/validate';
-import { WORKERS_USAGE, workers } from './commands/workers';
+import { COMMANDS } from './commands/registry';
+import { ArgumentError } from './lib/args';
 import { CliError } from './lib/cli-error';
+import { type CommandSpec, helpFor, resolveCommand } from './lib/command';
 
-const USAGE = `stevedore — a serverless control plane for Amazon ECS on Fargate
+/** Set by the build (scripts/build.mjs) from packages/cli/package.json. */
+declare const STEVEDORE_VERSION: string;
+const VERSION = typeof STEVEDORE_VERSION === 'string' ? STEVEDORE_VERSION : 'development';
 
-${DEV_USAGE}
+/** `stevedore --help`: one line per command. */
+export function indexText(commands: readonly CommandSpec[] = COMMANDS): string {
+  const width = Math.max(...commands.map((c) => c.name.length));
+  return `stevedore ${VERSION} — a serverless control plane for Amazon ECS on Fargate
 
-${CONSOLE_USAGE}
+Usage: stevedore <command> [options]
 
-${VALIDATE_USAGE}
+Commands:
+${commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join('\n')}
 
-${JOBS_USAGE}
+Run \`stevedore help <command>\` or \`stevedore <command> --help\` for a command's options;
+\`stevedore --version\` prints the version. Every command that prints data takes --json.`;
+}
 
-${LOGS_USAGE}
-
-${EVENTS_USAGE}
-
-${PIPELINES_USAGE}
-
-${EVENT_DEAD_LETTERS_USAGE}
-
-${WORKERS_USAGE}
-
-${SCHEDULES_USAGE}
-
-${IAM_USAGE}`;
-
-const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
-  dev,
-  console: consoleCommand,
-  validate,
-  jobs,
-  logs,
-  events,
-  pipelines,
-  'dead-letters': eventDeadLetters,
-  workers,
-  schedules,
-  iam,
-};
+/** The words before a `--`, where --help counts; after it, `--help` is an argument like any other. */
+function wantsHelp(argv: readonly string[]): boolean {
+  const end = argv.indexOf('--');
+  return (end < 0 ? argv : argv.slice(0, end)).some((a) => a === '--help' || a === '-h');
+}
 
 /** Runs a command line; known failures become one clear line and exit code 1. */
 export async function main(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
-  if (!command || command === 'help' || command === '--help' || command === '-h') {
-    process.stdout.write(`${USAGE}\n`);
-    return command ? 0 : 1;
+  const [first, ...rest] = argv;
+  if (first === '--version' || first === '-v' || first === 'version') {
+    process.stdout.write(`stevedore ${VERSION}\n`);
+    return 0;
   }
-  const run = COMMANDS[command];
-  if (!run) {
-    process.stderr.write(`stevedore: unknown command ${JSON.stringify(command)} (see stevedore help)\n`);
+  if (first === undefined) {
+    process.stderr.write(`${indexText()}\n`);
     return 1;
   }
   try {
-    return await run(rest);
+    if (first === 'help' || first === '--help' || first === '-h') {
+      const words = rest.filter((w) => !w.startsWith('-'));
+      process.stdout.write(`${words.length === 0 ? indexText() : helpFor(COMMANDS, words)}\n`);
+      return 0;
+    }
+    if (wantsHelp(argv)) {
+      const words = argv.filter((w) => !w.startsWith('-'));
+      process.stdout.write(`${helpFor(COMMANDS, words)}\n`);
+      return 0;
+    }
+    const resolved = resolveCommand(COMMANDS, argv);
+    try {
+      return await resolved.run(resolved.argv);
+    } catch (error) {
+      if (error instanceof ArgumentError) {
+        const command = `stevedore ${resolved.path.join(' ')}`;
+        throw new ArgumentError(`${command}: ${error.message}\n(see \`${command} --help\`)`);
+      }
+      throw error;
+    }
   } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`stevedore: ${error.message}\n`);
-      return 1;
-    }
-    if (error instanceof CliError || error instanceof LocalRuntimeError || isArgumentError(error)) {
-      process.stderr.write(`stevedore: ${(error as Error).message}\n`);
-      return 1;
-    }
-    const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-    process.stderr.write(`stevedore: ${message}\n`);
-    if (process.env.STEVEDORE_DEBUG) process.stderr.write(`${(error as Error).stack}\n`);
-    else process.stderr.write('(set STEVEDORE_DEBUG=1 for the stack trace)\n');
-    return 1;
+    return report(error);
   }
 }
 
-/** parseArgs rejects unknown options and missing values with these codes. */
-function isArgumentError(error: unknown): boolean {
-  const code = (error as { code?: string })?.code;
-  return typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS');
+function report(error: unknown): number {
+  // Argument errors already begin with the command they are about.
+  if (error instanceof ArgumentError) {
+    process.stderr.write(`${error.message}\n`);
+    return 1;
+  }
+  if (error instanceof ConfigError || error instanceof CliError || error instanceof LocalRuntimeError) {
+    process.stderr.write(`stevedore: ${error.message}\n`);
+    return 1;
+  }
+  const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  process.stderr.write(`stevedore: ${message}\n`);
+  if (process.env.STEVEDORE_DEBUG) process.stderr.write(`${(error as Error).stack}\n`);
+  else process.stderr.write('(set STEVEDORE_DEBUG=1 for the stack trace)\n');
+  return 1;
 }
 
 main(process.argv.slice(2)).then(

@@ -50,6 +50,10 @@ export interface DevRuntimeOptions {
   faults?: Faults;
   /** First port: S3/SQS on it, ECS on +1, DynamoDB on +2. 0 picks free ports. */
   basePort?: number;
+  /** Each service's own port, over basePort: the CLI keeps a state dir's ports across restarts. */
+  ports?: DevPorts;
+  /** The config file, written to endpoints.json so the CLI reads the config this runtime runs. */
+  configPath?: string;
   /** How often the periodic handlers run locally (AWS: every minute). */
   tickMs?: number;
   /** Pause between task lifecycle steps. */
@@ -65,6 +69,13 @@ export interface DevRuntimeOptions {
   onStep?: (step: StartStep) => void;
   /** The web console's URL (with its secret), when the caller serves one: written to endpoints.json. */
   consoleUrl?: string;
+}
+
+/** The ports of the local services. */
+export interface DevPorts {
+  s3: number;
+  ecs: number;
+  dynamodb: number;
 }
 
 /** What `<state-dir>/endpoints.json` holds: everything a client needs to reach the local runtime. */
@@ -88,6 +99,8 @@ export interface EndpointsFile {
   scheduleClock: ScheduleClock;
   /** The web console `stevedore dev` serves, its URL carrying the run's secret for actions. */
   console?: string;
+  /** The config file this runtime runs, when it was started from one. */
+  config?: string;
 }
 
 export interface DevRuntime {
@@ -161,7 +174,14 @@ export async function startDevRuntime(options: DevRuntimeOptions): Promise<DevRu
     const clock = await steps.run('timers', (onStop) => startTimers(setup, bus, deps, storage, onStop));
     const running = { dynamo, storage, ecs, scheduleClock: clock };
     const endpoints = await steps.run('endpoints.json', (onStop) => writeEndpoints(setup, running, onStop));
-    return { endpoints, deps, ecs, storage, bus, stop: () => steps.stop() };
+    return {
+      endpoints,
+      deps,
+      ecs,
+      storage,
+      bus,
+      stop: () => steps.stop(),
+    };
   } catch (error) {
     // The start failed: that error is the one to report; the cleanup's own failures are logged.
     await steps
@@ -202,7 +222,11 @@ function normalizeOptions(options: DevRuntimeOptions): DevSetup {
     stateDir,
     logDir,
     names,
-    port: (offset) => (options.basePort ? { port: options.basePort + offset } : {}),
+    port: (offset) => {
+      const own = options.ports && [options.ports.s3, options.ports.ecs, options.ports.dynamodb][offset];
+      if (own) return { port: own };
+      return options.basePort ? { port: options.basePort + offset } : {};
+    },
     ruleArn: (id) => `arn:aws:events:${LOCAL_REGION}:${LOCAL_ACCOUNT}:rule/${names.prefix}-${id}`,
   };
 }
@@ -529,6 +553,7 @@ function writeEndpoints(
     pid: process.pid,
     scheduleClock: running.scheduleClock,
     ...(setup.consoleUrl ? { console: setup.consoleUrl } : {}),
+    ...(setup.configPath ? { config: setup.configPath } : {}),
   };
   const path = join(setup.stateDir, 'endpoints.json');
   // Written whole, then renamed: its existence means ready, so a reader polling for it (the CLI, the

@@ -3,7 +3,13 @@ export { DurableEvents } from './bus/durable-events';
 export { EventBus } from './bus/event-bus';
 export { EVENT_JOURNAL_FILE, EventJournal, type JournaledEvent } from './bus/event-journal';
 export { matchesPattern } from './bus/event-pattern';
-export { type DevRuntime, type EndpointsFile, SECRETS_FILE, startDevRuntime } from './dev-runtime';
+export {
+  type DevPorts,
+  type DevRuntime,
+  type EndpointsFile,
+  SECRETS_FILE,
+  startDevRuntime,
+} from './dev-runtime';
 export { type RunningDynamoDbLocal, startDynamoDbLocal } from './dynamodb-local';
 export {
   CAPACITY_UNAVAILABLE,
@@ -18,7 +24,7 @@ export {
 } from './ecs';
 export { isAlive } from './ecs/container-process';
 export { LocalConfigError, LocalRuntimeError, PortInUseError, StateDirWriteError } from './errors';
-export { parseFaults } from './faults';
+export { type Faults, parseFaults } from './faults';
 export { JOB_EVENTS_POSITION_FILE, repairImages, startJobEventStream } from './job-events/job-event-stream';
 export { JOB_EVENTS_FILE } from './job-events/local-job-events';
 export { LOCAL_CREDENTIALS, LOCAL_NETWORK, LOCAL_NETWORK_CONFIGURATION } from './local-account';

@@ -32,7 +32,7 @@ describe('stevedore workers: dead-letter queues', () => {
     const long = { ...letter, id: 'm2', bodyPreview: 'x'.repeat(120), bodyLength: 5000 };
     const lines = deadLettersText('stevedore-work-dlq', [letter, long], NOW).split('\n');
 
-    expect(lines[0]).toMatch(/^MESSAGE\s+RECEIVES\s+SENT\s+FIRST RECEIVED\s+BODY$/);
+    expect(lines[0]).toMatch(/^MESSAGE\s+RECEIVES\s+SENT \(\S+\)\s+FIRST RECEIVED \(\S+\)\s+BODY$/);
     expect(lines[1]).toContain(letter.id);
     expect(lines[1]).toMatch(/\s7\s/);
     expect(lines[1]).toContain('2026-12-01');

@@ -1,5 +1,5 @@
-import { parseArgs } from 'node:util';
 import { startConsole } from '@stevedore/console';
+import { parseArgs } from '../lib/args';
 import { consoleBackend } from '../lib/console-backend';
 import { quietLogger } from '../lib/control-deps';
 import { loadConfig } from '../lib/load-config';

@@ -3,7 +3,7 @@ import type { DeadLetter, MoveTask, SqsDeadLetters } from '@stevedore/aws';
 import { type Config, deadLetterQueueName } from '@stevedore/core/config';
 import { CliError } from '../lib/cli-error';
 import { numberFlag } from '../lib/number-flag';
-import { formatTime, renderTable } from '../lib/table';
+import { formatTime, renderTable, timeHeader } from '../lib/table';
 
 /*
  * `stevedore workers dead-letters <name>` and `stevedore workers redrive <name>`: a worker queue's
@@ -54,8 +54,8 @@ export function deadLettersText(
   return renderTable(letters, [
     { header: 'MESSAGE', cell: (l) => l.id },
     { header: 'RECEIVES', cell: (l) => String(l.receiveCount), right: true },
-    { header: 'SENT', cell: (l) => formatTime(l.sentAt, now) },
-    { header: 'FIRST RECEIVED', cell: (l) => formatTime(l.firstReceivedAt, now) },
+    { header: timeHeader('SENT'), cell: (l) => formatTime(l.sentAt, now) },
+    { header: timeHeader('FIRST RECEIVED'), cell: (l) => formatTime(l.firstReceivedAt, now) },
     { header: 'BODY', cell: (l) => bodyPreview(l), max: 80 },
   ]);
 }

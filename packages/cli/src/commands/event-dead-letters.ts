@@ -1,5 +1,4 @@
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { createWorkerAdapters, LambdaInvoker, SqsEventDeadLetters } from '@stevedore/aws';
 import {
@@ -14,6 +13,7 @@ import { eventRoutes, HANDLER_NAMES, type HandlerName } from '@stevedore/core/ev
 import type { DeadLetteredEvent, DeadLetterStore, HandlerInvoker } from '@stevedore/core/ports';
 import { HANDLERS } from '@stevedore/functions';
 import { DEAD_LETTERS_FILE, DeadLetterFile } from '@stevedore/local';
+import { parseArgs } from '../lib/args';
 import { CliError } from '../lib/cli-error';
 import { controlDeps } from '../lib/control-deps';
 import { loadConfig } from '../lib/load-config';

@@ -1,13 +1,14 @@
 import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { resourceNames } from '@stevedore/core/config';
 import { JOB_EVENT_DETAIL_TYPE, type JobEventEnvelope, jobEventPattern } from '@stevedore/core/job';
 import { roleName } from '@stevedore/deploy';
 import { JOB_EVENTS_FILE } from '@stevedore/local';
+import { parseArgs } from '../lib/args';
 import { CliError } from '../lib/cli-error';
 import { loadConfig } from '../lib/load-config';
-import { type Column, formatDuration, formatTime, renderTable } from '../lib/table';
+import { shortJobId } from '../lib/short-id';
+import { type Column, formatDuration, formatTime, renderTable, timeHeader } from '../lib/table';
 import { TARGET_OPTIONS, TARGET_USAGE } from '../lib/target';
 
 export const EVENTS_USAGE = `stevedore events [--follow] [--json] [--job <jobId>]
@@ -75,8 +76,8 @@ export async function events(argv: string[]): Promise<number> {
 }
 
 const EVENT_COLUMNS: Column<JobEventEnvelope>[] = [
-  { header: 'TIME', cell: (e) => formatTime(e.detail.at) },
-  { header: 'JOB', cell: (e) => e.detail.jobId, max: 48 },
+  { header: timeHeader('TIME'), cell: (e) => formatTime(e.detail.at) },
+  { header: 'JOB', cell: (e) => shortJobId(e.detail.jobId) },
   { header: 'SOURCE', cell: (e) => e.detail.pipeline ?? e.detail.schedule ?? e.detail.kind },
   {
     header: 'STATE',
@@ -95,7 +96,7 @@ const EVENT_COLUMNS: Column<JobEventEnvelope>[] = [
       e.detail.durationSeconds === undefined ? '' : formatDuration(e.detail.durationSeconds * 1000),
     right: true,
   },
-  { header: 'REASON', cell: (e) => e.detail.reason ?? '', max: 60 },
+  { header: 'REASON', cell: (e) => e.detail.reason ?? '', shrink: true },
 ];
 
 /** Whole lines from `offset` on; a line still being written (no newline yet) is left for the next read. */

@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util';
 import {
   type DeployPlan,
   deployPlan,
@@ -6,6 +5,7 @@ import {
   schedulerPolicy,
   schedulerTrustPolicy,
 } from '@stevedore/deploy';
+import { parseArgs } from '../lib/args';
 import { CliError } from '../lib/cli-error';
 import { DEFAULT_CONFIG, loadConfig } from '../lib/load-config';
 import { renderTable } from '../lib/table';

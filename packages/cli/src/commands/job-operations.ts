@@ -1,5 +1,4 @@
 import { createInterface } from 'node:readline/promises';
-import { parseArgs } from 'node:util';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { S3ObjectHeads } from '@stevedore/aws';
 import {
@@ -13,10 +12,12 @@ import {
   submitTask,
 } from '@stevedore/control';
 import type { Config } from '@stevedore/core/config';
+import { parseArgs } from '../lib/args';
 import { CliError } from '../lib/cli-error';
 import { controlDeps } from '../lib/control-deps';
 import { devLogger } from '../lib/dev-logger';
 import { loadConfig } from '../lib/load-config';
+import { findJob } from '../lib/short-id';
 import { resolveTarget, TARGET_OPTIONS, type Target } from '../lib/target';
 import { jobJson } from './jobs';
 
@@ -25,21 +26,6 @@ import { jobJson } from './jobs';
  * local runtime or a stage. On a stage the CLI cannot make RunTask's network settings, so a job it
  * creates is left SUBMITTED and the deployed sweeper launches it (within its period, a minute).
  */
-
-export const JOB_OPERATIONS_USAGE = `stevedore jobs cancel <jobId> [--reason <text>] [--json]
-stevedore jobs cancel --pipeline <p> | --schedule <s> [--reason <text>] [--yes] [--json]
-stevedore jobs retry <jobId> [--json]
-stevedore jobs retry --pipeline <p> | --schedule <s> --since <time> [--yes] [--json]
-stevedore jobs submit --pipeline <p> --bucket <b> --key <k> [--again] [--json]
-stevedore jobs submit --task <t> [--env K=V ...] [--again] [--json]
-
-  cancel  a waiting job ends CANCELLED at once; a running one is stopped and ends CANCELLED, never retried;
-          --pipeline/--schedule: every open job of it
-  retry   a FAILED, TIMED_OUT or CANCELLED job as a new job (same input, linked by retryOf/retriedBy);
-          --since: the FAILED and TIMED_OUT jobs created since <time> (ISO time, or 30m, 6h, 2d ago)
-  submit  a pipeline's job for an object already in its bucket, or a task's with env overrides
-          (under the first schedule, else pipeline, that runs it); the same submission twice is one job
-          unless --again`;
 
 /** What every operation needs: its deps, and on a stage whether it may launch. */
 interface Operating {
@@ -61,7 +47,7 @@ async function operating(values: {
   const target = await resolveTarget(values);
   const config = target.kind === 'aws' ? target.config : (await loadConfig(values.config)).config;
   // The running `stevedore dev` prints what follows (the task's events reach its bus): only problems here.
-  const logger = { ...devLogger(process.stderr), info: () => {}, debug: () => {} };
+  const logger = { ...devLogger({ out: process.stderr }), info: () => {}, debug: () => {} };
   const built = controlDeps(target, config, logger);
   return {
     target,
@@ -117,6 +103,11 @@ function sourceFlag(values: { pipeline?: string | undefined; schedule?: string |
   return undefined;
 }
 
+/** The full id of a job given by its full or short id (as tables print it). */
+async function fullJobId(op: Operating, id: string): Promise<string> {
+  return (await findJob(op.target.ledger.jobs, id))?.jobId ?? id;
+}
+
 /** `stevedore jobs cancel` */
 export async function cancelCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -132,8 +123,8 @@ export async function cancelCommand(argv: string[]): Promise<number> {
     },
   });
   const source = sourceFlag(values);
-  const jobId = positionals[0];
-  if (!source === !jobId)
+  const given = positionals[0];
+  if (!source === !given)
     throw new CliError('usage: stevedore jobs cancel <jobId> | --pipeline <p> | --schedule <s>');
   const op = await operating(values);
   const reason = {
@@ -141,7 +132,8 @@ export async function cancelCommand(argv: string[]): Promise<number> {
     ...(op.launch ? {} : { launch: false }),
   };
   try {
-    if (jobId) {
+    if (given) {
+      const jobId = await fullJobId(op, given);
       const { outcome, job } = await asCli(() => cancelJob(op.deps, jobId, reason));
       const text = {
         cancelled: `${jobId}: CANCELLED (it was waiting)`,
@@ -199,8 +191,8 @@ export async function retryCommand(argv: string[]): Promise<number> {
     },
   });
   const source = sourceFlag(values);
-  const jobId = positionals[0];
-  if (!source === !jobId || (source && !values.since)) {
+  const given = positionals[0];
+  if (!source === !given || (source && !values.since)) {
     throw new CliError(
       'usage: stevedore jobs retry <jobId> | --pipeline <p> | --schedule <s> --since <time>',
     );
@@ -209,7 +201,8 @@ export async function retryCommand(argv: string[]): Promise<number> {
   const launch = op.launch ? {} : { launch: false };
   const later = op.launch ? '' : ' (the sweeper launches it)';
   try {
-    if (jobId) {
+    if (given) {
+      const jobId = await fullJobId(op, given);
       const { job, created, launch: launched } = await asCli(() => retryJob(op.deps, jobId, launch));
       const text = created
         ? `${jobId}: retried as ${job.jobId}, ${job.state}${launched === 'no-slot' ? ' (waiting for a slot)' : ''}${later}`

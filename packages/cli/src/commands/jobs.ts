@@ -1,5 +1,4 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { parseArgs } from 'node:util';
 import {
   type AttemptRecord,
   attemptPhases,
@@ -11,61 +10,31 @@ import {
   jobCost,
   taskIdOf,
 } from '@stevedore/core/job';
+import { closest, parseArgs } from '../lib/args';
 import { CliError } from '../lib/cli-error';
+import { jobColumn } from '../lib/dev-logger';
 import { numberFlag } from '../lib/number-flag';
 import { renderPhases } from '../lib/phase-chart';
-import { formatDuration, formatTime, formatUsd, renderTable } from '../lib/table';
-import { resolveTarget, TARGET_OPTIONS, TARGET_USAGE } from '../lib/target';
+import { requireJob, shortJobId } from '../lib/short-id';
 import {
-  cancelCommand,
-  JOB_OPERATIONS_USAGE,
-  parseSince,
-  retryCommand,
-  submitCommand,
-} from './job-operations';
-
-export const JOBS_USAGE = `stevedore jobs list [--pipeline <p> | --schedule <s>] [--status <s>] [--since <t>] [--until <t>] [--limit <n>] [--json]
-stevedore jobs show <jobId> [--json]
-stevedore jobs watch
-
-  list    jobs newest first, as a table (--json: an array of jobs); --since/--until bound when they
-          were created (ISO time, or 30m, 6h, 2d ago)
-  show    one job: its attempts (task ARNs, capacity asked and why, exit codes, stop reasons,
-          durations, cost), where each attempt's time went (waiting, provisioning, image pull,
-          starting, running, stopping) as a bar chart, and its history (--json adds "phases")
-  watch   job transitions as they are recorded
-
-${JOB_OPERATIONS_USAGE}
-
-${TARGET_USAGE}`;
+  formatDuration,
+  formatTime,
+  formatUsd,
+  plural,
+  renderTable,
+  TABLE_WIDTH,
+  timeHeader,
+} from '../lib/table';
+import { configOf, resolveTarget, TARGET_OPTIONS } from '../lib/target';
+import { parseSince } from './job-operations';
 
 /** A job as the CLI prints it in JSON: the ledger's job plus its total cost. */
 export function jobJson(job: Job): Job & { cost: ReturnType<typeof jobCost> } {
   return { ...job, cost: jobCost(job) };
 }
 
-/** `stevedore jobs ...` */
-export async function jobs(argv: string[]): Promise<number> {
-  const [sub, ...rest] = argv;
-  switch (sub) {
-    case 'list':
-      return list(rest);
-    case 'show':
-      return show(rest);
-    case 'watch':
-      return watch(rest);
-    case 'cancel':
-      return cancelCommand(rest);
-    case 'retry':
-      return retryCommand(rest);
-    case 'submit':
-      return submitCommand(rest);
-    default:
-      throw new CliError(`unknown jobs command ${JSON.stringify(sub ?? '')}\n\n${JOBS_USAGE}`);
-  }
-}
-
-async function list(argv: string[]): Promise<number> {
+/** `stevedore jobs list` */
+export async function jobsList(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
     options: {
@@ -91,6 +60,19 @@ async function list(argv: string[]): Promise<number> {
   const until = values.until === undefined ? undefined : parseSince(values.until, now, 'until');
 
   const target = await resolveTarget(values);
+  if (source) {
+    // A name that is no pipeline or schedule would list nothing and look like "no jobs yet".
+    const config = await configOf(target, values);
+    const kind = values.pipeline ? 'pipeline' : 'schedule';
+    const names = Object.keys(kind === 'pipeline' ? config.pipelines : config.schedules);
+    if (!names.includes(source)) {
+      target.client.destroy();
+      const near = closest(source, names);
+      throw new CliError(
+        `no ${kind} ${JSON.stringify(source)}${near ? ` (did you mean ${near}?)` : ''}; ${kind}s: ${names.join(', ') || 'none'}`,
+      );
+    }
+  }
   const found: Job[] = [];
   let cursor: string | undefined;
   do {
@@ -115,22 +97,26 @@ async function list(argv: string[]): Promise<number> {
     process.stdout.write('no jobs\n');
     return 0;
   }
-  process.stdout.write(
-    `${renderTable(found, [
-      { header: 'JOB', cell: (j) => j.jobId },
-      { header: 'STATE', cell: (j) => j.state },
-      { header: 'ATTEMPT', cell: (j) => `${j.attempt}/${j.maxAttempts}`, right: true },
-      { header: 'CREATED', cell: (j) => formatTime(j.createdAt) },
-      { header: 'DURATION', cell: (j) => formatDuration(jobDurationMs(j)), right: true },
-      { header: 'COST', cell: (j) => formatUsd(jobCost(j).usd), right: true },
-      { header: 'INPUT', cell: (j) => j.input.S3_KEY ?? '', max: 40 },
-      { header: 'REASON', cell: (j) => j.reason ?? '', max: 60 },
-    ])}\n`,
-  );
+  process.stdout.write(`${jobsTable(found)}\n`);
   return 0;
 }
 
-async function show(argv: string[]): Promise<number> {
+/** The `jobs list` table: short ids, so it fits 100 columns; --json has the full ones. */
+export function jobsTable(jobs: readonly Job[], now = new Date()): string {
+  return renderTable(jobs, [
+    { header: 'JOB', cell: (j) => shortJobId(j.jobId) },
+    { header: 'STATE', cell: (j) => j.state },
+    { header: 'ATTEMPT', cell: (j) => `${j.attempt}/${j.maxAttempts}`, right: true },
+    { header: timeHeader('CREATED'), cell: (j) => formatTime(j.createdAt, now) },
+    { header: 'DURATION', cell: (j) => formatDuration(jobDurationMs(j, now)), right: true },
+    { header: 'COST', cell: (j) => formatUsd(jobCost(j).usd), right: true },
+    { header: 'INPUT', cell: (j) => j.input.S3_KEY ?? '', shrink: true },
+    { header: 'REASON', cell: (j) => j.reason ?? '', shrink: true },
+  ]);
+}
+
+/** `stevedore jobs show` */
+export async function jobsShow(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -139,21 +125,25 @@ async function show(argv: string[]): Promise<number> {
   const jobId = positionals[0];
   if (!jobId) throw new CliError('usage: stevedore jobs show <jobId> [--json]');
   const target = await resolveTarget(values);
-  const job = await target.ledger.jobs.getJob(jobId);
-  target.client.destroy();
-  if (!job) throw new CliError(`no job ${jobId}`);
+  const job = await requireJob(target.ledger.jobs, jobId).finally(() => target.client.destroy());
   const phases = attemptPhases(job, new Date());
   if (values.json) {
     process.stdout.write(`${JSON.stringify({ ...jobJson(job), phases }, null, 2)}\n`);
     return 0;
   }
+  process.stdout.write(`${jobText(job)}\n`);
+  return 0;
+}
+
+/** What `jobs show` prints: the job's facts, its attempts and its history, each fitting 100 columns. */
+export function jobText(job: Job, now = new Date()): string {
   const cost = jobCost(job);
   const facts: [string, string][] = [
     ['job', job.jobId],
     ['source', `${job.kind} ${job.source}`],
     ['task', job.task],
     ['state', job.reason ? `${job.state} (${job.reason})` : job.state],
-    ['attempt', `${job.attempt} of ${job.maxAttempts}`],
+    ['attempt', `${job.attempt} of ${plural(job.maxAttempts, 'attempt')}`],
     ['created', job.createdAt],
     ...(job.finishedAt ? ([['finished', job.finishedAt]] as [string, string][]) : []),
     ...(job.notBefore ? ([['not before', job.notBefore]] as [string, string][]) : []),
@@ -165,42 +155,50 @@ async function show(argv: string[]): Promise<number> {
     ...Object.entries(job.input).map(([k, v]) => [`input ${k}`, v] as [string, string]),
   ];
   const width = Math.max(...facts.map(([k]) => k.length));
-  process.stdout.write(`${facts.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n')}\n\n`);
+  const parts = [facts.map(([k, v]) => `${k.padEnd(width)}  ${v}`.slice(0, TABLE_WIDTH)).join('\n')];
 
   const attempts = Object.values(job.attempts).sort((a, b) => a.attempt - b.attempt);
   if (attempts.length > 0) {
-    process.stdout.write(
-      `${renderTable(attempts, [
-        { header: 'ATTEMPT', cell: (a) => String(a.attempt), right: true },
-        { header: 'TASK', cell: (a) => a.taskArn },
+    parts.push(
+      renderTable(attempts, [
+        { header: '#', cell: (a) => String(a.attempt), right: true },
+        // The task id, short as docker prints containers; --json has the ARN.
+        { header: 'TASK', cell: (a) => taskIdOf(a.taskArn).slice(0, 12) },
         { header: 'STATUS', cell: (a) => a.lastStatus },
-        { header: 'CAPACITY', cell: (a) => a.capacityProvider ?? '' },
+        { header: 'CAPACITY', cell: (a) => capacityShort(a.capacityProvider) },
         {
           header: 'WHY',
           cell: (a) => (a.capacityReason ? CAPACITY_REASON_TEXT[a.capacityReason] : ''),
-          max: 40,
+          shrink: true,
         },
-        { header: 'STARTED', cell: (a) => formatTime(a.startedAt) },
-        { header: 'DURATION', cell: (a) => formatDuration(attemptDurationMs(a)), right: true },
+        { header: timeHeader('STARTED'), cell: (a) => formatTime(a.startedAt, now) },
+        { header: 'DURATION', cell: (a) => formatDuration(attemptDurationMs(a, now)), right: true },
         { header: 'EXIT', cell: (a) => a.containers.map((c) => c.exitCode ?? '-').join(','), right: true },
-        { header: 'STOP CODE', cell: (a) => a.stopCode ?? '' },
-        { header: 'STOPPED REASON', cell: (a) => a.stoppedReason ?? '', max: 50 },
+        {
+          header: 'STOPPED',
+          cell: (a) => [a.stopCode, a.stoppedReason].filter(Boolean).join(': '),
+          shrink: true,
+        },
         { header: 'COST', cell: (a) => (a.cost ? formatUsd(a.cost.usd) : ''), right: true },
-      ])}\n\n`,
+      ]),
     );
-    process.stdout.write(`${renderPhases(phases)}\n\n`);
+    parts.push(renderPhases(attemptPhases(job, now)));
   }
-  process.stdout.write(
-    `${renderTable(job.history, [
-      { header: 'TIME', cell: (h) => formatTime(h.at) },
+  parts.push(
+    renderTable(job.history, [
+      { header: timeHeader('TIME'), cell: (h) => formatTime(h.at, now) },
       { header: 'STATE', cell: (h) => h.state },
-      { header: 'ATTEMPT', cell: (h) => String(h.attempt), right: true },
+      { header: '#', cell: (h) => String(h.attempt), right: true },
       { header: 'TASK STATUS', cell: (h) => h.taskStatus ?? '' },
       { header: 'VERSION', cell: (h) => (h.version === undefined ? '' : String(h.version)), right: true },
-      { header: 'REASON', cell: (h) => h.reason ?? '', max: 80 },
-    ])}\n`,
+      { header: 'REASON', cell: (h) => h.reason ?? '', shrink: true },
+    ]),
   );
-  return 0;
+  return parts.join('\n\n');
+}
+
+function capacityShort(provider: string | undefined): string {
+  return provider === 'FARGATE_SPOT' ? 'spot' : provider === 'FARGATE' ? 'on-demand' : (provider ?? '');
 }
 
 /**
@@ -208,10 +206,14 @@ async function show(argv: string[]): Promise<number> {
  * newer jobs push off the first page is read on its own until it ends, so a long or retrying job's
  * transitions still show during a burst.
  */
-async function watch(argv: string[]): Promise<number> {
+export async function jobsWatch(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
-    options: { ...TARGET_OPTIONS, interval: { type: 'string', default: '1' } },
+    options: {
+      ...TARGET_OPTIONS,
+      interval: { type: 'string', default: '1' },
+      json: { type: 'boolean', default: false },
+    },
   });
   const intervalMs = numberFlag('interval', values.interval, { min: 0.1, max: 3600 }) * 1000;
   const target = await resolveTarget(values);
@@ -220,7 +222,8 @@ async function watch(argv: string[]): Promise<number> {
   // Ctrl-C ends the wait between polls at once, not after the interval.
   const stopped = new AbortController();
   process.on('SIGINT', () => stopped.abort());
-  process.stdout.write('watching job transitions (Ctrl-C to stop)\n');
+  // The banner goes to stderr with --json, so stdout is JSON lines only.
+  (values.json ? process.stderr : process.stdout).write('watching job transitions (Ctrl-C to stop)\n');
   const open = new Set<string>();
   while (!stopped.signal.aborted) {
     const page = await target.ledger.jobs.listJobs({ limit: 100 });
@@ -244,9 +247,17 @@ async function watch(argv: string[]): Promise<number> {
       // On the first poll, show only where each job stands, not its whole past.
       const entries = first ? job.history.slice(-1) : job.history.slice(from);
       for (const h of entries) {
+        if (values.json) {
+          const line = { jobId: job.jobId, source: job.source, ...h };
+          process.stdout.write(`${JSON.stringify(line)}\n`);
+          continue;
+        }
         const detail = [h.taskStatus, h.reason].filter(Boolean).join('  ');
         process.stdout.write(
-          `${formatTime(h.at)}  ${job.jobId.padEnd(41)}  ${h.state.padEnd(9)}  attempt ${h.attempt}  ${detail}\n`,
+          `${formatTime(h.at)}  ${jobColumn(job.jobId)}  ${h.state.padEnd(9)}  attempt ${h.attempt}  ${detail}`
+            .slice(0, TABLE_WIDTH)
+            .trimEnd()
+            .concat('\n'),
         );
       }
       seen.set(job.jobId, job.history.length);
@@ -260,15 +271,15 @@ async function watch(argv: string[]): Promise<number> {
   return 0;
 }
 
-function attemptDurationMs(a: AttemptRecord): number {
+function attemptDurationMs(a: AttemptRecord, now = new Date()): number {
   const start = a.startedAt ?? a.createdAt;
   if (!start) return Number.NaN;
-  const end = a.stoppedAt ? new Date(a.stoppedAt) : new Date();
+  const end = a.stoppedAt ? new Date(a.stoppedAt) : now;
   return end.getTime() - new Date(start).getTime();
 }
 
-function jobDurationMs(job: Job): number {
-  const end = job.finishedAt ? new Date(job.finishedAt) : new Date();
+function jobDurationMs(job: Job, now = new Date()): number {
+  const end = job.finishedAt ? new Date(job.finishedAt) : now;
   return end.getTime() - new Date(job.createdAt).getTime();
 }
 

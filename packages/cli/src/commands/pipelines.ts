@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util';
 import { ObjectListingError } from '@stevedore/aws';
 import {
   type BackfillProgress,
@@ -8,6 +7,7 @@ import {
 } from '@stevedore/control';
 import { type Job, type SourceStats, sourceStats } from '@stevedore/core/job';
 import type { JobStore } from '@stevedore/core/ports';
+import { parseArgs } from '../lib/args';
 import { CliError } from '../lib/cli-error';
 import { controlDeps } from '../lib/control-deps';
 import { loadConfig } from '../lib/load-config';

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { parseArgs } from 'node:util';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { fireSchedule } from '@stevedore/control';
 import type { Config } from '@stevedore/core/config';
 import { formatInZone, nextFireTimes } from '@stevedore/core/schedule';
 import { scheduleClockNow } from '@stevedore/local';
+import { parseArgs } from '../lib/args';
 import { CliError } from '../lib/cli-error';
 import { controlDeps } from '../lib/control-deps';
 import { devLogger } from '../lib/dev-logger';

@@ -1,13 +1,13 @@
-import { parseArgs } from 'node:util';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { EcsScaler, SqsDeadLetters, SqsGauge } from '@stevedore/aws';
 import { type Config, deadLetterQueueName, LOCAL_STAGE, resourceNames } from '@stevedore/core/config';
 import type { DecisionRecord } from '@stevedore/core/ports';
+import { parseArgs } from '../lib/args';
 import { CliError } from '../lib/cli-error';
 import { loadConfig } from '../lib/load-config';
 import { numberFlag } from '../lib/number-flag';
-import { formatTime, renderTable } from '../lib/table';
+import { formatTime, renderTable, timeHeader } from '../lib/table';
 import { localClientConfig, resolveTarget, TARGET_OPTIONS, TARGET_USAGE } from '../lib/target';
 import { deadLetterWarnings, listDeadLetters, redriveDeadLetters } from './dead-letters';
 
@@ -123,7 +123,7 @@ export async function workers(argv: string[]): Promise<number> {
         { header: 'DESIRED', cell: (s) => String(s.desired), right: true },
         { header: 'RUNNING', cell: (s) => String(s.running), right: true },
         { header: 'PROTECTED', cell: (s) => String(s.protected), right: true },
-        { header: 'DECIDED', cell: (s) => formatTime(s.lastDecision?.at) },
+        { header: timeHeader('DECIDED'), cell: (s) => formatTime(s.lastDecision?.at) },
         { header: 'REASON', cell: (s) => s.lastDecision?.reason ?? '', max: 90 },
       ])}\n`,
     );
@@ -161,7 +161,7 @@ async function history(
   }
   process.stdout.write(
     `${renderTable([...decisions].reverse(), [
-      { header: 'TIME', cell: (d) => formatTime(d.at) },
+      { header: timeHeader('TIME'), cell: (d) => formatTime(d.at) },
       { header: 'VISIBLE', cell: (d) => String(d.observation.visible), right: true },
       { header: 'IN FLIGHT', cell: (d) => String(d.observation.inFlight), right: true },
       { header: 'RUNNING', cell: (d) => String(d.observation.running), right: true },

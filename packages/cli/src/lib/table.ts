@@ -6,14 +6,44 @@ export interface Column<T> {
   right?: boolean;
   /** Longest a cell may be before it is cut with an ellipsis. */
   max?: number;
+  /** May be narrowed (its cells cut with an ellipsis) so the table fits its width: free text, paths. */
+  shrink?: boolean;
 }
 
-/** Renders rows as an aligned, plain-text table (no borders, two spaces between columns). */
-export function renderTable<T>(rows: readonly T[], columns: readonly Column<T>[]): string {
-  const cells = rows.map((row) => columns.map((column) => clip(oneLine(column.cell(row)), column.max)));
+/** Every table fits this many columns, the width of a terminal split in two. */
+export const TABLE_WIDTH = 100;
+/** A shrinking column keeps at least this many characters. */
+const MIN_SHRUNK = 10;
+
+/**
+ * Renders rows as an aligned, plain-text table (no borders, two spaces between columns). When it would
+ * be wider than `width`, the shrinkable columns give up characters, widest first.
+ */
+export function renderTable<T>(
+  rows: readonly T[],
+  columns: readonly Column<T>[],
+  width: number = TABLE_WIDTH,
+): string {
+  const full = rows.map((row) => columns.map((column) => clip(oneLine(column.cell(row)), column.max)));
   const widths = columns.map((column, i) =>
-    Math.max(column.header.length, ...cells.map((r) => (r[i] ?? '').length)),
+    Math.max(column.header.length, ...full.map((r) => (r[i] ?? '').length)),
   );
+  const total = () => widths.reduce((sum, w) => sum + w, 0) + 2 * (columns.length - 1);
+  while (total() > width) {
+    let widest = -1;
+    columns.forEach((column, i) => {
+      const w = widths[i] ?? 0;
+      if (
+        column.shrink &&
+        w > Math.max(MIN_SHRUNK, column.header.length) &&
+        (widest < 0 || w > (widths[widest] ?? 0))
+      )
+        widest = i;
+    });
+    if (widest < 0) break;
+    widths[widest] = (widths[widest] ?? 0) - 1;
+  }
+  const cells = full.map((r) => r.map((cell, i) => clip(cell, widths[i])));
   const line = (values: readonly string[]) =>
     values
       .map((value, i) => (columns[i]?.right ? value.padStart(widths[i] ?? 0) : value.padEnd(widths[i] ?? 0)))
@@ -41,7 +71,25 @@ export function formatDuration(ms: number): string {
   return `${Math.floor(minutes / 60)} h ${String(minutes % 60).padStart(2, '0')} min`;
 }
 
-/** Local time of day for today's events, date and time otherwise. */
+/** "1 attempt", "3 attempts". */
+export function plural(count: number, word: string, many = `${word}s`): string {
+  return `${count} ${count === 1 ? word : many}`;
+}
+
+/** This machine's time zone as a column header says it: `TIME (UTC)`, `CREATED (CET)`. */
+export function zoneLabel(at = new Date()): string {
+  const zone = new Intl.DateTimeFormat('en-US', { timeZoneName: 'short' })
+    .formatToParts(at)
+    .find((p) => p.type === 'timeZoneName')?.value;
+  return zone ?? 'local time';
+}
+
+/** A header for a column of times printed by formatTime: `CREATED (UTC)`. */
+export function timeHeader(header: string): string {
+  return `${header} (${zoneLabel()})`;
+}
+
+/** Local time of day for today's events, date and time otherwise; its header says the zone (timeHeader). */
 export function formatTime(iso: string | undefined, now = new Date()): string {
   if (!iso) return '';
   const date = new Date(iso);

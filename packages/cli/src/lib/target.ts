@@ -49,12 +49,22 @@ export function readEndpoints(stateDir: string): EndpointsFile {
   return endpoints;
 }
 
+/**
+ * The config of the target: a stage's (loaded for --stage), or the one the local runtime runs
+ * (endpoints.json names it) unless --config says otherwise.
+ */
+export async function configOf(target: Target, flags: TargetFlags): Promise<Config> {
+  if (target.kind === 'aws') return target.config;
+  return (await loadConfig(flags.config ?? target.endpoints.config)).config;
+}
+
 /** The ledger to read, local or deployed. */
 export async function resolveTarget(flags: TargetFlags): Promise<Target> {
   if (flags.stage) {
     const { config } = await loadConfig(flags.config);
     const names = resourceNames(config.app, flags.stage);
     const client = new DynamoDBClient({});
+    await checkAwsSetup(client, flags.stage);
     return {
       kind: 'aws',
       config,
@@ -75,6 +85,31 @@ export async function resolveTarget(flags: TargetFlags): Promise<Target> {
     client,
     ledger: ledgerStores({ tableName: endpoints.table, client }),
   };
+}
+
+/**
+ * Fails with what is missing and how to set it when the SDK has no region or no credentials, instead
+ * of the first ledger call's `Region is missing` deep inside an error about listing jobs.
+ */
+export async function checkAwsSetup(client: DynamoDBClient, stage: string): Promise<void> {
+  try {
+    await client.config.region();
+  } catch (error) {
+    client.destroy();
+    throw new CliError(
+      `--stage ${stage} needs an AWS region and none is set: export AWS_REGION=<region> (and AWS_DEFAULT_REGION for the AWS CLI v1), or use a profile with a region (AWS_PROFILE=<name>; region in ~/.aws/config)`,
+      { cause: error },
+    );
+  }
+  try {
+    await client.config.credentials();
+  } catch (error) {
+    client.destroy();
+    throw new CliError(
+      `--stage ${stage} needs AWS credentials and none were found (environment, AWS_PROFILE, ~/.aws/credentials, SSO, instance role): run \`aws configure\` or \`aws sso login --profile <name>\` and export AWS_PROFILE=<name>, or export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY`,
+      { cause: error },
+    );
+  }
 }
 
 /** An SDK client's settings for one endpoint of the local runtime. */

@@ -1,6 +1,8 @@
 export { type CapacityConfig, capacityPolicy } from './capacity';
+export { configKeys } from './config-keys';
 export { DEAD_LETTER_RETENTION_SECONDS, redriveAllowPolicy, redrivePolicy } from './dead-letter';
 export { type JobSource, jobPolicy, jobSource, jobSources } from './job-sources';
+export { localRunIssues } from './local-run-checks';
 export { defineConfig, parseConfig, validateConfig } from './parse-config';
 export { matchingPipelines } from './pipeline-match';
 export {
