@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import type { Job } from '@stevedore/core/job';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CLI, type DevProcess, eventually, REPO, runCli, startDev } from '../support/dev-process';
+import { CLI, type DevProcess, eventually, jobsOf, REPO, runCli, startDev } from '../support/dev-process';
 
 /*
  * The first hour of a new user, with the built CLI as they run it: `stevedore init` makes a project
@@ -37,7 +37,8 @@ function widest(text: string): number {
   return Math.max(...text.split('\n').map((line) => line.length));
 }
 
-async function jobsOf(pipeline: string, stateDir: string): Promise<Job[]> {
+/** The jobs of a pipeline as `stevedore jobs list --json` prints them. */
+async function listedJobs(pipeline: string, stateDir: string): Promise<Job[]> {
   const listed = await runCli(
     ['jobs', 'list', '--pipeline', pipeline, '--json', '--state-dir', stateDir],
     {},
@@ -74,11 +75,18 @@ describe('the first hour, as the README walks it', () => {
       new PutObjectCommand({ Bucket: 'first-hour-inbox', Key: 'incoming/hello.txt', Body: 'hello' }),
     );
     const stateDir = dev.stateDir;
-    const job = await eventually(
-      async () => (await jobsOf('hello', stateDir)).find((j) => j.state === 'SUCCEEDED'),
-      90_000,
+    const done = await eventually(
+      async () => (dev ? (await jobsOf(dev, 'hello')).find((j) => j.state === 'SUCCEEDED') : undefined),
+      120_000,
       'the upload to become a SUCCEEDED job',
     );
+    const [job] = await listedJobs('hello', stateDir);
+    if (!job) throw new Error('jobs list --json printed no job');
+    expect(job).toMatchObject({
+      jobId: done.jobId,
+      state: 'SUCCEEDED',
+      input: { S3_KEY: 'incoming/hello.txt' },
+    });
     const short = job.jobId.slice(0, 'hello-'.length + 8);
     // The task's output, inline under its job; not the task-status steps between transitions.
     await eventually(
@@ -99,8 +107,8 @@ describe('the first hour, as the README walks it', () => {
     expect(widest(table.stdout)).toBeLessThanOrEqual(WIDTH);
     const shown = await runCli(['jobs', 'show', short, '--state-dir', stateDir], {}, project);
     expect(shown.code).toBe(0);
-    expect(shown.stdout).toContain(`job         ${job.jobId}`);
-    expect(shown.stdout).toContain('attempt     1 of 2 attempts');
+    expect(shown.stdout).toMatch(new RegExp(`^job +${job.jobId}$`, 'm'));
+    expect(shown.stdout).toMatch(/^attempt +1 of 2 attempts$/m);
     expect(widest(shown.stdout)).toBeLessThanOrEqual(WIDTH);
 
     const nope = await runCli(['jobs', 'list', '--pipeline', 'helo', '--state-dir', stateDir], {}, project);
@@ -135,8 +143,9 @@ describe('the first hour, as the README walks it', () => {
     );
     expect(dev.output()).toMatch(/stevedore\.config\.ts:\d+:\d+: error: /);
 
-    // A second pipeline whose task writes a line a second: the runtime restarts on it.
-    const ticking = `['node', '-e', "let n = 0; const t = setInterval(() => { console.log('tick ' + ++n); if (n === 4) { clearInterval(t); } }, 1000)"]`;
+    // A second pipeline whose task writes a line every half second until told to stop (a file in the
+    // project, its working directory): the runtime restarts on it.
+    const ticking = `['node', '-e', "let n = 0; const t = setInterval(() => { console.log('tick ' + ++n); if (require('fs').existsSync('stop-ticking')) { clearInterval(t); console.log('stopped'); } }, 500)"]`;
     writeFileSync(
       config,
       good
@@ -160,17 +169,33 @@ describe('the first hour, as the README walks it', () => {
     const watch = spawnCli(['jobs', 'watch', '--json', '--interval', '0.5', '--state-dir', stateDir]);
     await dev.s3.send(new PutObjectCommand({ Bucket: 'first-hour-inbox', Key: 'tick/one.txt', Body: 'x' }));
     const running = await eventually(
-      async () =>
-        (await jobsOf('tick', stateDir)).find((j) => j.state === 'RUNNING' || j.state === 'STARTING'),
-      60_000,
-      'the tick job to start',
+      async () => (dev ? (await jobsOf(dev, 'tick'))[0] : undefined),
+      120_000,
+      'the tick job',
     );
-    const followed = await runCli(['logs', '-f', running.jobId, '--state-dir', stateDir], {}, project);
-    expect(followed.code).toBe(0);
-    expect(followed.stdout.trim().split('\n')).toEqual(['tick 1', 'tick 2', 'tick 3', 'tick 4']);
+    // Followed while it runs: lines arrive as they are written, and it ends with the job.
+    const follow = spawnCli([
+      'logs',
+      '-f',
+      running.jobId.slice(0, 'tick-'.length + 8),
+      '--state-dir',
+      stateDir,
+    ]);
+    await eventually(
+      async () => (follow.stdout().includes('tick 2\n') ? true : undefined),
+      120_000,
+      'logs -f to print the running task',
+    );
+    expect(follow.child.exitCode).toBe(null);
+    writeFileSync(join(project, 'stop-ticking'), '');
+    const code = await new Promise<number | null>((resolve) => follow.child.on('exit', resolve));
+    expect(code).toBe(0);
+    const followed = follow.stdout().trim().split('\n');
+    expect(followed.at(-1)).toBe('stopped');
+    expect(followed.slice(0, -1)).toEqual(followed.slice(0, -1).map((_, i) => `tick ${i + 1}`));
     const ended = await eventually(
-      async () => (await jobsOf('tick', stateDir)).find((j) => j.state === 'SUCCEEDED'),
-      30_000,
+      async () => (dev ? (await jobsOf(dev, 'tick')).find((j) => j.state === 'SUCCEEDED') : undefined),
+      60_000,
       'the tick job to succeed',
     );
     await eventually(
@@ -211,3 +236,94 @@ function spawnCli(args: string[]): { child: ChildProcess; stdout(): string } {
   });
   return { child, stdout: () => out };
 }
+
+describe('the CLI as a user meets it', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'stevedore-cli-'));
+  const run = (args: string[], env: Record<string, string> = {}) => runCli(args, env, dir);
+
+  it('prints its version, and help for every command and subcommand with exit 0', async () => {
+    const version = await run(['--version']);
+    expect(version).toMatchObject({ code: 0, stderr: '' });
+    expect(version.stdout).toMatch(/^stevedore \d+\.\d+\.\d+\n$/);
+
+    // Every command's and subcommand's help is checked in test/unit/cli/help.test.ts; here, as typed.
+    for (const args of [
+      ['--help'],
+      ['jobs', '--help'],
+      ['jobs', 'list', '--help'],
+      ['help', 'jobs', 'list'],
+    ]) {
+      const help = await run(args);
+      expect(help.code, args.join(' ')).toBe(0);
+      expect(help.stderr).toBe('');
+    }
+    const list = await run(['jobs', 'list', '-h']);
+    expect(list.stdout).toMatch(/^stevedore jobs list \[--pipeline/);
+    expect(list.stdout).not.toMatch(/^stevedore jobs (?!list\b)/m);
+  }, 300_000);
+
+  it.each([
+    [
+      ['jobs', 'list', '--stauts', 'FAILED'],
+      /^stevedore jobs list: unknown option --stauts \(did you mean --status\?\)\n\(see `stevedore jobs list --help`\)\n$/,
+    ],
+    [['jbos'], /^stevedore: unknown command "jbos" \(did you mean jobs\?\); commands: /],
+    [['jobs', 'lst'], /^stevedore jobs: unknown command "lst" \(did you mean list\?\)/],
+    [['logs', 'a-1', '--attempt'], /^stevedore logs: --attempt expects a value\n/],
+  ])('%j is one clear error, exit 1', async (args, message) => {
+    const result = await run(args);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(message);
+  });
+
+  it('validate catches a task stevedore dev cannot run, and a TypeScript syntax error with where it is', async () => {
+    writeFileSync(
+      join(dir, 'no-local.config.ts'),
+      "export default { app: 'x', tasks: { resize: { image: 'r', cpu: 256, memory: 512 } } };\n",
+    );
+    const noLocal = await run(['validate', '--config', 'no-local.config.ts', '--json']);
+    expect(noLocal.code).toBe(1);
+    expect(JSON.parse(noLocal.stdout)).toMatchObject({
+      valid: false,
+      problems: [{ path: 'tasks.resize.local.command', message: expect.stringContaining('stevedore dev') }],
+    });
+
+    writeFileSync(join(dir, 'broken.config.ts'), "export default {\n  app: 'x',\n  tasks: { a: ) },\n};\n");
+    const broken = await run(['validate', '--config', 'broken.config.ts']);
+    expect(broken.code).toBe(1);
+    expect(broken.stderr).toContain('broken.config.ts:3:15: error: Unexpected ")"');
+    expect(broken.stderr).toContain('  tasks: { a: ) },');
+  }, 60_000);
+
+  it('--stage without a region or credentials says which is missing and how to set it', async () => {
+    await run(['init', '--name', 'staged']);
+    const none = {
+      AWS_REGION: '',
+      AWS_DEFAULT_REGION: '',
+      AWS_PROFILE: '',
+      AWS_ACCESS_KEY_ID: '',
+      AWS_SECRET_ACCESS_KEY: '',
+      AWS_SESSION_TOKEN: '',
+      AWS_CONFIG_FILE: join(dir, 'no-aws-config'),
+      AWS_SHARED_CREDENTIALS_FILE: join(dir, 'no-aws-credentials'),
+      AWS_EC2_METADATA_DISABLED: 'true',
+      AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: '',
+      AWS_CONTAINER_CREDENTIALS_FULL_URI: '',
+    };
+    const noRegion = await run(['jobs', 'list', '--stage', 'prod'], none);
+    expect(noRegion.code).toBe(1);
+    expect(noRegion.stderr).toMatch(
+      /^stevedore: --stage prod needs an AWS region and none is set: export AWS_REGION=/,
+    );
+    expect(noRegion.stderr).toContain('AWS_DEFAULT_REGION');
+    const noCredentials = await run(['jobs', 'list', '--stage', 'prod'], {
+      ...none,
+      AWS_REGION: 'eu-west-1',
+    });
+    expect(noCredentials.code).toBe(1);
+    expect(noCredentials.stderr).toMatch(
+      /^stevedore: --stage prod needs AWS credentials and none were found/,
+    );
+  }, 60_000);
+});

@@ -3,25 +3,11 @@ import { LocalRuntimeError } from '@stevedore/local';
 import { COMMANDS } from './commands/registry';
 import { ArgumentError } from './lib/args';
 import { CliError } from './lib/cli-error';
-import { type CommandSpec, helpFor, resolveCommand } from './lib/command';
+import { helpFor, indexText, resolveCommand } from './lib/command';
 
 /** Set by the build (scripts/build.mjs) from packages/cli/package.json. */
 declare const STEVEDORE_VERSION: string;
 const VERSION = typeof STEVEDORE_VERSION === 'string' ? STEVEDORE_VERSION : 'development';
-
-/** `stevedore --help`: one line per command. */
-export function indexText(commands: readonly CommandSpec[] = COMMANDS): string {
-  const width = Math.max(...commands.map((c) => c.name.length));
-  return `stevedore ${VERSION} — a serverless control plane for Amazon ECS on Fargate
-
-Usage: stevedore <command> [options]
-
-Commands:
-${commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join('\n')}
-
-Run \`stevedore help <command>\` or \`stevedore <command> --help\` for a command's options;
-\`stevedore --version\` prints the version. Every command that prints data takes --json.`;
-}
 
 /** The words before a `--`, where --help counts; after it, `--help` is an argument like any other. */
 function wantsHelp(argv: readonly string[]): boolean {
@@ -37,13 +23,15 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (first === undefined) {
-    process.stderr.write(`${indexText()}\n`);
+    process.stderr.write(`${indexText(COMMANDS, VERSION)}\n`);
     return 1;
   }
   try {
     if (first === 'help' || first === '--help' || first === '-h') {
       const words = rest.filter((w) => !w.startsWith('-'));
-      process.stdout.write(`${words.length === 0 ? indexText() : helpFor(COMMANDS, words)}\n`);
+      process.stdout.write(
+        `${words.length === 0 ? indexText(COMMANDS, VERSION) : helpFor(COMMANDS, words)}\n`,
+      );
       return 0;
     }
     if (wantsHelp(argv)) {

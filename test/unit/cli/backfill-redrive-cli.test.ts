@@ -99,7 +99,8 @@ describe('stevedore dead-letters list: the table', () => {
 
     expect(text.split('\n')).toEqual([
       'ID            HANDLER         DEAD-LETTERED             ATTEMPTS  ERROR',
-      '3f2a9c0d1e4b  object-created  2026-12-02T07:00:00.000Z         3  LedgerError: ledger createJob failed',
+      // Cut to fit 100 columns; --json has the whole error.
+      '3f2a9c0d1e4b  object-created  2026-12-02T07:00:00.000Z         3  LedgerError: ledger createJob fai…',
       'm-2           ? (old-rule)                                        x',
     ]);
     expect(eventDeadLettersText([], 'the dead-letter file')).toBe('no dead letters in the dead-letter file');

@@ -56,7 +56,7 @@ export function deadLettersText(
     { header: 'RECEIVES', cell: (l) => String(l.receiveCount), right: true },
     { header: timeHeader('SENT'), cell: (l) => formatTime(l.sentAt, now) },
     { header: timeHeader('FIRST RECEIVED'), cell: (l) => formatTime(l.firstReceivedAt, now) },
-    { header: 'BODY', cell: (l) => bodyPreview(l), max: 80 },
+    { header: 'BODY', cell: (l) => bodyPreview(l), max: 80, shrink: true },
   ]);
 }
 

@@ -316,10 +316,7 @@ function printBanner(settings: DevSettings, config: Config, runtime: DevRuntime,
       ])}\n\n`,
     );
   }
-  const activeFaults = Object.entries(settings.faults).filter(([k, v]) =>
-    k === 'throttle' ? v === false : v !== 0,
-  );
-  if (activeFaults.length > 0) process.stdout.write(`faults: ${settings.faultsText}\n\n`);
+  if (settings.faultsText) process.stdout.write(`faults: ${settings.faultsText}\n\n`);
   process.stdout.write(
     `ready. Job transitions and task output follow${settings.verbose ? '' : ' (--verbose for every step)'}; the config reloads when saved; Ctrl-C stops every task and exits.\n\n`,
   );

@@ -98,7 +98,7 @@ export function listing(letters: readonly DeadLetteredEvent[], place: string): s
     { header: 'HANDLER', cell: (l) => l.handler ?? `? (${l.target})` },
     { header: 'DEAD-LETTERED', cell: (l) => l.at },
     { header: 'ATTEMPTS', cell: (l) => (l.attempts === undefined ? '' : String(l.attempts)), right: true },
-    { header: 'ERROR', cell: (l) => l.error, max: 100 },
+    { header: 'ERROR', cell: (l) => l.error, shrink: true },
   ]);
 }
 

@@ -142,7 +142,7 @@ const SCHEDULES: CommandSpec = {
     {
       name: 'run',
       summary: "start a run now, under the schedule's overlap policy",
-      usage: `stevedore schedules run <name> [--json]\n\n  Starts a run now, under the schedule's overlap policy.\n\n${TARGET_USAGE}`,
+      usage: `stevedore schedules run <name> [--json]\n\n  Starts a run now, under the schedule's overlap policy. --json: {"schedule", "scheduledTime", "outcome", "jobId"}.\n\n${TARGET_USAGE}`,
     },
   ],
 };

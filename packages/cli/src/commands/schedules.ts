@@ -9,7 +9,7 @@ import { CliError } from '../lib/cli-error';
 import { controlDeps } from '../lib/control-deps';
 import { devLogger } from '../lib/dev-logger';
 import { loadConfig } from '../lib/load-config';
-import { formatTime, renderTable } from '../lib/table';
+import { renderTable } from '../lib/table';
 import { resolveTarget, TARGET_OPTIONS, TARGET_USAGE, type Target } from '../lib/target';
 
 export const SCHEDULES_USAGE = `stevedore schedules [--json]
@@ -41,7 +41,8 @@ export async function schedules(argv: string[]): Promise<number> {
   const target = await resolveTarget(values);
   const config = target.kind === 'aws' ? target.config : (await loadConfig(values.config)).config;
   try {
-    if (positionals[0] === 'run') return await runNow(target, config, positionals[1], values.stage);
+    if (positionals[0] === 'run')
+      return await runNow(target, config, positionals[1], values.stage, values.json);
     if (positionals.length > 0)
       throw new CliError(`unknown schedules command ${JSON.stringify(positionals[0])}\n\n${SCHEDULES_USAGE}`);
     // A local runtime started with --time-scale fires on its own, faster clock.
@@ -65,12 +66,18 @@ export async function schedules(argv: string[]): Promise<number> {
         { header: 'SCHEDULE', cell: (s) => (s.enabled ? s.name : `${s.name} (disabled)`) },
         { header: 'EXPRESSION', cell: (s) => `${s.expression} ${s.timezone}` },
         { header: 'OVERLAP', cell: (s) => s.overlap },
-        { header: 'NEXT', cell: (s) => nextCell(s.next) },
+        { header: 'NEXT', cell: (s) => nextCell(s.next), shrink: true },
+        // In the schedule's zone with its offset, as NEXT is: one schedule's times are read together.
         {
           header: 'LAST RUN',
-          cell: (s) => (s.lastRun ? `${s.lastRun.state} ${formatTime(s.lastRun.scheduledTime)}` : ''),
+          cell: (s) => (s.lastRun ? `${s.lastRun.state} ${inZone(s.lastRun.scheduledTime, s.timezone)}` : ''),
+          shrink: true,
         },
-        { header: 'LAST SUCCESS', cell: (s) => formatTime(s.lastSuccess?.scheduledTime) },
+        {
+          header: 'LAST SUCCESS',
+          cell: (s) => inZone(s.lastSuccess?.scheduledTime, s.timezone),
+          shrink: true,
+        },
       ])}\n`,
     );
     return 0;
@@ -112,6 +119,11 @@ async function status(target: Target, config: Config, name: string, now: Date): 
   };
 }
 
+/** A recorded time in the schedule's zone, as nextCell prints times: `2026-03-29 06:00 +02:00`. */
+function inZone(iso: string | undefined, timezone: string): string {
+  return iso ? nextCell([formatInZone(new Date(iso), timezone)]) : '';
+}
+
 /**
  * The next fire times, short: the first in full (date, time, offset), the others as times, with
  * their date when it changes: `2026-03-29 01:00 +01:00, 03:00 +02:00, 03-30 03:00`.
@@ -138,6 +150,7 @@ async function runNow(
   config: Config,
   name: string | undefined,
   stage: string | undefined,
+  json = false,
 ): Promise<number> {
   if (!name) throw new CliError('usage: stevedore schedules run <name>');
   if (!config.schedules[name]) {
@@ -149,7 +162,9 @@ async function runNow(
   if (target.kind === 'aws') {
     await invokeScheduleFired(target, name, scheduledTime);
     process.stdout.write(
-      `started a run of ${name} for ${scheduledTime.toISOString()} (see stevedore jobs list --schedule ${name} --stage ${stage})\n`,
+      json
+        ? `${JSON.stringify({ schedule: name, scheduledTime: scheduledTime.toISOString(), outcome: 'invoked' })}\n`
+        : `started a run of ${name} for ${scheduledTime.toISOString()} (see stevedore jobs list --schedule ${name} --stage ${stage})\n`,
     );
     return 0;
   }
@@ -157,7 +172,11 @@ async function runNow(
   const { deps, close } = controlDeps(target, config, { ...devLogger(), info: () => {}, debug: () => {} });
   try {
     const { outcome, jobId } = await fireSchedule(deps, name, scheduledTime, { manual: true });
-    process.stdout.write(`${name}: ${outcome}${jobId ? ` (job ${jobId})` : ''}\n`);
+    process.stdout.write(
+      json
+        ? `${JSON.stringify({ schedule: name, scheduledTime: scheduledTime.toISOString(), outcome, jobId: jobId ?? null })}\n`
+        : `${name}: ${outcome}${jobId ? ` (job ${jobId})` : ''}\n`,
+    );
     return outcome === 'unknown' ? 1 : 0;
   } finally {
     close();

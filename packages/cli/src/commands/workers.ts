@@ -124,7 +124,7 @@ export async function workers(argv: string[]): Promise<number> {
         { header: 'RUNNING', cell: (s) => String(s.running), right: true },
         { header: 'PROTECTED', cell: (s) => String(s.protected), right: true },
         { header: timeHeader('DECIDED'), cell: (s) => formatTime(s.lastDecision?.at) },
-        { header: 'REASON', cell: (s) => s.lastDecision?.reason ?? '', max: 90 },
+        { header: 'REASON', cell: (s) => s.lastDecision?.reason ?? '', shrink: true },
       ])}\n`,
     );
     for (const warning of deadLetterWarnings(statuses)) process.stdout.write(`${warning}\n`);
@@ -171,7 +171,7 @@ async function history(
         cell: (d) => (d.change ? `${d.previous} -> ${d.desired}` : String(d.desired)),
         right: true,
       },
-      { header: 'REASON', cell: (d) => d.reason, max: 100 },
+      { header: 'REASON', cell: (d) => d.reason, shrink: true },
     ])}\n`,
   );
   return 0;

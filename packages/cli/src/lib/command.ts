@@ -86,3 +86,17 @@ export function resolveCommand(root: readonly CommandSpec[], argv: readonly stri
   findCommand(top.subcommands, subName, `stevedore ${top.name}`); // throws: no such subcommand
   throw new CliError(`stevedore ${top.name} ${subName} has nothing to run`);
 }
+
+/** `stevedore --help`: one line per command. */
+export function indexText(commands: readonly CommandSpec[], version: string): string {
+  const width = Math.max(...commands.map((c) => c.name.length));
+  return `stevedore ${version} — a serverless control plane for Amazon ECS on Fargate
+
+Usage: stevedore <command> [options]
+
+Commands:
+${commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join('\n')}
+
+Run \`stevedore help <command>\` or \`stevedore <command> --help\` for a command's options;
+\`stevedore --version\` prints the version. Every command that prints data takes --json.`;
+}

@@ -13,7 +13,7 @@ export interface Column<T> {
 /** Every table fits this many columns, the width of a terminal split in two. */
 export const TABLE_WIDTH = 100;
 /** A shrinking column keeps at least this many characters. */
-const MIN_SHRUNK = 10;
+const MIN_SHRUNK = 6;
 
 /**
  * Renders rows as an aligned, plain-text table (no borders, two spaces between columns). When it would
