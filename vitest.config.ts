@@ -53,7 +53,8 @@ export default defineConfig({
           include: ['test/e2e/**/*.test.ts'],
           globalSetup: ['test/support/build-cli.ts'],
           testTimeout: 180_000,
-          hookTimeout: 120_000,
+          // A hook that starts `stevedore dev` waits up to 150 s for it on a busy machine.
+          hookTimeout: 240_000,
           // Each file runs `stevedore dev` with its own DynamoDB Local and tasks: one at a time.
           fileParallelism: false,
         },

@@ -198,9 +198,16 @@ describe('the first hour, as the README walks it', () => {
       60_000,
       'the tick job to succeed',
     );
+    const ends = `"jobId":"${ended.jobId}"`;
     await eventually(
-      async () => (watch.stdout().includes('"SUCCEEDED"') ? true : undefined),
-      30_000,
+      async () =>
+        watch
+          .stdout()
+          .split('\n')
+          .some((l) => l.includes(ends) && l.includes('"state":"SUCCEEDED"'))
+          ? true
+          : undefined,
+      60_000,
       'jobs watch to print the end',
     );
     watch.child.kill('SIGINT');

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { ECSClient, ListTasksCommand, RunTaskCommand } from '@aws-sdk/client-ecs';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { isTerminal, type Job } from '@stevedore/core/job';
+import { isTerminal, type Job, taskIdOf } from '@stevedore/core/job';
 import { isAlive, LOCAL_NETWORK_CONFIGURATION } from '@stevedore/local';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI, type DevProcess, eventually, jobsOf, REPO, runCli, startDev } from '../support/dev-process';
@@ -99,7 +99,9 @@ describe('S3 jobs on stevedore dev', () => {
     expect(logs.stdout).toContain(`processed ${one.input.S3_KEY}`);
     const shown = await runCli(['jobs', 'show', one.jobId, '--state-dir', dev.stateDir]);
     expect(shown.stdout).toContain('EssentialContainerExited');
-    expect(shown.stdout).toContain(one.attempts['1']?.taskArn ?? 'no task');
+    // The task id, short (--json has the ARN), in a table that fits 100 columns.
+    expect(shown.stdout).toContain(taskIdOf(one.attempts['1']?.taskArn ?? 'no task').slice(0, 12));
+    expect(Math.max(...shown.stdout.split('\n').map((l) => l.length))).toBeLessThanOrEqual(100);
   });
 
   it('jobs watch prints each transition of a job once, as it happens, and stops on Ctrl-C', async () => {

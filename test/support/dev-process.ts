@@ -108,7 +108,8 @@ export async function startDev(options: DevOptions): Promise<DevProcess> {
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
 
   const endpointsPath = join(stateDir, 'endpoints.json');
-  const deadline = Date.now() + (options.timeoutMs ?? 60_000);
+  // Generous: DynamoDB Local's JVM alone can take a minute on a busy machine.
+  const deadline = Date.now() + (options.timeoutMs ?? 150_000);
   // A runtime killed on this state dir left its endpoints.json behind: ready means this child's.
   const ours = () => {
     try {

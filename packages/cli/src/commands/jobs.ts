@@ -166,22 +166,20 @@ export function jobText(job: Job, now = new Date()): string {
         { header: 'TASK', cell: (a) => taskIdOf(a.taskArn).slice(0, 12) },
         { header: 'STATUS', cell: (a) => a.lastStatus },
         { header: 'CAPACITY', cell: (a) => capacityShort(a.capacityProvider) },
-        {
-          header: 'WHY',
-          cell: (a) => (a.capacityReason ? CAPACITY_REASON_TEXT[a.capacityReason] : ''),
-          shrink: true,
-        },
         { header: timeHeader('STARTED'), cell: (a) => formatTime(a.startedAt, now) },
         { header: 'DURATION', cell: (a) => formatDuration(attemptDurationMs(a, now)), right: true },
         { header: 'EXIT', cell: (a) => a.containers.map((c) => c.exitCode ?? '-').join(','), right: true },
-        {
-          header: 'STOPPED',
-          cell: (a) => [a.stopCode, a.stoppedReason].filter(Boolean).join(': '),
-          shrink: true,
-        },
-        { header: 'COST', cell: (a) => (a.cost ? formatUsd(a.cost.usd) : ''), right: true },
+        { header: 'STOP CODE', cell: (a) => a.stopCode ?? '' },
       ]),
     );
+    // Why each attempt stopped, and why it ran where it did: free text, a line each, under the table.
+    const notes = attempts.flatMap((a) => [
+      ...(a.stoppedReason ? [`  attempt ${a.attempt} stopped: ${a.stoppedReason}`] : []),
+      ...(a.capacityReason
+        ? [`  attempt ${a.attempt} capacity: ${CAPACITY_REASON_TEXT[a.capacityReason]}`]
+        : []),
+    ]);
+    if (notes.length > 0) parts.push(notes.map((line) => clipLine(line)).join('\n'));
     parts.push(renderPhases(attemptPhases(job, now)));
   }
   parts.push(
@@ -195,6 +193,10 @@ export function jobText(job: Job, now = new Date()): string {
     ]),
   );
   return parts.join('\n\n');
+}
+
+function clipLine(line: string): string {
+  return line.length > TABLE_WIDTH ? `${line.slice(0, TABLE_WIDTH - 1)}…` : line;
 }
 
 function capacityShort(provider: string | undefined): string {
