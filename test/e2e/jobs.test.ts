@@ -129,7 +129,9 @@ describe('S3 jobs on stevedore dev', () => {
       );
       const lines = await eventually(
         async () => {
-          const mine = out.split('\n').filter((line) => line.includes(job.jobId));
+          // watch prints the short id tables print (`<source>-<8 hex>`).
+          const short = job.jobId.slice(0, job.jobId.lastIndexOf('-') + 9);
+          const mine = out.split('\n').filter((line) => line.includes(short));
           return mine.some((line) => / SUCCEEDED /.test(line)) ? mine : undefined;
         },
         10_000,
