@@ -1,7 +1,8 @@
+import { spawn } from 'node:child_process';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { isTerminal, type Job } from '@stevedore/core/job';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type DevProcess, eventually, runCli, startDev } from '../support/dev-process';
+import { CLI, type DevProcess, eventually, REPO, runCli, startDev } from '../support/dev-process';
 
 /*
  * The console's JSON API on `stevedore dev`, as the pages use it: rows equal to `stevedore jobs list
@@ -207,5 +208,40 @@ describe('console API', () => {
     expect(worker.decisions.filter((d) => common.some((c) => c.at === d.at))).toEqual(common);
     expect((await api('/api/workers/nobody')).status).toBe(404);
     expect((await api<{ letters: unknown[] }>('/api/dead-letters')).body.letters).toEqual([]);
+  });
+
+  it('is served alone by `stevedore console` against the running local runtime, until Ctrl-C', async () => {
+    const child = spawn(process.execPath, [CLI, 'console', '--state-dir', dev.stateDir, '--config', CONFIG], {
+      cwd: REPO,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => {
+      output += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      output += d.toString();
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    const url = await eventually(
+      async () => /http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]+/.exec(output)?.[0],
+      60_000,
+      'the console URL',
+    );
+    const alone = new URL(url);
+    expect(alone.origin).not.toBe(base);
+    const info = (await (await fetch(`${alone.origin}/api/info`)).json()) as {
+      where: string;
+      workers: string[];
+    };
+    expect(info).toMatchObject({ where: `local runtime ${dev.stateDir}`, workers: ['work'] });
+    // Its own secret: the dev console's does not act here.
+    const refused = await fetch(`${alone.origin}/api/schedules/nightly/run`, {
+      method: 'POST',
+      headers: { origin: alone.origin, 'x-stevedore-token': token },
+    });
+    expect(refused.status).toBe(403);
+    child.kill('SIGINT');
+    expect(await exited).toBe(0);
   });
 });

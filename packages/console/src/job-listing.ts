@@ -4,10 +4,10 @@ import { ConsoleRequestError } from './errors';
 
 /*
  * The jobs page's query, kept in its URL: source (pipeline or schedule), state, a time range and an
- * object key prefix. Source and state go to the ledger's listing (a key condition, newest first);
- * the time range ends the walk at the first job older than `since`, and `until` and the key prefix
- * are applied to the pages read. Each request reads at most MAX_PAGE_READS pages: a rare prefix never
- * turns a request into a scan; the answer then carries a cursor and says how far it looked.
+ * object key prefix. Source, state and the time range go to the ledger's listing (key conditions on
+ * its indexes, newest first); the key prefix is applied to the pages read. Each request reads at most
+ * MAX_PAGE_READS pages: a rare prefix never turns a request into a scan; the answer then carries a
+ * cursor and says how far it looked.
  */
 
 export interface JobFilter {
@@ -15,7 +15,7 @@ export interface JobFilter {
   state?: JobState;
   /** Created at or after (ISO 8601). */
   since?: string;
-  /** Created before (ISO 8601). */
+  /** Created at or before (ISO 8601). */
   until?: string;
   /** Only jobs whose object key starts with this. */
   prefix?: string;
@@ -70,7 +70,7 @@ export function matchesFilter(job: Job, filter: JobFilter): boolean {
   if (filter.source && job.source !== filter.source) return false;
   if (filter.state && job.state !== filter.state) return false;
   if (filter.since && job.createdAt < filter.since) return false;
-  if (filter.until && job.createdAt >= filter.until) return false;
+  if (filter.until && job.createdAt > filter.until) return false;
   if (filter.prefix && !(job.input.S3_KEY ?? '').startsWith(filter.prefix)) return false;
   return true;
 }
@@ -91,14 +91,12 @@ export async function listJobPage(
       limit: limit - found.length,
       ...(filter.source ? { source: filter.source } : {}),
       ...(filter.state ? { state: filter.state } : {}),
+      ...(filter.since ? { since: new Date(filter.since) } : {}),
+      ...(filter.until ? { until: new Date(filter.until) } : {}),
       ...(next ? { cursor: next } : {}),
     });
     examined += page.jobs.length;
-    for (const job of page.jobs) {
-      // Newest first: the first job older than the range ends the listing.
-      if (filter.since && job.createdAt < filter.since) return { jobs: found, examined };
-      if (matchesFilter(job, filter)) found.push(job);
-    }
+    for (const job of page.jobs) if (matchesFilter(job, filter)) found.push(job);
     next = page.cursor;
     if (!next) break;
   }

@@ -35,7 +35,15 @@ export default defineConfig({
     held: { bucket: 'e2e-console', prefix: 'held/', task: 'hang', timeout: 600, concurrency: 2 },
   },
   workers: {
-    work: { queue: 'e2e-console-work', task: 'worker', min: 0, max: 4, messagesPerTask: 5 },
+    work: {
+      queue: 'e2e-console-work',
+      task: 'worker',
+      min: 0,
+      max: 4,
+      messagesPerTask: 5,
+      // Back to zero soon after the queue drains: the chart shows a scale-out and a scale-in.
+      cooldown: { scaleInSeconds: 5 },
+    },
   },
   schedules: {
     nightly: {

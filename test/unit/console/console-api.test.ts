@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import type { ConsoleBackend } from '@stevedore/console';
 import {
   ASSET_BUDGET_BYTES,
   buildAssets,
@@ -6,6 +7,7 @@ import {
   ConsoleRequestError,
   checkAction,
   jobTimeline,
+  LiveFeed,
   listJobPage,
   MAX_PAGE_READS,
   parseJobQuery,
@@ -46,7 +48,10 @@ class ListingOf implements Pick<JobStore, 'listJobs'> {
   constructor(private readonly jobs: Job[]) {}
   async listJobs(query: JobQuery): Promise<JobPage> {
     this.reads++;
-    const sorted = [...this.jobs].sort((a, b) => (a.createdAt < b.createdAt ? 1 : -1));
+    const since = query.since?.toISOString() ?? '';
+    const sorted = [...this.jobs]
+      .filter((j) => j.createdAt >= since)
+      .sort((a, b) => (a.createdAt < b.createdAt ? 1 : -1));
     const start = Number(query.cursor ?? 0);
     const page = sorted.slice(start, start + (query.limit ?? 25));
     const end = start + page.length;
@@ -101,7 +106,7 @@ describe('the jobs query', () => {
     expect(seen).toEqual(expected);
   });
 
-  it('stops at the first job older than since', async () => {
+  it('asks the ledger for the time range', async () => {
     const ledger = new ListingOf(Array.from({ length: 500 }, (_, n) => job(n)));
     const page = await listJobPage(ledger as unknown as JobStore, { since: at(450) }, 200);
     expect(page.jobs.map((j) => j.jobId)).toEqual(
@@ -216,6 +221,60 @@ describe('the overview', () => {
     expect(stats.p95Ms).toBe(100_000);
     expect(stats.cost7dUsd).toBeCloseTo(0.2);
     expect(percentile([], 0.5)).toBeNull();
+  });
+});
+
+describe('the live feed', () => {
+  it('reads the newest page once a tick for every page open, and sends only what changed', async () => {
+    const jobs = Array.from({ length: 150 }, (_, n) => job(n));
+    const ledger = new ListingOf(jobs);
+    let gets = 0;
+    const store = {
+      listJobs: (query: JobQuery) => ledger.listJobs(query),
+      getJob: async (id: string) => {
+        gets++;
+        return jobs.find((j) => j.jobId === id);
+      },
+    };
+    const backend = { deps: { jobs: store } } as unknown as ConsoleBackend;
+    const feed = new LiveFeed(backend, {
+      intervalMs: 60_000,
+      workerStatus: async () => ({}),
+      onError: () => {},
+    });
+    const sent: [string, string[]][] = [];
+    const page = (name: string, follow: string[] = []) => ({
+      jobs: new Set(follow),
+      workers: new Set<string>(),
+      send: (event: string, data: unknown) =>
+        sent.push([`${name} ${event}`, (data as Job[]).map((j) => j.jobId)]),
+    });
+    // An old job (off the newest page) followed by two pages: read once, not once per page.
+    const old = 'photos-00003';
+    feed.subscribe(page('a', [old]));
+    feed.subscribe(page('b', [old]));
+
+    await feed.tick();
+    expect(ledger.reads).toBe(1);
+    expect(gets).toBe(1);
+    expect(sent.map(([name, ids]) => [name, ids.length])).toEqual([
+      ['a jobs', 101],
+      ['b jobs', 101],
+    ]);
+
+    sent.length = 0;
+    await feed.tick();
+    expect(sent).toEqual([]);
+
+    const moved = jobs.findIndex((j) => j.jobId === 'photos-00140');
+    jobs[moved] = { ...(jobs[moved] as Job), state: 'RUNNING', updatedAt: at(1000) };
+    await feed.tick();
+    expect(sent).toEqual([
+      ['a jobs', ['photos-00140']],
+      ['b jobs', ['photos-00140']],
+    ]);
+    expect(ledger.reads).toBe(3);
+    feed.close();
   });
 });
 

@@ -91,8 +91,10 @@ export function JobPage({ jobId }: { jobId: string }) {
     return html`<h1>Job <span class="id">${jobId}</span></h1><${Status} error=${detail.error} loading=${true} />`;
   const { timeline, now, retry } = detail.data;
   const attempts = Object.values(job.attempts).sort((a, b) => a.attempt - b.attempt);
+  // What ended attempt n and which rule decided: the entry that sent the job to attempt n + 1, or its end.
   const endReason = (n: number) =>
-    [...job.history].reverse().find((h) => h.attempt === n && h.reason && h.state !== 'RUNNING')?.reason ??
+    job.history.find((h) => h.attempt === n + 1 && h.state === 'SUBMITTED')?.reason ??
+    [...job.history].reverse().find((h) => h.attempt === n && !OPEN.has(h.state))?.reason ??
     '';
   const canAct = hasToken();
   return html`
@@ -115,7 +117,12 @@ export function JobPage({ jobId }: { jobId: string }) {
       ${job.reason ? html`<div class="wide"><dt>Reason</dt><dd>${job.reason}</dd></div>` : null}
       ${job.retryOf ? html`<div><dt>Retries</dt><dd><a href=${`/jobs/${encodeURIComponent(job.retryOf)}`}>${job.retryOf}</a></dd></div>` : null}
       ${job.retriedBy ? html`<div><dt>Retried by</dt><dd><a href=${`/jobs/${encodeURIComponent(job.retriedBy)}`}>${job.retriedBy}</a></dd></div>` : null}
-      ${Object.entries(job.input).map(([k, v]) => html`<div class="wide"><dt>${k}</dt><dd class="mono">${v}</dd></div>`)}
+      ${Object.entries(job.input)
+        .filter(([, v]) => v !== '')
+        .map(
+          ([k, v]) =>
+            html`<div class=${v.length > 40 ? 'wide' : ''}><dt>${k}</dt><dd class="mono">${v}</dd></div>`,
+        )}
     </dl>
 
     <section aria-labelledby="timeline-h">
@@ -125,11 +132,11 @@ export function JobPage({ jobId }: { jobId: string }) {
         attempts.length > 0
           ? html`<div class="table-wrap"><table aria-label="Attempts">
           <thead><tr><th scope="col" class="num">#</th><th scope="col">Task</th><th scope="col">Status</th><th scope="col">Capacity</th>
-            <th scope="col" class="num">Exit</th><th scope="col">Stop code</th><th scope="col">Stopped reason</th><th scope="col">Retry rule</th><th scope="col" class="num">Cost</th></tr></thead>
+            <th scope="col" class="num">Exit</th><th scope="col">Stop code</th><th scope="col">Stopped reason</th><th scope="col">Decided by (retry rule)</th><th scope="col" class="num">Cost</th></tr></thead>
           <tbody>${attempts.map(
             (a) => html`<tr data-attempt=${a.attempt}>
               <td class="num">${a.attempt}</td>
-              <td class="mono clip" title=${a.taskArn}>${a.taskArn}</td>
+              <td class="mono arn">${a.taskArn}</td>
               <td>${a.lastStatus}</td>
               <td title=${a.capacityAsked ? `asked ${a.capacityAsked} (${a.capacityReason ?? ''})` : ''}>${a.capacityProvider ?? ''}${
                 a.capacityReason && a.capacityReason !== 'on-demand'
@@ -139,7 +146,7 @@ export function JobPage({ jobId }: { jobId: string }) {
               <td class="num">${a.containers.map((c) => c.exitCode ?? '–').join(', ')}</td>
               <td>${a.stopCode ?? ''}</td>
               <td class="clip" title=${a.stoppedReason ?? ''}>${a.stoppedReason ?? ''}</td>
-              <td class="clip" title=${endReason(a.attempt)}>${endReason(a.attempt)}</td>
+              <td class="decided">${endReason(a.attempt)}</td>
               <td class="num">${a.cost ? formatUsd(a.cost.usd) : ''}</td>
             </tr>`,
           )}</tbody></table></div>`

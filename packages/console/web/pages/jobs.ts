@@ -26,7 +26,7 @@ function matches(job: JobRow, f: Filters): boolean {
   if (f.source && job.source !== f.source) return false;
   if (f.state && job.state !== f.state) return false;
   if (f.since && job.createdAt < new Date(f.since).toISOString()) return false;
-  if (f.until && job.createdAt >= new Date(f.until).toISOString()) return false;
+  if (f.until && job.createdAt > new Date(f.until).toISOString()) return false;
   if (f.prefix && !(job.input.S3_KEY ?? '').startsWith(f.prefix)) return false;
   return true;
 }

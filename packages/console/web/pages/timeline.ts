@@ -33,9 +33,9 @@ export function Timeline({ bars, now }: { bars: PhaseBar[]; now: string }) {
             <line class="row-line" x1=${LEFT} x2=${WIDTH - RIGHT} y1=${TOP + row * ROW + ROW / 2} y2=${TOP + row * ROW + ROW / 2} />`,
         )}
         ${ticks.map(
-          (t) => html`
+          (t, i) => html`
             <line class="tick" x1=${x(t)} x2=${x(t)} y1=${TOP} y2=${height - AXIS + 4} />
-            <text class="tick-label" x=${x(t)} y=${height - 8} text-anchor="middle">${formatTime(new Date(t).toISOString())}</text>`,
+            <text class="tick-label" x=${x(t)} y=${height - 8} text-anchor=${i === 0 ? 'start' : i === ticks.length - 1 ? 'end' : 'middle'}>${formatTime(new Date(t).toISOString())}</text>`,
         )}
         ${bars.map((bar) => {
           const row = attempts.indexOf(bar.attempt);
