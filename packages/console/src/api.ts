@@ -5,11 +5,11 @@ import {
   redrive,
   retryJob,
   UnknownDeadLetterError,
+  upcomingRuns,
 } from '@stevedore/control';
 import { deadLetterQueueName } from '@stevedore/core/config';
 import { JOB_STATES, type Job, jobCost } from '@stevedore/core/job';
 import type { DecisionRecord } from '@stevedore/core/ports';
-import { formatInZone, nextFireTimes } from '@stevedore/core/schedule';
 import type { ConsoleBackend } from './backend';
 import { ConsoleRequestError } from './errors';
 import { listJobPage, parseJobQuery } from './job-listing';
@@ -141,16 +141,7 @@ export async function schedulesJson(backend: ConsoleBackend) {
         backend.deps.schedules.scheduleState(name),
         backend.deps.jobs.listJobs({ source: name, limit: 20 }),
       ]);
-      const next = schedule.enabled
-        ? nextFireTimes(schedule.expression, {
-            after: now,
-            count: 5,
-            timezone: schedule.timezone,
-            ...(state.anchor && state.checkedExpression === schedule.expression
-              ? { startAt: new Date(state.anchor) }
-              : {}),
-          }).map((time) => formatInZone(time, schedule.timezone))
-        : [];
+      const next = upcomingRuns(schedule, state, now, 5);
       const runs = recent.jobs.map((job) => ({
         jobId: job.jobId,
         scheduledTime: job.input.STEVEDORE_SCHEDULED_TIME ?? job.createdAt,

@@ -50,6 +50,7 @@ export {
 } from './operations/submit';
 export { type FireOutcome, fireSchedule } from './schedules/fire-schedule';
 export { MISSED_GRACE_MS, recordMissedRuns } from './schedules/missed-runs';
+export { upcomingRuns } from './schedules/upcoming-runs';
 export { type HeldLease, holdLease, type LeaseTiming } from './sweep/lease';
 export { SWEEP_LEASE, type SweepOptions, type SweepReport, sweep } from './sweep/sweep';
 export { alarmChanged, scaleAll, scaleWorker, type WatchOptions, watchWorkers } from './workers/scale-worker';

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import { fireSchedule } from '@stevedore/control';
+import { fireSchedule, upcomingRuns } from '@stevedore/control';
 import type { Config } from '@stevedore/core/config';
-import { formatInZone, nextFireTimes } from '@stevedore/core/schedule';
+import { formatInZone } from '@stevedore/core/schedule';
 import { scheduleClockNow } from '@stevedore/local';
 import { parseArgs } from '../lib/args';
 import { CliError } from '../lib/cli-error';
@@ -97,17 +97,7 @@ async function status(target: Target, config: Config, name: string, now: Date): 
     timezone: schedule.timezone,
     overlap: schedule.overlap,
     enabled: schedule.enabled,
-    // A rate schedule's times count from its grid as learnt from its firings (the epoch before any).
-    next: schedule.enabled
-      ? nextFireTimes(schedule.expression, {
-          after: now,
-          count: 3,
-          timezone: schedule.timezone,
-          ...(state.anchor && state.checkedExpression === schedule.expression
-            ? { startAt: new Date(state.anchor) }
-            : {}),
-        }).map((t) => formatInZone(t, schedule.timezone))
-      : [],
+    next: upcomingRuns(schedule, state, now, 3),
     lastRun: state.lastRun
       ? {
           jobId: state.lastRun.jobId,
