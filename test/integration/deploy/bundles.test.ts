@@ -5,7 +5,7 @@ import { pathToFileURL } from 'node:url';
 import { ensureLedgerTable, ledgerStores } from '@stevedore/aws';
 import { parseConfig, resourceNames } from '@stevedore/core/config';
 import { BUNDLE_BUDGET_BYTES, type BuiltFunction, buildFunctions } from '@stevedore/deploy';
-import { type LocalEcs, startLocalEcs } from '@stevedore/local';
+import { LOCAL_NETWORK, type LocalEcs, startLocalEcs } from '@stevedore/local';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import exampleConfig from '../../../stevedore.config';
 import { eventually } from '../../support/dev-process';
@@ -71,6 +71,9 @@ beforeAll(async () => {
     AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
     AWS_ENDPOINT_URL_DYNAMODB: inject('dynamoEndpoint'),
     AWS_ENDPOINT_URL_ECS: ecs.endpoint,
+    // infra/functions.ts sets the network the tasks run in; ECS refuses an awsvpc RunTask without one.
+    STEVEDORE_SUBNETS: LOCAL_NETWORK.subnets.join(','),
+    STEVEDORE_SECURITY_GROUPS: LOCAL_NETWORK.securityGroups.join(','),
   });
 }, 120_000);
 
