@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { request } from 'node:http';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { isTerminal, type Job } from '@stevedore/core/job';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -80,8 +81,16 @@ describe('console API', () => {
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('<script type="module" src="/assets/main.js">');
     // A DNS name rebound to 127.0.0.1 reaches the port, but not the data.
-    const rebound = await fetch(`${base}/api/info`, { headers: { host: 'attacker.example' } });
-    expect(rebound.status).toBe(403);
+    // node:http, not fetch: fetch sends the URL's own Host whatever the headers say (seen on Node 20).
+    const rebound = await new Promise<number | undefined>((resolve, reject) =>
+      request(`${base}/api/info`, { headers: { host: 'attacker.example' } }, (res) => {
+        res.resume();
+        resolve(res.statusCode);
+      })
+        .on('error', reject)
+        .end(),
+    );
+    expect(rebound).toBe(403);
   });
 
   it('lists the jobs of `stevedore jobs list --json`, filters them, and shows a retried job’s attempts on a timeline', async () => {
