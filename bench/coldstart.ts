@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { HANDLER_NAMES } from '@stevedore/core/events';
-import { buildFunctions } from '@stevedore/deploy';
+import { buildFunctions, functionBundleOptions } from '@stevedore/deploy';
 import { build, type Metafile } from 'esbuild';
 
 const { values } = parseArgs({
@@ -94,20 +94,10 @@ async function main() {
     for (const fn of built) {
       // The same build again, for its metafile (buildFunctions does not keep one).
       const { metafile } = await build({
-        absWorkingDir: ROOT,
+        ...functionBundleOptions(ROOT),
         entryPoints: [join(ROOT, 'functions', `${fn.handler}.ts`)],
         outfile: join(outDir, 'metafile', fn.handler, 'index.mjs'),
-        bundle: true,
         write: false,
-        minify: true,
-        treeShaking: true,
-        platform: 'node',
-        target: 'node22',
-        format: 'esm',
-        mainFields: ['module', 'main'],
-        alias: {
-          '@aws-sdk/credential-provider-node': join(ROOT, 'functions', 'lib', 'lambda', 'env-credentials.ts'),
-        },
         metafile: true,
         logLevel: 'silent',
       });
@@ -116,32 +106,7 @@ async function main() {
       writeFileSync(bareSource, bareEntry(sdk));
       const bareFile = join(outDir, 'bare', fn.handler, 'index.mjs');
       try {
-        await build({
-          absWorkingDir: ROOT,
-          entryPoints: [bareSource],
-          outfile: bareFile,
-          bundle: true,
-          platform: 'node',
-          target: 'node22',
-          format: 'esm',
-          minify: true,
-          treeShaking: true,
-          mainFields: ['module', 'main'],
-          alias: {
-            '@aws-sdk/credential-provider-node': join(
-              ROOT,
-              'functions',
-              'lib',
-              'lambda',
-              'env-credentials.ts',
-            ),
-          },
-          legalComments: 'none',
-          logLevel: 'warning',
-          banner: {
-            js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
-          },
-        });
+        await build({ ...functionBundleOptions(ROOT), entryPoints: [bareSource], outfile: bareFile });
       } finally {
         rmSync(bareSource, { force: true });
       }

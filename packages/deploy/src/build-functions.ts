@@ -1,7 +1,7 @@
 import { mkdirSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { HANDLER_NAMES, type HandlerName } from '@stevedore/core/events';
-import { build } from 'esbuild';
+import { build, type BuildOptions as EsbuildOptions } from 'esbuild';
 
 /*
  * Each Lambda function is one esbuild bundle: ESM for Node 22, minified, the AWS SDK included (so the
@@ -39,29 +39,39 @@ export async function buildFunctions(options: BuildOptions): Promise<BuiltFuncti
     mkdirSync(dir, { recursive: true });
     const file = join(dir, 'index.mjs');
     await build({
-      absWorkingDir: root,
+      ...functionBundleOptions(root),
       entryPoints: [join(root, 'functions', `${handler}.ts`)],
       outfile: file,
-      bundle: true,
-      platform: 'node',
-      target: 'node22',
-      format: 'esm',
-      minify: true,
-      treeShaking: true,
-      // The SDK's ES module builds tree-shake; its CommonJS ones (Node's default) do not.
-      mainFields: ['module', 'main'],
-      // On Lambda credentials come from the environment: the rest of the default chain is dead weight.
-      alias: {
-        '@aws-sdk/credential-provider-node': join(root, 'functions', 'lib', 'lambda', 'env-credentials.ts'),
-      },
-      legalComments: 'none',
-      logLevel: 'warning',
-      // Some dependencies still call require() for Node built-ins; give the ESM bundle one.
-      banner: {
-        js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
-      },
     });
     built.push({ handler, dir, file, bytes: statSync(file).size });
   }
   return built;
+}
+
+/**
+ * How every function bundle is built (entry and output aside). bench:coldstart builds its bare SDK
+ * baseline with the very same options, so the two differ only in what they import.
+ */
+export function functionBundleOptions(root: string): EsbuildOptions {
+  return {
+    absWorkingDir: root,
+    bundle: true,
+    platform: 'node',
+    target: 'node22',
+    format: 'esm',
+    minify: true,
+    treeShaking: true,
+    // The SDK's ES module builds tree-shake; its CommonJS ones (Node's default) do not.
+    mainFields: ['module', 'main'],
+    // On Lambda credentials come from the environment: the rest of the default chain is dead weight.
+    alias: {
+      '@aws-sdk/credential-provider-node': join(root, 'functions', 'lib', 'lambda', 'env-credentials.ts'),
+    },
+    legalComments: 'none',
+    logLevel: 'warning',
+    // Some dependencies still call require() for Node built-ins; give the ESM bundle one.
+    banner: {
+      js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
+    },
+  };
 }

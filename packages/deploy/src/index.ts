@@ -1,4 +1,9 @@
-export { BUNDLE_BUDGET_BYTES, type BuiltFunction, buildFunctions } from './build-functions';
+export {
+  BUNDLE_BUDGET_BYTES,
+  type BuiltFunction,
+  buildFunctions,
+  functionBundleOptions,
+} from './build-functions';
 export { arns } from './iam/arns';
 export { schedulerPolicy, schedulerTrustPolicy } from './iam/function-policies';
 export { deadLetterOperatorPolicy } from './iam/operator-policies';
