@@ -76,6 +76,32 @@ describe('stevedore dev robustness', () => {
     );
   }, 180_000);
 
+  it('kill -9 of its process group: the watchdog ends its ten-minute task and DynamoDB Local with it', async () => {
+    const stateDir = mkdtempSync(join(tmpdir(), 'stevedore-kill9-'));
+    const workLog = `${stateDir}-work.log`;
+    const dev = await startDev({
+      config: CONFIG,
+      stateDir,
+      env: { E2E_WORK_LOG: workLog, E2E_WORK_MS: '600000' },
+      timeoutMs: 180_000,
+    });
+    await dev.s3.send(new PutObjectCommand({ Bucket: 'e2e-crash', Key: 'in/long.bin', Body: 'x' }));
+    const [taskPid] = await eventually(
+      async () => (startedTasks(workLog).length > 0 ? startedTasks(workLog) : undefined),
+      60_000,
+      'the task to start',
+    );
+
+    // Nothing of the runtime runs any code after this: only its watchdog, in a session of its own, acts.
+    await dev.kill9();
+
+    await eventually(
+      async () => (!isAlive(taskPid ?? 0) && processesUsing(stateDir).length === 0 ? true : undefined),
+      15_000,
+      'the task and DynamoDB Local to be gone',
+    );
+  }, 180_000);
+
   it('notices DynamoDB Local dying and starts it again: events wait for it instead of being dead-lettered', async () => {
     const dev = await startDev({ config: CONFIG, env: { E2E_WORK_MS: '0' }, timeoutMs: 180_000 });
     try {

@@ -1,7 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 
 /*
  * What makes every process `stevedore dev` starts die with it. Task containers run in process groups
@@ -16,7 +15,66 @@ import { fileURLToPath } from 'node:url';
 /** The environment variable that marks a task process as started by one runtime. */
 export const RUNTIME_ID_VARIABLE = 'STEVEDORE_LOCAL_RUNTIME';
 
-const SCRIPT = fileURLToPath(new URL('./runtime-watchdog.mjs', import.meta.url));
+/*
+ * The watchdog's program, run with `node -e`: a string, not a file beside this one, so it is found
+ * wherever this module ends up (bundled into the CLI, a file path relative to it would point into
+ * dist/, where there is none). It reads its stdin, a pipe from the runtime:
+ *   +<pid>   a task's process group, to kill if the runtime dies
+ *   -<pid>   that group ended, forget it
+ *   =<pid>   one process (DynamoDB Local), to kill if the runtime dies
+ * The pipe closes when the runtime exits, however it exits. Then every process still listed is killed,
+ * and so is every process carrying the runtime's id in its environment (a task's child that left its
+ * group), found under /proc where there is one. Its arguments: the variable's name and the id.
+ */
+const WATCHDOG_SOURCE = `
+const { readdirSync, readFileSync } = require('node:fs');
+const marker = (process.argv[1] ?? '') + '=' + (process.argv[2] ?? '');
+const groups = new Set();
+const processes = new Set();
+let buffered = '';
+const kill = (pid) => {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {}
+};
+// Pids whose environment holds the runtime's marker (Linux; elsewhere none).
+const markedProcesses = () => {
+  let entries = [];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return [];
+  }
+  const found = [];
+  for (const entry of entries) {
+    if (!/^\\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    try {
+      const environ = readFileSync('/proc/' + entry + '/environ', 'latin1').split('\\0');
+      if (environ.includes(marker)) found.push(Number(entry));
+    } catch {}
+  }
+  return found;
+};
+process.stdin.setEncoding('utf8');
+process.stdin.on('data', (chunk) => {
+  buffered += chunk;
+  const lines = buffered.split('\\n');
+  buffered = lines.pop() ?? '';
+  for (const line of lines) {
+    const pid = Number(line.slice(1));
+    if (!Number.isInteger(pid) || pid <= 0) continue;
+    if (line[0] === '+') groups.add(pid);
+    else if (line[0] === '-') groups.delete(pid);
+    else if (line[0] === '=') processes.add(pid);
+  }
+});
+process.stdin.on('close', () => {
+  for (const pid of groups) kill(-pid);
+  for (const pid of processes) kill(pid);
+  if (marker.length > 1) for (const pid of markedProcesses()) kill(pid);
+  process.exit(0);
+});
+`;
 
 /** The processes to end when the runtime ends, however it ends. */
 export interface ProcessWatch {
@@ -36,7 +94,8 @@ export class RuntimeWatchdog implements ProcessWatch {
   private closed = false;
 
   private constructor() {
-    this.child = spawn(process.execPath, [SCRIPT, RUNTIME_ID_VARIABLE, this.runtimeId], {
+    // No flags of this process (a loader such as tsx, a profiler): the watchdog is plain CommonJS.
+    this.child = spawn(process.execPath, ['-e', WATCHDOG_SOURCE, RUNTIME_ID_VARIABLE, this.runtimeId], {
       detached: true,
       stdio: ['pipe', 'ignore', 'ignore'],
     });
