@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { constants } from 'node:os';
 import { Worker } from 'node:worker_threads';
 
@@ -18,6 +19,14 @@ export interface ContainerSpec {
   cwd?: string;
   env: Record<string, string>;
   logFile: string;
+  /**
+   * Where the spawning thread itself notes the process's pid and, when it ends, its exit code (see
+   * readProcessTrail): written there as they happen, so a runtime killed before it heard of them
+   * still leaves them for the next start.
+   */
+  trailFile?: string;
+  /** The runtime's mark in the process's environment, noted beside the pid (see runtime-watchdog.ts). */
+  runtimeId?: string;
   /** Called as soon as the process is known to exist, before its start is reported (see runtime-watchdog.ts). */
   onSpawned?: (pid: number) => void;
 }
@@ -30,11 +39,19 @@ export type SpawnOutcome =
 const SPAWNER_SOURCE = `
 const { parentPort } = require('node:worker_threads');
 const { spawn } = require('node:child_process');
-const { closeSync, mkdirSync, openSync } = require('node:fs');
+const { appendFileSync, closeSync, mkdirSync, openSync } = require('node:fs');
+const { constants } = require('node:os');
 const { dirname } = require('node:path');
 const failed = (id, error) =>
   parentPort.postMessage({ id, type: 'failed', message: error.message, code: error.code });
-parentPort.on('message', ({ id, file, args, cwd, env, logFile }) => {
+// Best effort: a trail that cannot be written (a full disk) leaves the next start to assume the worst.
+const note = (trailFile, line) => {
+  if (trailFile === undefined) return;
+  try {
+    appendFileSync(trailFile, line + '\\n');
+  } catch {}
+};
+parentPort.on('message', ({ id, file, args, cwd, env, logFile, trailFile, runtimeId }) => {
   let logFd;
   try {
     mkdirSync(dirname(logFile), { recursive: true });
@@ -51,18 +68,23 @@ parentPort.on('message', ({ id, file, args, cwd, env, logFile }) => {
   }
   // The child holds its own copies of the descriptor.
   closeSync(logFd);
+  if (child.pid !== undefined) note(trailFile, 'spawned ' + child.pid + (runtimeId ? ' ' + runtimeId : ''));
   child.once('spawn', () => parentPort.postMessage({ id, type: 'spawned', pid: child.pid }));
   child.once('error', (error) => {
     if (child.pid === undefined) failed(id, error);
   });
-  child.once('exit', (code, signal) => parentPort.postMessage({ id, type: 'exited', code, signal }));
+  child.once('exit', (code, signal) => {
+    const exitCode = code ?? 128 + (signal ? (constants.signals[signal] ?? 0) : 0);
+    note(trailFile, 'exited ' + exitCode);
+    parentPort.postMessage({ id, type: 'exited', exitCode });
+  });
 });
 `;
 
 type SpawnerMessage =
   | { id: number; type: 'spawned'; pid: number }
   | { id: number; type: 'failed'; message: string; code?: string }
-  | { id: number; type: 'exited'; code: number | null; signal: NodeJS.Signals | null };
+  | { id: number; type: 'exited'; exitCode: number };
 
 interface Pending {
   resolve: (outcome: SpawnOutcome) => void;
@@ -93,8 +115,8 @@ class Spawner {
         ...(spec.onSpawned ? { onSpawned: spec.onSpawned } : {}),
       });
       worker.ref();
-      const { file, args, cwd, env, logFile } = spec;
-      worker.postMessage({ id, file, args, cwd, env, logFile });
+      const { file, args, cwd, env, logFile, trailFile, runtimeId } = spec;
+      worker.postMessage({ id, file, args, cwd, env, logFile, trailFile, runtimeId });
     });
   }
 
@@ -125,8 +147,7 @@ class Spawner {
     } else {
       // A container's processes all end with it: take down whatever the leader left behind.
       signalGroup(pending.pid, 'SIGKILL');
-      const { code, signal } = message;
-      pending.exit(code ?? 128 + (signal ? (constants.signals[signal] ?? 0) : 0));
+      pending.exit(message.exitCode);
     }
     if (this.pending.size === 0) this.worker?.unref();
   }
@@ -156,6 +177,39 @@ export function spawnContainer(spec: ContainerSpec): Promise<SpawnOutcome> {
   const [file, ...args] = spec.argv;
   if (file === undefined) return Promise.resolve({ started: false, error: new Error('empty command') });
   return spawner.spawn({ ...spec, file, args });
+}
+
+/** What a container's trail file says of its process: the pid once spawned, the exit code once ended. */
+export interface ProcessTrail {
+  pid?: number;
+  runtimeId?: string;
+  exitCode?: number;
+}
+
+/**
+ * Reads a trail file written by the spawner thread. Missing, empty or torn lines (a crash mid-write)
+ * say nothing, so the caller assumes the least it can: no process, or one that never exited.
+ */
+export function readProcessTrail(trailFile: string): ProcessTrail {
+  let text: string;
+  try {
+    text = readFileSync(trailFile, 'utf8');
+  } catch {
+    return {};
+  }
+  const trail: ProcessTrail = {};
+  for (const line of text.split('\n')) {
+    const [what, value, runtimeId] = line.split(' ');
+    const number = Number(value);
+    if (value === undefined || value === '' || !Number.isInteger(number)) continue;
+    if (what === 'spawned' && number > 0) {
+      trail.pid = number;
+      if (runtimeId) trail.runtimeId = runtimeId;
+    } else if (what === 'exited' && number >= 0) {
+      trail.exitCode = number;
+    }
+  }
+  return trail;
 }
 
 /** Sends a signal to a whole process group; a group that is already gone is not an error. */

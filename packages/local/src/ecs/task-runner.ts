@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { TaskStatus } from '@stevedore/core/job';
 import { LocalRuntimeError } from '../errors';
-import { type SpawnOutcome, signalGroup, spawnContainer } from './container-process';
+import { readProcessTrail, type SpawnOutcome, signalGroup, spawnContainer } from './container-process';
 import {
   containerArnOf,
   type EcsScope,
@@ -238,8 +238,21 @@ export class TaskRunner {
     }
   }
 
-  /** Reports a task the runtime can no longer drive as STOPPED; see restore(). */
+  /**
+   * Reports a task the runtime can no longer drive as STOPPED; see restore(). What the record lacks,
+   * the spawner thread's trail may know: a process the runtime died before hearing of, and whether it
+   * exited, and how. A container that finished its work before the crash thus ends as it ended, and
+   * its job is not run again.
+   */
   private settleLeftover(task: TaskRecord, why: string): void {
+    const trail = readProcessTrail(trailFileOf(task));
+    if (task.pid === undefined && trail.pid !== undefined) {
+      task.pid = trail.pid;
+      if (trail.runtimeId !== undefined) task.localRuntimeId = trail.runtimeId;
+    }
+    if (task.pid === trail.pid && task.containerExitCode === undefined && trail.exitCode !== undefined) {
+      task.containerExitCode = trail.exitCode;
+    }
     const pid = task.pid;
     if (pid !== undefined && task.localRuntimeId && isProcessOfRuntime(pid, task.localRuntimeId)) {
       signalGroup(pid, 'SIGKILL');
@@ -338,6 +351,8 @@ export class TaskRunner {
       ...(def.cwd !== undefined ? { cwd: def.cwd } : {}),
       env: this.containerEnv(task, secrets.env),
       logFile: task.logFile,
+      trailFile: trailFileOf(task),
+      ...(watch ? { runtimeId: watch.runtimeId } : {}),
       ...(watch ? { onSpawned: (pid: number) => watch.watchGroup(pid) } : {}),
     }).then((outcome) => this.track(task, outcome));
     this.spawning.add(attempt);
@@ -474,4 +489,9 @@ export class TaskRunner {
     }
     this.options.onChange?.(task);
   }
+}
+
+/** Beside the task's log: <taskId>.process, the spawner thread's notes of its process (see container-process.ts). */
+function trailFileOf(task: TaskRecord): string {
+  return `${task.logFile.replace(/\.log$/, '')}.process`;
 }
