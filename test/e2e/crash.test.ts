@@ -67,14 +67,7 @@ async function settledJobs(dev: DevProcess, keys: readonly string[]): Promise<Ma
 }
 
 describe('stevedore dev after a crash', () => {
-  // Skipped, not fixed (issue 13 stays open): in the clean-clone CI run of 26171e3, 7 of 42 acknowledged
-  // uploads had their work done twice. Their first task's record in ecs-tasks.jsonl ended at PENDING with
-  // no pid: task processes are now spawned on a worker thread (aaaf86f), and on a busy main thread the
-  // pid (and the exit) reached the runtime too late to be recorded or watched, so the task ran its work
-  // to the end unwatched and the restart, knowing no pid, reported it as never started and retried it.
-  // The fix: the spawning thread records the pid and the exit code itself (files beside the task's log)
-  // and registers the pid with the watchdog before the process can run, and restore() reads them.
-  it.skip('kill -9 of its process group mid-upload: no task outlives it, and after a restart on the same state dir every acknowledged upload gets exactly one job, its work done once', async () => {
+  it('kill -9 of its process group mid-upload: no task outlives it, and after a restart on the same state dir every acknowledged upload gets exactly one job, its work done once', async () => {
     const stateDir = mkdtempSync(join(tmpdir(), 'stevedore-crash-'));
     const workLog = join(stateDir, '..', `${stateDir.split('/').at(-1)}-work.log`);
     const env = { E2E_WORK_LOG: workLog, E2E_WORK_MS: '1500' };
