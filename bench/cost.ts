@@ -6,9 +6,10 @@
  *
  * N jobs go through the real handlers (object-created, task-state-change, job-events) on DynamoDB
  * Local and the local ECS endpoint, whose tasks are real processes emitting ECS's real lifecycle
- * events; a share of them exits 75 on attempt 1 and is retried by the pipeline's rule (the example's
+ * events, each invoking task-state-change only when the deployed rule's pattern matches it; a share of them exits 75 on attempt 1 and is retried by the pipeline's rule (the example's
  * flaky pipeline). Counted: Lambda requests and GB-seconds (each handler call's measured duration,
- * rounded up to 1 ms, at the function's memory from the deploy plan, on arm64 as infra deploys),
+ * rounded up to 1 ms, at the function's memory from the deploy plan, on arm64 as infra deploys; the
+ * job-events function takes the stream records as its mapping's batching window gathers them),
  * DynamoDB read and write units from the real items (bench/support/item-size.ts: AWS's size rules and
  * rounding, the larger of old and new item, index writes), EventBridge PutEvents entries, SQS
  * requests, CloudWatch Logs bytes. Prices: bench/prices.ts. The task is modelled as running
@@ -24,12 +25,12 @@ import { ECSClient } from '@aws-sdk/client-ecs';
 import { createDeps, ensureLedgerTable, ledgerStores } from '@stevedore/aws';
 import type { HandlerDeps } from '@stevedore/control';
 import { parseConfig, resourceNames } from '@stevedore/core/config';
-import type { HandlerName } from '@stevedore/core/events';
+import { type EventPattern, eventRoutes, type HandlerName } from '@stevedore/core/events';
 import { isTerminal, type Job, type JobStateChange, s3JobId } from '@stevedore/core/job';
 import type { Logger } from '@stevedore/core/ports';
 import { deployPlan } from '@stevedore/deploy';
 import { HANDLERS } from '@stevedore/functions';
-import { LOCAL_NETWORK, startDynamoDbLocal, startLocalEcs } from '@stevedore/local';
+import { LOCAL_NETWORK, matchesPattern, startDynamoDbLocal, startLocalEcs } from '@stevedore/local';
 import { PRICES } from './prices';
 import { billWrites, emptyBill, meterRequests, readStream, writeUnitsOf } from './support/dynamo-meter';
 import { itemSize } from './support/item-size';
@@ -81,13 +82,12 @@ const config = parseConfig({
   },
 });
 const names = resourceNames(config.app, 'bench');
+const plan = deployPlan(config, 'bench', { region: REGION, account: ACCOUNT, partition: 'aws' });
 /** Each function's memory, as a deploy of this config configures it. */
-const MEMORY_MB = new Map(
-  deployPlan(config, 'bench', { region: REGION, account: ACCOUNT, partition: 'aws' }).functions.map((f) => [
-    f.handler,
-    f.memoryMb,
-  ]),
-);
+const MEMORY_MB = new Map(plan.functions.map((f) => [f.handler, f.memoryMb]));
+/** How long the job-events function's event source mapping gathers stream records into one batch. */
+const BATCHING_WINDOW_SECONDS = plan.jobEvents?.maximumBatchingWindowSeconds ?? 0;
+const BATCH_SIZE = plan.jobEvents?.batchSize ?? 100;
 // The job-events function is a handler of every config with jobs; its memory if the plan lacked it.
 const memoryOf = (handler: HandlerName) => MEMORY_MB.get(handler) ?? 256;
 
@@ -170,6 +170,10 @@ async function main() {
   const bill = emptyBill();
   meterRequests(metered, bill);
   let taskHandler: ((event: unknown) => Promise<void>) | undefined;
+  // The task-state-change rule's pattern, as infra deploys it and the local bus matches it: only the
+  // events it lets through invoke the function.
+  let taskRoute: EventPattern | undefined;
+  const taskEvents = { emitted: 0, routed: 0 };
   const ecs = await startLocalEcs({
     region: REGION,
     accountId: ACCOUNT,
@@ -193,9 +197,10 @@ async function main() {
     ],
     logDir,
     baseEnv: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
-    // Every Task State Change reaches the task-state-change function, as the rule routes it on AWS.
     onTaskStateChange: (event) => {
-      if (!taskHandler) return;
+      taskEvents.emitted += 1;
+      if (!taskHandler || !taskRoute || !matchesPattern(taskRoute, event)) return;
+      taskEvents.routed += 1;
       const call = invoke('task-state-change', taskHandler, event);
       inFlight.add(call);
       void call.finally(() => inFlight.delete(call));
@@ -205,6 +210,11 @@ async function main() {
   });
   const ecsClient = new ECSClient({ endpoint: ecs.endpoint, region: REGION, credentials: CREDENTIALS });
   const table = 'cost-ledger';
+  taskRoute = eventRoutes(config, {
+    clusterArn: ecs.clusterArn,
+    ruleArn: (id) => `arn:aws:events:${REGION}:${ACCOUNT}:rule/${id}`,
+    stage: 'bench',
+  }).find((route) => route.handler === 'task-state-change')?.pattern;
 
   /**
    * One Lambda invocation: its duration as Lambda bills it and the log bytes it wrote. Invocations run
@@ -265,10 +275,10 @@ async function main() {
     const writes = await readStream(dynamo.endpoint, raw, table);
     billWrites(bill, writes);
     const writesPerJob = writes.length / JOBS;
-    const perInvocation = Math.max(
-      1,
-      Math.min(100, Math.round((RATE * writesPerJob) / STREAM_POLLS_PER_SECOND)),
-    );
+    // Records reach the function as the mapping gathers them: for its batching window (or one poll
+    // without one), up to its batch size.
+    const gatherSeconds = Math.max(BATCHING_WINDOW_SECONDS, 1 / STREAM_POLLS_PER_SECOND);
+    const perInvocation = Math.max(1, Math.min(BATCH_SIZE, Math.floor(RATE * writesPerJob * gatherSeconds)));
     const published: JobStateChange[] = [];
     const eventsDeps: HandlerDeps = {
       ...createDeps({
@@ -291,7 +301,15 @@ async function main() {
       await invoke('job-events', eventsHandler, { Records });
     }
 
-    report({ finished: [...finished.values()], invocations, bill, published, writes, perInvocation });
+    report({
+      finished: [...finished.values()],
+      invocations,
+      bill,
+      published,
+      writes,
+      perInvocation,
+      taskEvents,
+    });
   } finally {
     ecsClient.destroy();
     metered.destroy();
@@ -309,6 +327,7 @@ function report(run: {
   published: JobStateChange[];
   writes: Awaited<ReturnType<typeof readStream>>;
   perInvocation: number;
+  taskEvents: { emitted: number; routed: number };
 }) {
   const { finished, invocations, bill, published, writes } = run;
   const n = finished.length;
@@ -374,6 +393,9 @@ function report(run: {
     `jobs                      ${n} (${[...states].map(([s, c]) => `${c} ${s}`).join(', ')}), ${(attempts / n).toFixed(2)} attempts/job`,
   );
   console.log(`prices                    ${PRICES.region}, recorded ${PRICES.date} (bench/prices.ts)`);
+  console.log(
+    `task state changes        ${(run.taskEvents.emitted / n).toFixed(2)}/job emitted by ECS, ${(run.taskEvents.routed / n).toFixed(2)}/job routed to the function`,
+  );
   console.log(
     `largest job item          ${jobItem} bytes; ${(writes.length / n).toFixed(2)} item writes/job; job-events batches of ${run.perInvocation} records (at ${RATE} job/s)`,
   );

@@ -8,7 +8,7 @@ import {
   upcomingRuns,
 } from '@stevedore/control';
 import { deadLetterQueueName } from '@stevedore/core/config';
-import { JOB_STATES, type Job, jobCost } from '@stevedore/core/job';
+import { JOB_STATES, type Job, jobCost, jobHistory } from '@stevedore/core/job';
 import type { DecisionRecord } from '@stevedore/core/ports';
 import type { ConsoleBackend } from './backend';
 import { ConsoleRequestError } from './errors';
@@ -21,9 +21,12 @@ import { jobTimeline } from './timeline';
  * and stores as the CLI (so a row here is a row of `stevedore jobs list --json`).
  */
 
-/** A job as the API and `stevedore jobs list --json` give it: the ledger's job and its total cost. */
+/**
+ * A job as the API and `stevedore jobs list --json` give it: the ledger's job, its history with every
+ * task step (see `jobHistory`) and its total cost.
+ */
 export function jobJson(job: Job) {
-  return { ...job, cost: jobCost(job) };
+  return { ...job, history: jobHistory(job), cost: jobCost(job) };
 }
 
 /** Names the pages need for their menus and filters. */

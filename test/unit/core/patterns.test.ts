@@ -88,13 +88,16 @@ describe('objectCreatedPattern', () => {
 });
 
 describe('the other patterns', () => {
-  it('matches the Task State Changes of one cluster', () => {
+  it("matches the Task State Changes of one cluster that move a job, and every one of a service's task", () => {
     const cluster = 'arn:aws:ecs:us-east-1:111122223333:cluster/stevedore';
 
     expect(taskStateChangePattern(cluster)).toEqual({
       source: ['aws.ecs'],
       'detail-type': ['ECS Task State Change'],
-      detail: { clusterArn: [cluster] },
+      detail: {
+        clusterArn: [cluster],
+        $or: [{ lastStatus: ['RUNNING', 'STOPPED'] }, { group: [{ prefix: 'service:' }] }],
+      },
     });
   });
 

@@ -44,6 +44,29 @@ describe('the patterns Stevedore deploys, matched as EventBridge does', () => {
     expect(matchesPattern(pattern, withKey('a*b\\middle.cX'))).toBe(false);
   });
 
+  it("routes a job's task events only at the statuses that move the job, a service's at every status", () => {
+    const pattern = taskStateChangePattern('arn:aws:ecs:us-east-2:667471847564:cluster/primary-cluster');
+    const at = (lastStatus: string, group: string) => {
+      const event = loadEvent('ecs', 'task-state-change-deprovisioning');
+      Object.assign(event.detail as object, { lastStatus, group });
+      return event;
+    };
+    const routed = (group: string) =>
+      [
+        'PROVISIONING',
+        'PENDING',
+        'ACTIVATING',
+        'RUNNING',
+        'DEACTIVATING',
+        'STOPPING',
+        'DEPROVISIONING',
+        'STOPPED',
+      ].filter((status) => matchesPattern(pattern, at(status, group)));
+
+    expect(routed('family:stevedore-app-prod-thumbnail')).toEqual(['RUNNING', 'STOPPED']);
+    expect(routed('service:stevedore-app-prod-mailer')).toHaveLength(8);
+  });
+
   it('routes ECS task events by cluster, and scheduled events by rule', () => {
     const ecs = loadEvent('ecs', 'task-state-change-running');
     expect(

@@ -3,11 +3,13 @@ import {
   type AttemptRecord,
   attemptPhases,
   CAPACITY_REASON_TEXT,
+  type HistoryEntry,
   isJobState,
   isTerminal,
   JOB_STATES,
   type Job,
   jobCost,
+  jobHistory,
   taskIdOf,
 } from '@stevedore/core/job';
 import { closest, parseArgs } from '../lib/args';
@@ -28,9 +30,9 @@ import {
 import { configOf, resolveTarget, TARGET_OPTIONS } from '../lib/target';
 import { parseSince } from './job-operations';
 
-/** A job as the CLI prints it in JSON: the ledger's job plus its total cost. */
+/** A job as the CLI prints it in JSON: the ledger's job, its history with every task step, its total cost. */
 export function jobJson(job: Job): Job & { cost: ReturnType<typeof jobCost> } {
-  return { ...job, cost: jobCost(job) };
+  return { ...job, history: jobHistory(job), cost: jobCost(job) };
 }
 
 /** `stevedore jobs list` */
@@ -183,7 +185,7 @@ export function jobText(job: Job, now = new Date()): string {
     parts.push(renderPhases(attemptPhases(job, now)));
   }
   parts.push(
-    renderTable(job.history, [
+    renderTable(jobHistory(job), [
       { header: timeHeader('TIME'), cell: (h) => formatTime(h.at, now) },
       { header: 'STATE', cell: (h) => h.state },
       { header: '#', cell: (h) => String(h.attempt), right: true },
@@ -193,6 +195,11 @@ export function jobText(job: Job, now = new Date()): string {
     ]),
   );
   return parts.join('\n\n');
+}
+
+/** One history entry's identity, for printing each once. */
+function entryKey(h: HistoryEntry): string {
+  return [h.at, h.state, h.attempt, h.taskStatus ?? '', h.reason ?? ''].join('|');
 }
 
 function clipLine(line: string): string {
@@ -219,7 +226,8 @@ export async function jobsWatch(argv: string[]): Promise<number> {
   });
   const intervalMs = numberFlag('interval', values.interval, { min: 0.1, max: 3600 }) * 1000;
   const target = await resolveTarget(values);
-  const seen = new Map<string, number>();
+  // Per job, the entries printed: a task's steps before its latest event join the history with it.
+  const seen = new Map<string, Set<string>>();
   let first = true;
   // Ctrl-C ends the wait between polls at once, not after the interval.
   const stopped = new AbortController();
@@ -245,9 +253,10 @@ export async function jobsWatch(argv: string[]): Promise<number> {
     for (const job of jobs) {
       if (isTerminal(job.state)) open.delete(job.jobId);
       else open.add(job.jobId);
-      const from = seen.get(job.jobId) ?? 0;
+      const history = jobHistory(job);
+      const printed = seen.get(job.jobId) ?? new Set<string>();
       // On the first poll, show only where each job stands, not its whole past.
-      const entries = first ? job.history.slice(-1) : job.history.slice(from);
+      const entries = first ? history.slice(-1) : history.filter((h) => !printed.has(entryKey(h)));
       for (const h of entries) {
         if (values.json) {
           const line = { jobId: job.jobId, source: job.source, ...h };
@@ -262,7 +271,7 @@ export async function jobsWatch(argv: string[]): Promise<number> {
             .concat('\n'),
         );
       }
-      seen.set(job.jobId, job.history.length);
+      seen.set(job.jobId, new Set(history.map(entryKey)));
     }
     first = false;
     await sleep(intervalMs, undefined, { signal: stopped.signal }).catch((error: unknown) => {

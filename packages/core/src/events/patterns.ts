@@ -1,10 +1,14 @@
+import { ROUTED_TASK_STATUSES, SERVICE_GROUP_PREFIX } from '../job/task-snapshot';
+
 /*
  * The EventBridge patterns that route events to Stevedore's handlers. Infra turns them into rules;
  * the local bus matches them itself. Defining them once keeps what deploys and what runs locally the same.
  */
 
-/** An EventBridge event pattern (JSON). */
-export type EventPattern = { readonly [key: string]: EventPattern | readonly PatternValue[] };
+/** An EventBridge event pattern (JSON); `$or` holds alternative sub-patterns. */
+export type EventPattern = {
+  readonly [key: string]: EventPattern | readonly PatternValue[] | readonly EventPattern[];
+};
 export type PatternValue =
   | string
   | number
@@ -54,12 +58,19 @@ export function objectCreatedPattern(filter: ObjectFilter): EventPattern {
   };
 }
 
-/** ECS "Task State Change" events of one cluster. */
+/**
+ * ECS "Task State Change" events of one cluster that Stevedore acts on: a worker service's task at
+ * every status (the service's task view counts its pending tasks), any other task only at the
+ * statuses that move a job (`ROUTED_TASK_STATUSES`): an event the rule drops costs no invocation.
+ */
 export function taskStateChangePattern(clusterArn: string): EventPattern {
   return {
     source: ['aws.ecs'],
     'detail-type': ['ECS Task State Change'],
-    detail: { clusterArn: [clusterArn] },
+    detail: {
+      clusterArn: [clusterArn],
+      $or: [{ lastStatus: [...ROUTED_TASK_STATUSES] }, { group: [{ prefix: SERVICE_GROUP_PREFIX }] }],
+    },
   };
 }
 

@@ -25,6 +25,7 @@ export {
 } from './input-limits';
 export {
   type AttemptRecord,
+  type HistoryEntry,
   isJobState,
   isTerminal,
   JOB_STATES,
@@ -46,6 +47,7 @@ export {
   jobEventOf,
   jobEventPattern,
 } from './job-event';
+export { jobHistory } from './job-history';
 export { isJobId, manualJobId, s3JobId, scheduledJobId, sourceOfJobId } from './job-id';
 export {
   applyPatch,
@@ -83,6 +85,7 @@ export { type PhaseSummary, type SourceStats, sourceStats } from './source-stats
 export { STOP_REASONS } from './task-outcome';
 export {
   attemptOf,
+  ROUTED_TASK_STATUSES,
   TASK_STATUSES,
   type TaskOwner,
   type TaskSnapshot,

@@ -46,6 +46,15 @@ export const TASK_STATUSES = [
 ] as const;
 export type TaskStatus = (typeof TASK_STATUSES)[number];
 
+/**
+ * The statuses of a job's task that invoke the task-state-change handler: the ones that move the job
+ * (RUNNING: started; STOPPED: the attempt ended). STARTING is written by the launch itself, and the
+ * steps between are read back from the timestamps these two events carry (see `jobHistory`), so the
+ * other six statuses cost no invocation and no write. The reconciler still catches up from
+ * DescribeTasks when a routed event is lost.
+ */
+export const ROUTED_TASK_STATUSES = ['RUNNING', 'STOPPED'] as const satisfies readonly TaskStatus[];
+
 /** The attempt number a task was launched for, from its STEVEDORE_ATTEMPT override. */
 export function attemptOf(task: Pick<TaskSnapshot, 'overrideEnv'>): number | undefined {
   const raw = task.overrideEnv.STEVEDORE_ATTEMPT;
@@ -64,12 +73,13 @@ export type TaskOwner =
   | { kind: 'service'; service: string }
   | { kind: 'foreign' };
 
-const SERVICE_GROUP = 'service:';
+/** The group ECS gives a service's tasks: `service:<name>`. */
+export const SERVICE_GROUP_PREFIX = 'service:';
 
 /** Reads who owns a task from what ECS says of it: its group (`service:<name>`) or its startedBy. */
 export function taskOwner(task: Pick<TaskSnapshot, 'group' | 'startedBy'>): TaskOwner {
-  if (task.group?.startsWith(SERVICE_GROUP))
-    return { kind: 'service', service: task.group.slice(SERVICE_GROUP.length) };
+  if (task.group?.startsWith(SERVICE_GROUP_PREFIX))
+    return { kind: 'service', service: task.group.slice(SERVICE_GROUP_PREFIX.length) };
   if (task.startedBy && isJobId(task.startedBy)) return { kind: 'job', jobId: task.startedBy };
   return { kind: 'foreign' };
 }
