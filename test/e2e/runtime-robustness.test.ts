@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { isAlive } from '@stevedore/local';
 import { describe, expect, it } from 'vitest';
-import { eventually, jobsOf, runCli, startDev } from '../support/dev-process';
+import { type DevProcess, eventually, jobsOf, runCli, startDev } from '../support/dev-process';
 
 /*
  * `stevedore dev` where things go wrong around it: a second runtime on the same state dir, a closed
@@ -32,6 +32,34 @@ function startedTasks(workLog: string): number[] {
     .map((line) => Number(line.split(' ')[3]));
 }
 
+/** A runtime whose one task works for ten minutes, once that task has started. */
+async function runningLongTask(name: string): Promise<{ dev: DevProcess; taskPid: number }> {
+  const stateDir = mkdtempSync(join(tmpdir(), `stevedore-${name}-`));
+  const workLog = `${stateDir}-work.log`;
+  const dev = await startDev({
+    config: CONFIG,
+    stateDir,
+    env: { E2E_WORK_LOG: workLog, E2E_WORK_MS: '600000' },
+    timeoutMs: 180_000,
+  });
+  await dev.s3.send(new PutObjectCommand({ Bucket: 'e2e-crash', Key: 'in/long.bin', Body: 'x' }));
+  const [taskPid] = await eventually(
+    async () => (startedTasks(workLog).length > 0 ? startedTasks(workLog) : undefined),
+    60_000,
+    'the task to start',
+  );
+  return { dev, taskPid: taskPid ?? 0 };
+}
+
+/** Waits until neither the task nor DynamoDB Local (found by the state dir in its command line) runs. */
+async function nothingLeftOf(dev: DevProcess, taskPid: number): Promise<void> {
+  await eventually(
+    async () => (!isAlive(taskPid) && processesUsing(dev.stateDir).length === 0 ? true : undefined),
+    15_000,
+    'the task and DynamoDB Local to be gone',
+  );
+}
+
 describe('stevedore dev robustness', () => {
   it('refuses a second runtime on the same state dir, naming the pid that holds it', async () => {
     const dev = await startDev({ config: CONFIG, timeoutMs: 180_000 });
@@ -49,57 +77,23 @@ describe('stevedore dev robustness', () => {
   }, 180_000);
 
   it('stops everything on SIGHUP (a closed terminal), as on Ctrl-C: no task and no DynamoDB Local left', async () => {
-    const stateDir = mkdtempSync(join(tmpdir(), 'stevedore-hup-'));
-    const workLog = `${stateDir}-work.log`;
-    const dev = await startDev({
-      config: CONFIG,
-      stateDir,
-      env: { E2E_WORK_LOG: workLog, E2E_WORK_MS: '600000' },
-      timeoutMs: 180_000,
-    });
-    await dev.s3.send(new PutObjectCommand({ Bucket: 'e2e-crash', Key: 'in/long.bin', Body: 'x' }));
-    const [taskPid] = await eventually(
-      async () => (startedTasks(workLog).length > 0 ? startedTasks(workLog) : undefined),
-      60_000,
-      'the task to start',
-    );
+    const { dev, taskPid } = await runningLongTask('hup');
 
     if (dev.child.pid) process.kill(-dev.child.pid, 'SIGHUP');
     const code = await new Promise((resolve) => dev.child.once('exit', resolve));
 
     expect(code).toBe(0);
     expect(dev.output()).toContain('SIGHUP: stopping');
-    await eventually(
-      async () => (!isAlive(taskPid ?? 0) && processesUsing(stateDir).length === 0 ? true : undefined),
-      15_000,
-      'the task and DynamoDB Local to be gone',
-    );
+    await nothingLeftOf(dev, taskPid);
   }, 180_000);
 
   it('kill -9 of its process group: the watchdog ends its ten-minute task and DynamoDB Local with it', async () => {
-    const stateDir = mkdtempSync(join(tmpdir(), 'stevedore-kill9-'));
-    const workLog = `${stateDir}-work.log`;
-    const dev = await startDev({
-      config: CONFIG,
-      stateDir,
-      env: { E2E_WORK_LOG: workLog, E2E_WORK_MS: '600000' },
-      timeoutMs: 180_000,
-    });
-    await dev.s3.send(new PutObjectCommand({ Bucket: 'e2e-crash', Key: 'in/long.bin', Body: 'x' }));
-    const [taskPid] = await eventually(
-      async () => (startedTasks(workLog).length > 0 ? startedTasks(workLog) : undefined),
-      60_000,
-      'the task to start',
-    );
+    const { dev, taskPid } = await runningLongTask('kill9');
 
     // Nothing of the runtime runs any code after this: only its watchdog, in a session of its own, acts.
     await dev.kill9();
 
-    await eventually(
-      async () => (!isAlive(taskPid ?? 0) && processesUsing(stateDir).length === 0 ? true : undefined),
-      15_000,
-      'the task and DynamoDB Local to be gone',
-    );
+    await nothingLeftOf(dev, taskPid);
   }, 180_000);
 
   it('notices DynamoDB Local dying and starts it again: events wait for it instead of being dead-lettered', async () => {
