@@ -11,7 +11,8 @@
  * rounded up to 1 ms, at the function's memory from the deploy plan, on arm64 as infra deploys; the
  * job-events function takes the stream records as its mapping's batching window gathers them),
  * DynamoDB read and write units from the real items (bench/support/item-size.ts: AWS's size rules and
- * rounding, the larger of old and new item, index writes), EventBridge PutEvents entries, SQS
+ * rounding, the larger of old and new item, index writes) and the storage of each job's item and
+ * index entries for the ledger's retention, EventBridge PutEvents entries, SQS
  * requests, CloudWatch Logs bytes. Prices: bench/prices.ts. The task is modelled as running
  * `--task-seconds` per attempt (the local process exits at once). Ends with
  * `cost_ratio_fargate=<control plane / Fargate> cost_ratio_sfn=<control plane / Step Functions>`.
@@ -20,7 +21,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { type AttributeValue, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { createDeps, ensureLedgerTable, ledgerStores } from '@stevedore/aws';
 import type { HandlerDeps } from '@stevedore/control';
@@ -32,7 +33,14 @@ import { deployPlan } from '@stevedore/deploy';
 import { HANDLERS } from '@stevedore/functions';
 import { LOCAL_NETWORK, matchesPattern, startDynamoDbLocal, startLocalEcs } from '@stevedore/local';
 import { PRICES } from './prices';
-import { billWrites, emptyBill, meterRequests, readStream, writeUnitsOf } from './support/dynamo-meter';
+import {
+  billWrites,
+  emptyBill,
+  meterRequests,
+  readStream,
+  storedBytes,
+  writeUnitsOf,
+} from './support/dynamo-meter';
 import { itemSize } from './support/item-size';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -168,7 +176,7 @@ async function main() {
   const metered = new DynamoDBClient({ endpoint: dynamo.endpoint, region: REGION, credentials: CREDENTIALS });
   const raw = new DynamoDBClient({ endpoint: dynamo.endpoint, region: REGION, credentials: CREDENTIALS });
   const bill = emptyBill();
-  meterRequests(metered, bill);
+  meterRequests(metered, bill, raw);
   let taskHandler: ((event: unknown) => Promise<void>) | undefined;
   // The task-state-change rule's pattern, as infra deploys it and the local bus matches it: only the
   // events it lets through invoke the function.
@@ -356,6 +364,20 @@ function report(run: {
     dynamoUsd,
     `${(wru / n).toFixed(2)} WRU/job (items ${(bill.tableWriteUnits / n).toFixed(2)}, indexes ${(bill.indexWriteUnits / n).toFixed(2)}, refused ${(bill.refusedWriteUnits / n).toFixed(2)}), ${(bill.readUnits / n).toFixed(2)} RRU/job`,
   ]);
+  // Each job's item as last written, kept (with its index entries) until TTL removes it.
+  const lastImages = new Map<string, Record<string, AttributeValue>>();
+  for (const write of writes) {
+    const key = write.record.dynamodb?.Keys;
+    if (key && write.newImage) lastImages.set(JSON.stringify(key), write.newImage);
+  }
+  const stored = [...lastImages.values()].reduce((total, item) => total + storedBytes(item), 0);
+  const retentionMonths = config.ledger.retentionDays / (365 / 12);
+  const storageUsd = (stored / 1024 ** 3) * retentionMonths * PRICES.dynamodb.perGbMonth;
+  lines.push([
+    'dynamodb storage',
+    storageUsd,
+    `${(stored / n).toFixed(0)} bytes/job (item, index entries, overheads) for ${config.ledger.retentionDays} days (ledger.retentionDays)`,
+  ]);
   const eventsUsd = published.length * PRICES.eventbridge.perCustomEvent;
   lines.push(['eventbridge PutEvents', eventsUsd, `${(published.length / n).toFixed(2)} job events/job`]);
   const sqsRequests = [...bill.requests].filter(([k]) => k.startsWith('SQS')).length;
@@ -372,7 +394,7 @@ function report(run: {
     logsUsd,
     `${((logGb * 1024 ** 3) / n).toFixed(0)} bytes/job ingested (${topLogs}; ${PLATFORM_LOG_BYTES} per call from Lambda)`,
   ]);
-  const controlUsd = lambdaUsd + dynamoUsd + eventsUsd + logsUsd;
+  const controlUsd = lambdaUsd + dynamoUsd + storageUsd + eventsUsd + logsUsd;
 
   const attempts = finished.reduce((s, j) => s + j.attempt, 0);
   const taskGbSeconds = attempts * TASK_SECONDS;

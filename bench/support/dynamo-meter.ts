@@ -3,6 +3,7 @@ import {
   ConditionalCheckFailedException,
   DescribeTableCommand,
   type DynamoDBClient,
+  GetItemCommand,
   type GlobalSecondaryIndex,
 } from '@aws-sdk/client-dynamodb';
 import {
@@ -12,7 +13,7 @@ import {
   GetRecordsCommand,
   GetShardIteratorCommand,
 } from '@aws-sdk/client-dynamodb-streams';
-import { ledgerTableDefinition } from '@stevedore/aws/ledger';
+import { KEY, ledgerTableDefinition } from '@stevedore/aws/ledger';
 import { repairImages } from '@stevedore/local';
 import { itemSize, readUnits, writeUnits } from './item-size';
 
@@ -25,7 +26,10 @@ import { itemSize, readUnits, writeUnits } from './item-size';
  *   entry appears or disappears and two per index whose key changes (KEYS_ONLY entries: the keys and
  *   100 bytes of overhead, well under 1 KB). Nothing is read before a write, so the handlers' measured
  *   durations are not inflated by the metering;
- * - refused conditional writes from the item the refusal hands back (ALL_OLD), or one unit.
+ * - refused conditional writes from the existing item, as AWS bills them (its size, or one unit when
+ *   there is none): the item the refusal hands back (ALL_OLD), else read afterwards with `sizer`;
+ * - storage: each item as last written plus DynamoDB's 100 bytes per item, and each index entry
+ *   (the table's and the index's keys plus 100 bytes), for as long as the ledger keeps the item.
  */
 
 type Item = Record<string, AttributeValue>;
@@ -58,8 +62,12 @@ export function writeUnitsOf(bill: DynamoBill): number {
   return bill.tableWriteUnits + bill.indexWriteUnits + bill.refusedWriteUnits;
 }
 
-/** Meters the reads and refused writes a client sends (successful writes come from `meterStream`). */
-export function meterRequests(client: DynamoDBClient, bill: DynamoBill): void {
+/**
+ * Meters the reads and refused writes a client sends (successful writes come from `meterStream`);
+ * `sizer`, an unmetered client of the same tables, reads the existing item of a refusal that did not
+ * hand it back.
+ */
+export function meterRequests(client: DynamoDBClient, bill: DynamoBill, sizer: DynamoDBClient): void {
   client.middlewareStack.add(
     (next, context) => async (args) => {
       const name = String(context.commandName);
@@ -67,6 +75,9 @@ export function meterRequests(client: DynamoDBClient, bill: DynamoBill): void {
       const input = args.input as {
         ConsistentRead?: boolean;
         RequestItems?: Record<string, { ConsistentRead?: boolean }>;
+        TableName?: string;
+        Key?: Item;
+        Item?: Item;
       };
       try {
         const result = await next(args);
@@ -87,7 +98,8 @@ export function meterRequests(client: DynamoDBClient, bill: DynamoBill): void {
       } catch (error) {
         if (error instanceof ConditionalCheckFailedException) {
           bill.refusedWrites += 1;
-          bill.refusedWriteUnits += writeUnits(itemSize(error.Item as Item | undefined));
+          const existing = (error.Item as Item | undefined) ?? (await existingItem(sizer, input));
+          bill.refusedWriteUnits += writeUnits(itemSize(existing));
         }
         throw error;
       }
@@ -95,6 +107,45 @@ export function meterRequests(client: DynamoDBClient, bill: DynamoBill): void {
     { step: 'build', name: 'meterRequests' },
   );
 }
+
+/** The item a refused write found (read strongly consistent, unmetered), or undefined when none. */
+async function existingItem(
+  sizer: DynamoDBClient,
+  input: { TableName?: string; Key?: Item; Item?: Item },
+): Promise<Item | undefined> {
+  const source = input.Key ?? input.Item;
+  const pk = source?.[KEY.pk];
+  const sk = source?.[KEY.sk];
+  if (!input.TableName || !pk || !sk) return undefined;
+  const { Item } = await sizer.send(
+    new GetItemCommand({
+      TableName: input.TableName,
+      Key: { [KEY.pk]: pk, [KEY.sk]: sk },
+      ConsistentRead: true,
+    }),
+  );
+  return Item;
+}
+
+/** Bytes DynamoDB stores for an item and its index entries (storage billing, per GB-month). */
+export function storedBytes(item: Item): number {
+  const indexes = ledgerTableDefinition('bench').GlobalSecondaryIndexes ?? [];
+  const tableKeys = itemSize({
+    [KEY.pk]: item[KEY.pk] as AttributeValue,
+    [KEY.sk]: item[KEY.sk] as AttributeValue,
+  });
+  let bytes = itemSize(item) + STORAGE_OVERHEAD_BYTES;
+  for (const index of indexes) {
+    const names = (index.KeySchema ?? []).map((k) => k.AttributeName ?? '');
+    if (names.some((name) => item[name] === undefined)) continue;
+    const keys = Object.fromEntries(names.map((name) => [name, item[name] as AttributeValue]));
+    bytes += tableKeys + itemSize(keys) + STORAGE_OVERHEAD_BYTES;
+  }
+  return bytes;
+}
+
+/** DynamoDB's per-item overhead in storage, for a table item and for an index entry alike. */
+const STORAGE_OVERHEAD_BYTES = 100;
 
 /** A ledger write as the stream recorded it. */
 export interface StreamWrite {

@@ -3,4 +3,4 @@
 /** The item a job is stored as (keys and index entries included): for tools that write jobs in bulk. */
 export { jobToItem } from './job-item';
 export { decodeCursor, encodeCursor, LedgerTable } from './ledger-table';
-export { keys, ledgerTableDefinition, TTL_ATTRIBUTE } from './table';
+export { KEY, keys, ledgerTableDefinition, TTL_ATTRIBUTE } from './table';
