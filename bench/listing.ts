@@ -8,7 +8,8 @@
  *   npm run bench:listing [-- --jobs 100000 --parallel 8]
  *
  * Ends with `listing_pages_failed=<n> listing_items_failed=<n> listing_pages_pipeline_failed=<n>
- * listing_items_pipeline_failed=<n>` (goal: at most two pages each).
+ * listing_items_pipeline_failed=<n> listing_pages_prefix=<n> listing_items_prefix=<n>` (goal: at most
+ * two pages each; the prefix listing is `--pipeline photos --prefix incoming/4242`, in key order).
  */
 import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -86,6 +87,12 @@ async function main() {
         25,
       ],
       ['jobs list --limit 25', {}, 25],
+      // incoming/4242 is job 4242 and jobs 42420–42429 (of 100,000): photos has every third of them.
+      [
+        'jobs list --pipeline photos --prefix incoming/4242',
+        { source: 'photos', keyPrefix: 'incoming/4242' },
+        25,
+      ],
       [
         'jobs list --pipeline photos --since <t> --until <t+10m>',
         {
@@ -110,8 +117,9 @@ async function main() {
     }
     console.log(`(${JOBS} jobs in the ledger: a scan or a filter over every job would read all of them)`);
     const [failed, pipelineFailed] = results as [number[], number[]];
+    const prefix = results[listings.findIndex(([label]) => label.includes('--prefix'))] as number[];
     console.log(
-      `listing_pages_failed=${failed[0]} listing_items_failed=${failed[1]} listing_pages_pipeline_failed=${pipelineFailed[0]} listing_items_pipeline_failed=${pipelineFailed[1]}`,
+      `listing_pages_failed=${failed[0]} listing_items_failed=${failed[1]} listing_pages_pipeline_failed=${pipelineFailed[0]} listing_items_pipeline_failed=${pipelineFailed[1]} listing_pages_prefix=${prefix[0]} listing_items_prefix=${prefix[1]}`,
     );
   } finally {
     writer.destroy();

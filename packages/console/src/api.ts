@@ -12,7 +12,7 @@ import { JOB_STATES, type Job, jobCost, jobHistory } from '@stevedore/core/job';
 import type { DecisionRecord } from '@stevedore/core/ports';
 import type { ConsoleBackend } from './backend';
 import { ConsoleRequestError } from './errors';
-import { listJobPage, parseJobQuery } from './job-listing';
+import { listJobPage, parseJobQuery, withPrefixSource } from './job-listing';
 import { overview } from './overview';
 import { jobTimeline } from './timeline';
 
@@ -52,8 +52,12 @@ export async function overviewJson(backend: ConsoleBackend) {
 }
 
 export async function jobsJson(backend: ConsoleBackend, params: URLSearchParams) {
-  const { filter, limit, cursor } = parseJobQuery(params);
-  const listing = await listJobPage(backend.deps.jobs, filter, limit, cursor);
+  const parsed = parseJobQuery(params);
+  const pipelines = backend.deps.app.sources
+    .filter(({ source }) => source.kind === 'pipeline')
+    .map(({ source }) => source.name);
+  const filter = withPrefixSource(parsed.filter, pipelines);
+  const listing = await listJobPage(backend.deps.jobs, filter, parsed.limit, parsed.cursor);
   return { ...listing, jobs: listing.jobs.map(jobJson) };
 }
 

@@ -4,10 +4,11 @@ import { ConsoleRequestError } from './errors';
 
 /*
  * The jobs page's query, kept in its URL: source (pipeline or schedule), state, a time range and an
- * object key prefix. Source, state and the time range go to the ledger's listing (key conditions on
- * its indexes, newest first); the key prefix is applied to the pages read. Each request reads at most
- * MAX_PAGE_READS pages: a rare prefix never turns a request into a scan; the answer then carries a
- * cursor and says how far it looked.
+ * object key prefix. All of it goes to the ledger's listing, which serves each with a key condition on
+ * an index: newest first, or in key order within one pipeline for a key prefix (a prefix with no
+ * pipeline is the app's only pipeline, or a clear error when it has several). A state or time range
+ * beside a prefix is applied to the prefix's jobs, so each request reads at most MAX_PAGE_READS pages:
+ * the answer then carries a cursor and says how far it looked.
  */
 
 export interface JobFilter {
@@ -65,6 +66,18 @@ export function parseJobQuery(params: URLSearchParams): {
   return { filter, limit, ...(cursor ? { cursor } : {}) };
 }
 
+/**
+ * The pipeline a key prefix lists within: the one named, or the app's only pipeline. Keys are listed
+ * per pipeline (the ledger's key index), and across several a prefix would be a search of each.
+ */
+export function withPrefixSource(filter: JobFilter, pipelines: readonly string[]): JobFilter {
+  if (!filter.prefix || filter.source) return filter;
+  if (pipelines.length === 1) return { ...filter, source: pipelines[0] as string };
+  throw new ConsoleRequestError(
+    `a key prefix lists one pipeline's jobs: pick a pipeline (${pipelines.join(', ') || 'none configured'})`,
+  );
+}
+
 /** Whether a job passes the filter (the part the ledger's listing does not apply). */
 export function matchesFilter(job: Job, filter: JobFilter): boolean {
   if (filter.source && job.source !== filter.source) return false;
@@ -93,6 +106,7 @@ export async function listJobPage(
       ...(filter.state ? { state: filter.state } : {}),
       ...(filter.since ? { since: new Date(filter.since) } : {}),
       ...(filter.until ? { until: new Date(filter.until) } : {}),
+      ...(filter.prefix ? { keyPrefix: filter.prefix } : {}),
       ...(next ? { cursor: next } : {}),
     });
     examined += page.jobs.length;

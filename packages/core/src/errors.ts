@@ -47,6 +47,11 @@ export class InvalidJobInputError extends StevedoreError {
   }
 }
 
+/** A job listing the ledger cannot serve with a key condition (a key prefix without its source). */
+export class UnservedJobQueryError extends StevedoreError {
+  override name = 'UnservedJobQueryError';
+}
+
 /** The kinds of launch refusal the state machine tells apart (see `LaunchFailure`). */
 export type LaunchRefusalKind = 'capacity' | 'throttling' | 'invalid' | 'conflict' | 'unknown';
 

@@ -30,6 +30,12 @@ export interface JobQuery {
   /** Only jobs created in this range (both ends inclusive, open when absent). */
   since?: Date;
   until?: Date;
+  /**
+   * Only jobs whose object key (`S3_KEY`) starts with this, listed in key order as S3 lists keys.
+   * Needs `source`: a key prefix means something within one pipeline's bucket, and the ledger keeps
+   * keys per source (a listing with a prefix and no source is refused).
+   */
+  keyPrefix?: string;
   /** Page size (default 25). */
   limit?: number;
   /** From a previous page. */
@@ -62,7 +68,7 @@ export interface JobStore {
   /** Applies a patch with one conditional write. */
   applyPatch(jobId: string, patch: JobPatch): Promise<ApplyResult>;
   getJob(jobId: string): Promise<Job | undefined>;
-  /** Jobs newest first. */
+  /** Jobs newest first (in key order with `keyPrefix`). */
   listJobs(query: JobQuery): Promise<JobPage>;
   /** Non-terminal jobs of a source (for the sweeper and the concurrency queue). */
   openJobs(source: string, query?: OpenJobQuery): Promise<JobPage>;

@@ -1,4 +1,5 @@
 import { ledgerStores } from '@stevedore/aws';
+import { UnservedJobQueryError } from '@stevedore/core/errors';
 import type { JobQuery } from '@stevedore/core/ports';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freshLedgerTable, localDynamoClient } from '../../support/dynamodb';
@@ -111,5 +112,51 @@ describe('listing 4,000 jobs', () => {
       .map((j) => j.jobId);
     expect(page.jobs.map((j) => j.jobId)).toEqual(expected);
     expect(items).toBe(2 * expected.length);
+  });
+
+  it('lists a pipeline’s jobs under a key prefix from that prefix only, in key order', async () => {
+    // incoming/123 is job 123 and jobs 1230–1239 (and none of 12300+ in 4,000): those of photos.
+    const { page, pages, items, scans } = await listed({
+      source: 'photos',
+      keyPrefix: 'incoming/123',
+      limit: 25,
+    });
+
+    const expected = allIds
+      .filter((j) => j.source === 'photos' && j.input.S3_KEY?.startsWith('incoming/123'))
+      .sort((a, b) => ((a.input.S3_KEY as string) < (b.input.S3_KEY as string) ? -1 : 1))
+      .map((j) => j.jobId);
+    expect(expected.length).toBeGreaterThan(2);
+    expect(page.jobs.map((j) => j.jobId)).toEqual(expected);
+    expect(page.cursor).toBeUndefined();
+    expect(scans).toBe(0);
+    expect(pages).toBe(1);
+    // The prefix's index entries and the items behind them: nothing of the other 4,000 jobs.
+    expect(items).toBe(2 * expected.length);
+  });
+
+  it('applies a state beside a key prefix to the prefix’s jobs only, and pages on in key order', async () => {
+    const query = { source: 'reports', keyPrefix: 'incoming/1', state: 'SUCCEEDED' as const };
+    const first = await listed({ ...query, limit: 10 });
+    const second = await listed({
+      ...query,
+      limit: 10,
+      ...(first.page.cursor ? { cursor: first.page.cursor } : {}),
+    });
+
+    const expected = allIds
+      .filter(
+        (j) => j.source === 'reports' && j.state === 'SUCCEEDED' && j.input.S3_KEY?.startsWith('incoming/1'),
+      )
+      .map((j) => j.input.S3_KEY as string)
+      .sort()
+      .slice(0, 20);
+    expect([...first.page.jobs, ...second.page.jobs].map((j) => j.input.S3_KEY)).toEqual(expected);
+    for (const listing of [first, second]) expect(listing.scans).toBe(0);
+  });
+
+  it('refuses a key prefix without a pipeline rather than read every job', async () => {
+    await expect(listed({ keyPrefix: 'incoming/1', limit: 25 })).rejects.toThrow(UnservedJobQueryError);
+    expect(reads.scans).toBe(0);
   });
 });

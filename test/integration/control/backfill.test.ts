@@ -239,6 +239,7 @@ describe('a ledger table made before the jobs-of-an-object index', () => {
       'GSI4',
       'GSI5',
       'GSI6',
+      'GSI7',
     ]);
     client.destroy();
   }, 150_000);

@@ -21,6 +21,7 @@ export function jobToItem(job: Job, retentionDays: number): Record<string, unkno
     [INDEX.all.pk]: ALL_JOBS_PARTITION,
     [INDEX.all.sk]: keys.created(job.createdAt, job.jobId),
     ...objectIndexEntry(job),
+    ...keyIndexEntry(job),
     ...(open
       ? { [INDEX.open.pk]: keys.open(job.source), [INDEX.open.sk]: openSortKey(job) }
       : {
@@ -48,6 +49,14 @@ function objectIndexEntry(job: Job): Record<string, string> {
     [INDEX.byObject.pk]: keys.byObject(job.source, { bucket, key, etag }),
     [INDEX.byObject.sk]: keys.created(job.createdAt, job.jobId),
   };
+}
+
+/** A job with an object key is listed by it within its source (GSI7), for key-prefix listings. */
+function keyIndexEntry(job: Job): Record<string, string> {
+  const key = job.input.S3_KEY;
+  // An index key cannot be empty; S3 keys never are, a hand-made input might be.
+  if (!key) return {};
+  return { [INDEX.byKey.pk]: keys.byKey(job.source), [INDEX.byKey.sk]: key };
 }
 
 /** The job stored in an item (storage attributes dropped). */

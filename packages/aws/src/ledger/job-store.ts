@@ -1,3 +1,4 @@
+import { UnservedJobQueryError } from '@stevedore/core/errors';
 import { isTerminal, type Job, type JobPatch, type JobState } from '@stevedore/core/job';
 import type {
   ApplyResult,
@@ -75,11 +76,14 @@ export class DynamoJobStore implements JobStore {
   }
 
   /**
-   * Every filter is a key condition: a final state reads its finished-by-state index, an open state a source's open jobs (GSI2: waiting ones by due time, active ones
-   * by id, so only that source's open jobs are read), no state the source's or all jobs by creation.
+   * Every filter is a key condition: a key prefix reads the source's jobs by key (GSI7), a final
+   * state its finished-by-state index, an open state a source's open jobs (GSI2: waiting ones by due
+   * time, active ones by id, so only that source's open jobs are read), no state the source's or all
+   * jobs by creation.
    */
   async listJobs(query: JobQuery): Promise<JobPage> {
     const { state, source } = query;
+    if (query.keyPrefix) return this.jobsByKeyPrefix(query.keyPrefix, query);
     if (state !== undefined && !isTerminal(state)) {
       if (source !== undefined) return this.openJobsInState(source, state, query);
       if (this.options.sources) return this.openJobsAcrossSources(this.options.sources, state, query);
@@ -109,6 +113,38 @@ export class DynamoJobStore implements JobStore {
       ...(range ? { sortBetween: range } : {}),
       // Only the fallback (an open state, all sources, no source list) filters what it reads.
       ...(state && !finished ? { filter: (job: Job) => job.state === state } : {}),
+    });
+  }
+
+  /**
+   * A source's jobs whose object key starts with a prefix, in key order (GSI7): the prefix is the key
+   * condition, so only the prefix's jobs are read; a state or time range is then applied to those.
+   */
+  private jobsByKeyPrefix(keyPrefix: string, query: JobQuery): Promise<JobPage> {
+    const { source, state } = query;
+    if (source === undefined) {
+      throw new UnservedJobQueryError(
+        `key prefix ${JSON.stringify(keyPrefix)} needs a pipeline: the ledger lists object keys per pipeline`,
+      );
+    }
+    const since = query.since?.toISOString();
+    const until = query.until?.toISOString();
+    const filtered = state !== undefined || since !== undefined || until !== undefined;
+    return this.queryJobs(`listJobs ${keys.byKey(source)} ${keyPrefix}`, {
+      index: INDEX.byKey,
+      partition: keys.byKey(source),
+      newestFirst: false,
+      limit: query.limit,
+      cursor: query.cursor,
+      sortPrefix: keyPrefix,
+      ...(filtered
+        ? {
+            filter: (job: Job) =>
+              (state === undefined || job.state === state) &&
+              (since === undefined || job.createdAt >= since) &&
+              (until === undefined || job.createdAt <= until),
+          }
+        : {}),
     });
   }
 
@@ -202,6 +238,7 @@ export class DynamoJobStore implements JobStore {
       limit: number | undefined;
       cursor: string | undefined;
       sortBetween?: readonly [string, string];
+      sortPrefix?: string;
       filter?: (job: Job) => boolean;
     },
   ): Promise<JobPage> {
@@ -213,6 +250,7 @@ export class DynamoJobStore implements JobStore {
       limit: pageSize(q.limit, DEFAULT_PAGE, MAX_PAGE),
       cursor: q.cursor,
       sortBetween: q.sortBetween,
+      sortPrefix: q.sortPrefix,
       select: (item) => {
         if (isExpired(item, now)) return undefined;
         const job = itemToJob(item);

@@ -62,6 +62,8 @@ export interface IndexQuery<T> {
   cursor: string | undefined;
   /** Sort keys between these two, inclusive. */
   sortBetween?: readonly [string, string] | undefined;
+  /** Sort keys that begin with this (begins_with). */
+  sortPrefix?: string | undefined;
   /** What an item stands for in the page, or undefined to leave it out (expired, filtered). */
   select: (item: Item) => T | undefined;
 }
@@ -157,6 +159,9 @@ export class LedgerTable {
         let condition = `${x.name(q.index.pk)} = ${x.value(q.partition)}`;
         if (q.sortBetween) {
           condition += ` AND ${x.name(q.index.sk)} BETWEEN ${x.value(q.sortBetween[0])} AND ${x.value(q.sortBetween[1])}`;
+        }
+        if (q.sortPrefix !== undefined) {
+          condition += ` AND begins_with(${x.name(q.index.sk)}, ${x.value(q.sortPrefix)})`;
         }
         const page = await this.doc.send(
           new QueryCommand({

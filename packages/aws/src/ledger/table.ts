@@ -33,6 +33,12 @@ import {
  *         (`jobs list --status FAILED`) is a key condition, not a filter over every job, in the same
  *         newest-first order as every other listing, and a job's ECS events write neither. Open
  *         states are listed from GSI2.
+ *   GSI7  jobs of a source by object key       KEY#<source> / <S3 key>
+ *         written once with the job (jobs with an object key only), never updated: a key prefix
+ *         (`jobs list --pipeline photos --prefix incoming/2026/`) is begins_with on it, in key order
+ *         as S3 lists keys. The sort key is the bare key, not unique (GSI keys need not be): an S3 key
+ *         takes up to 1,024 bytes, all a sort key holds, and nothing appended can then blur where a
+ *         prefix ends.
  */
 export const KEY = { pk: 'pk', sk: 'sk' } as const;
 export const INDEX = {
@@ -42,6 +48,7 @@ export const INDEX = {
   byObject: { name: 'GSI4', pk: 'GSI4PK', sk: 'GSI4SK' },
   finished: { name: 'GSI5', pk: 'GSI5PK', sk: 'GSI5SK' },
   finishedOfSource: { name: 'GSI6', pk: 'GSI6PK', sk: 'GSI6SK' },
+  byKey: { name: 'GSI7', pk: 'GSI7PK', sk: 'GSI7SK' },
 } as const;
 /** Epoch seconds after which DynamoDB TTL deletes the item; reads filter it out before that. */
 export const TTL_ATTRIBUTE = 'expiresAt';
@@ -65,6 +72,7 @@ export const keys = {
   created: (createdAt: string, jobId: string) => `${createdAt}#${jobId}`,
   finished: (state: string) => `END#${state}`,
   finishedOfSource: (source: string, state: string) => `END#${source}#${state}`,
+  byKey: (source: string) => `KEY#${source}`,
   byObject: (source: string, object: { bucket: string; key: string; etag: string }) =>
     `OBJ#${source}#${objectDigest(object)}`,
 };

@@ -27,7 +27,7 @@ import {
   TABLE_WIDTH,
   timeHeader,
 } from '../lib/table';
-import { configOf, resolveTarget, TARGET_OPTIONS } from '../lib/target';
+import { configOf, resolveTarget, TARGET_OPTIONS, type Target, type TargetFlags } from '../lib/target';
 import { parseSince } from './job-operations';
 
 /** A job as the CLI prints it in JSON: the ledger's job, its history with every task step, its total cost. */
@@ -43,6 +43,7 @@ export async function jobsList(argv: string[]): Promise<number> {
       ...TARGET_OPTIONS,
       pipeline: { type: 'string' },
       schedule: { type: 'string' },
+      prefix: { type: 'string' },
       status: { type: 'string' },
       since: { type: 'string' },
       until: { type: 'string' },
@@ -51,7 +52,10 @@ export async function jobsList(argv: string[]): Promise<number> {
     },
   });
   if (values.pipeline && values.schedule) throw new CliError('pass --pipeline or --schedule, not both');
-  const source = values.pipeline ?? values.schedule;
+  if (values.prefix && values.schedule) {
+    throw new CliError("--prefix lists a pipeline's jobs by object key; a schedule's jobs have no key");
+  }
+  const keyPrefix = values.prefix || undefined;
   const status = values.status?.toUpperCase();
   if (status !== undefined && !isJobState(status)) {
     throw new CliError(`--status expects one of ${JOB_STATES.join(', ')}, got ${values.status}`);
@@ -62,6 +66,8 @@ export async function jobsList(argv: string[]): Promise<number> {
   const until = values.until === undefined ? undefined : parseSince(values.until, now, 'until');
 
   const target = await resolveTarget(values);
+  let source = values.pipeline ?? values.schedule;
+  if (keyPrefix && !source) source = await onlyPipeline(target, values);
   if (source) {
     // A name that is no pipeline or schedule would list nothing and look like "no jobs yet".
     const config = await configOf(target, values);
@@ -84,6 +90,7 @@ export async function jobsList(argv: string[]): Promise<number> {
       ...(status ? { state: status } : {}),
       ...(since ? { since } : {}),
       ...(until ? { until } : {}),
+      ...(keyPrefix ? { keyPrefix } : {}),
       ...(cursor ? { cursor } : {}),
     });
     found.push(...page.jobs);
@@ -101,6 +108,19 @@ export async function jobsList(argv: string[]): Promise<number> {
   }
   process.stdout.write(`${jobsTable(found)}\n`);
   return 0;
+}
+
+/**
+ * The pipeline `--prefix` lists within when none is named: the config's only one. Keys are listed per
+ * pipeline (the ledger's key index); with several, which one is the user's to say.
+ */
+async function onlyPipeline(target: Target, flags: TargetFlags): Promise<string> {
+  const pipelines = Object.keys((await configOf(target, flags)).pipelines);
+  if (pipelines.length === 1) return pipelines[0] as string;
+  target.client.destroy();
+  throw new CliError(
+    `--prefix needs --pipeline: object keys are listed per pipeline; pipelines: ${pipelines.join(', ') || 'none'}`,
+  );
 }
 
 /** The `jobs list` table: short ids, so it fits 100 columns; --json has the full ones. */

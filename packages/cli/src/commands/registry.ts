@@ -30,13 +30,15 @@ const JOBS: CommandSpec = {
       name: 'list',
       summary: 'jobs newest first, as a table (--json: every field)',
       run: jobsList,
-      usage: `stevedore jobs list [--pipeline <p> | --schedule <s>] [--status <s>] [--since <t>] [--until <t>]
-                    [--limit <n>] [--json]
+      usage: `stevedore jobs list [--pipeline <p> | --schedule <s>] [--prefix <key>] [--status <s>] [--since <t>]
+                    [--until <t>] [--limit <n>] [--json]
 
   Jobs newest first, as a table that fits 100 columns (short job ids; --json has every field).
 
   --pipeline    only this pipeline's jobs (an error names the pipelines when there is none of that name)
   --schedule    only this schedule's jobs
+  --prefix      only jobs whose object key starts with this, in key order; within --pipeline, which
+                may be left out when the config has one pipeline
   --status      SUBMITTED, STARTING, RUNNING, SUCCEEDED, FAILED, TIMED_OUT or CANCELLED
   --since       only jobs created since <t> (ISO time, or 30m, 6h, 2d ago)
   --until       only jobs created before <t>
