@@ -1,8 +1,9 @@
 /**
  * bench:cli — how long `stevedore jobs list --json` and `stevedore jobs show <id> --json` take, each a
- * fresh process as a user runs it (packages/cli/bin/stevedore.js, whatever that runs: built
- * JavaScript, or TypeScript through tsx), against a bare Node script making the same DynamoDB reads with
- * the SDK (Query on the all-jobs index and BatchGetItem for a listing, GetItem for one job).
+ * fresh process as a user runs it (packages/cli/bin/stevedore.js, which runs the built JavaScript in
+ * packages/cli/dist: built here first, so what is measured is the code as it stands), against a bare
+ * Node script making the same DynamoDB reads with the SDK (Query on the all-jobs index and BatchGetItem
+ * for a listing, GetItem for one job).
  *
  *   npm run bench:cli [-- --jobs 2000 --runs 10]
  *
@@ -61,7 +62,11 @@ function timed(args: string[], env: NodeJS.ProcessEnv): number {
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
 
 async function main() {
-  process.stderr.write(`bench:cli: ${JOBS} jobs, ${RUNS} runs each; starting DynamoDB Local...\n`);
+  process.stderr.write(`bench:cli: ${JOBS} jobs, ${RUNS} runs each; building the CLI...\n`);
+  execFileSync(process.execPath, [join(ROOT, 'packages', 'cli', 'scripts', 'build.mjs')], {
+    stdio: 'inherit',
+  });
+  process.stderr.write('  starting DynamoDB Local...\n');
   const dynamo = await startDynamoDbLocal({ startTimeoutMs: 180_000 });
   const stateDir = mkdtempSync(join(tmpdir(), 'stevedore-cli-bench-'));
   const client = new DynamoDBClient({

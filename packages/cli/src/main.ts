@@ -1,5 +1,5 @@
 import { ConfigError } from '@stevedore/core/errors';
-import { LocalRuntimeError } from '@stevedore/local';
+import { LocalRuntimeError } from '@stevedore/local/runtime-facts';
 import { COMMANDS } from './commands/registry';
 import { ArgumentError } from './lib/args';
 import { CliError } from './lib/cli-error';

@@ -4,16 +4,7 @@ import { consoleBackend } from '../lib/console-backend';
 import { quietLogger } from '../lib/control-deps';
 import { loadConfig } from '../lib/load-config';
 import { numberFlag } from '../lib/number-flag';
-import { resolveTarget, TARGET_OPTIONS, TARGET_USAGE } from '../lib/target';
-
-export const CONSOLE_USAGE = `stevedore console [--port <n>] [--stage <stage>]
-
-  The web console on 127.0.0.1: jobs, a job's attempts on a timeline with its log, workers' queues
-  against their tasks, schedules, dead letters; cancel, retry, run now and redrive. Open the printed
-  URL: it carries this run's secret, which actions need. \`stevedore dev\` serves one too.
-
-  --port        port on 127.0.0.1 (default 0: any free port)
-${TARGET_USAGE}`;
+import { resolveTarget, TARGET_OPTIONS } from '../lib/target';
 
 /** `stevedore console`: serves the console against the local runtime or a stage until Ctrl-C. */
 export async function consoleCommand(argv: string[]): Promise<number> {

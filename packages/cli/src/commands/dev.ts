@@ -10,35 +10,13 @@ import { type DevPorts, type DevRuntime, type Faults, parseFaults, startDevRunti
 import { parseArgs } from '../lib/args';
 import { consoleBackend } from '../lib/console-backend';
 import { devLogger, jobColumn } from '../lib/dev-logger';
-import { choosePorts, DEFAULT_BASE_PORT, rememberPorts } from '../lib/dev-ports';
+import { choosePorts, rememberPorts } from '../lib/dev-ports';
 import { DEFAULT_CONFIG, loadConfig } from '../lib/load-config';
 import { numberFlag } from '../lib/number-flag';
 import { stepLine } from '../lib/step-line';
 import { plural, renderTable } from '../lib/table';
 import { resolveTarget, type Target } from '../lib/target';
 import { followTaskOutput } from '../lib/task-output';
-
-export const DEV_USAGE = `stevedore dev [--config <path>] [--state-dir <dir>] [--port <n>] [--verbose] [--faults <spec>]
-              [--tick <seconds>] [--time-scale <n>]
-
-  Runs the whole control plane on this machine: DynamoDB Local, S3 and SQS stand-ins, a local ECS
-  endpoint that runs each task as a local process, and the same handlers Lambda runs. It prints one
-  line per job transition that matters and each task's output under its job. When the config file
-  changes it is validated and, if good, the runtime restarts on it (same state, same ports); a bad
-  one is reported and the running config kept.
-
-  --config      config file (default ${DEFAULT_CONFIG})
-  --state-dir   ledger data, task logs, endpoints.json and ports.json (default .stevedore)
-  --port        first port: S3/SQS on it, ECS on +1, DynamoDB on +2, the web console on +3. Default:
-                the ports this state dir used last, when free, else ${DEFAULT_BASE_PORT}; 0 = any free ports
-  --verbose     every line: each task status step, sweeps, job events, handler details
-  --faults      duplicate=<0..1>,reorder=<0..1>,capacity=<0..1>,throttle=on|off,
-                spot=<0..1> (Spot RunTask refused for capacity), spot-interrupt=<0..1> (running Spot
-                tasks interrupted), spot-warning=<seconds> (the interruption's notice, default 120),
-                pull=<seconds> (each task's image pull, unless its local.pullSeconds says)
-  --tick        seconds between runs of the periodic handlers (default 5)
-  --time-scale  run schedules this many times faster than real time, to watch a day's schedule in
-                minutes (default 1; above 1, missed-run detection is off: it reads the real clock)`;
 
 /** How long the config file must be still before a reload: editors write in more than one step. */
 const RELOAD_SETTLE_MS = 300;

@@ -18,18 +18,8 @@ import { CliError } from '../lib/cli-error';
 import { controlDeps } from '../lib/control-deps';
 import { loadConfig } from '../lib/load-config';
 import { renderTable } from '../lib/table';
-import { localClientConfig, resolveTarget, TARGET_OPTIONS, TARGET_USAGE, type Target } from '../lib/target';
-
-export const EVENT_DEAD_LETTERS_USAGE = `stevedore dead-letters list [--json]
-stevedore dead-letters redrive [--id <id>]... [--json]
-
-  Events a handler failed to take after all their retries (S3 objects, task state changes, schedule
-  firings, ticks): the local runtime's ${DEAD_LETTERS_FILE}, or the stage's dead-letter queue. list shows
-  why each failed; redrive delivers them again to their handler (all, or each --id), removes what is
-  delivered and keeps what fails again, with its new error. Worker queues' own dead letters are
-  \`stevedore workers dead-letters\`.
-
-${TARGET_USAGE}`;
+import { localClientConfig, resolveTarget, TARGET_OPTIONS, type Target } from '../lib/target';
+import { EVENT_DEAD_LETTERS_USAGE } from './usage';
 
 /** `stevedore dead-letters ...` (events; a worker queue's DLQ is `workers dead-letters`). */
 export async function eventDeadLetters(argv: string[]): Promise<number> {

@@ -1,7 +1,7 @@
 import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { resourceNames } from '@stevedore/core/config';
-import { JOB_EVENT_DETAIL_TYPE, type JobEventEnvelope, jobEventPattern } from '@stevedore/core/job';
+import { type JobEventEnvelope, jobEventPattern } from '@stevedore/core/job';
 import { roleName } from '@stevedore/deploy';
 import { JOB_EVENTS_FILE } from '@stevedore/local';
 import { parseArgs } from '../lib/args';
@@ -9,16 +9,7 @@ import { CliError } from '../lib/cli-error';
 import { loadConfig } from '../lib/load-config';
 import { shortJobId } from '../lib/short-id';
 import { type Column, formatDuration, formatTime, renderTable, timeHeader } from '../lib/table';
-import { TARGET_OPTIONS, TARGET_USAGE } from '../lib/target';
-
-export const EVENTS_USAGE = `stevedore events [--follow] [--json] [--job <jobId>]
-
-  The job events ("${JOB_EVENT_DETAIL_TYPE}", source stevedore) the local runtime published, from
-  <state-dir>/${JOB_EVENTS_FILE}: a table, or with --json one EventBridge event per line as a rule's
-  target receives it. --follow keeps printing new events until interrupted. With --stage, says where
-  the deployed stage publishes them and the rule pattern to subscribe with.
-
-${TARGET_USAGE}`;
+import { TARGET_OPTIONS } from '../lib/target';
 
 /** `stevedore events`: the job events of the local runtime, or where a stage sends them. */
 export async function events(argv: string[]): Promise<number> {

@@ -10,12 +10,6 @@ import { CliError } from '../lib/cli-error';
 import { DEFAULT_CONFIG, loadConfig } from '../lib/load-config';
 import { renderTable } from '../lib/table';
 
-export const IAM_USAGE = `stevedore iam [--config <path>] [--stage <stage>] [--account <id>] [--region <region>] [--json]
-
-  Prints the IAM policy of every function and task role a deploy of the config creates, and of the
-  role EventBridge Scheduler assumes (with who may assume it), and what an operator needs for the
-  workers' dead-letter commands, so a reviewer can read what it grants. Without --account and --region, ARNs show <account> and <region>.`;
-
 /** The policies of a plan, as `stevedore iam --json` prints them. */
 export function iamReport(plan: DeployPlan) {
   return {

@@ -3,18 +3,6 @@ import { basename, join, relative, resolve } from 'node:path';
 import { parseArgs } from '../lib/args';
 import { CliError } from '../lib/cli-error';
 
-export const INIT_USAGE = `stevedore init [<dir>] [--name <app>] [--force] [--json]
-
-  Creates a new project in <dir> (default: this directory) that runs as it is: stevedore.config.ts
-  with one task and one S3 pipeline, the task's program (tasks/hello.mjs, plain Node, no
-  dependencies), a Dockerfile for deploys and a .gitignore. Then \`stevedore dev\` runs it and an
-  upload under incoming/ in the bucket becomes a job. Existing files are left alone (--force
-  replaces them).
-
-  --name        the app's name (default: the directory's name, made valid)
-  --force       replace files that exist
-  --json        {"dir", "app", "bucket", "files"}`;
-
 /** The config's app pattern, kept to 20 so `<app>-inbox` and the stage's resource names stay short. */
 const APP_NAME = /^[a-z][a-z0-9-]{0,19}$/;
 

@@ -28,7 +28,7 @@ import {
   timeHeader,
 } from '../lib/table';
 import { configOf, resolveTarget, TARGET_OPTIONS, type Target, type TargetFlags } from '../lib/target';
-import { parseSince } from './job-operations';
+import { parseSince } from '../lib/time-flag';
 
 /** A job as the CLI prints it in JSON: the ledger's job, its history with every task step, its total cost. */
 export function jobJson(job: Job): Job & { cost: ReturnType<typeof jobCost> } {

@@ -7,19 +7,8 @@ import { parseArgs } from '../lib/args';
 import { CliError } from '../lib/cli-error';
 import { numberFlag } from '../lib/number-flag';
 import { requireJob } from '../lib/short-id';
-import { resolveTarget, TARGET_OPTIONS, TARGET_USAGE, type Target } from '../lib/target';
+import { resolveTarget, TARGET_OPTIONS, type Target } from '../lib/target';
 import { attemptTaskId } from './jobs';
-
-export const LOGS_USAGE = `stevedore logs <jobId> [--attempt <n>] [-f | --follow] [--json]
-
-  The output of a job's task (the latest attempt unless --attempt): from <state-dir>/logs locally,
-  from CloudWatch Logs for a deployed stage. The job id may be the short one tables print.
-
-  --attempt     this attempt's output instead of the latest
-  -f, --follow  keep printing as the task writes, through later attempts, until the job ends
-  --json        one JSON object per line: {"jobId", "attempt", "taskId", "line"} (and "at" on AWS)
-
-${TARGET_USAGE}`;
 
 /** How often --follow looks for more output and at the job's state. */
 const FOLLOW_INTERVAL_MS = 500;

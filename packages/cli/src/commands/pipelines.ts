@@ -12,23 +12,9 @@ import { CliError } from '../lib/cli-error';
 import { controlDeps } from '../lib/control-deps';
 import { loadConfig } from '../lib/load-config';
 import { renderStats } from '../lib/phase-chart';
-import { resolveTarget, TARGET_OPTIONS, TARGET_USAGE } from '../lib/target';
-import { parseSince } from './job-operations';
-
-export const PIPELINES_USAGE = `stevedore pipelines backfill <name> [--dry-run] [--json]
-stevedore pipelines stats <name> [--since <time>] [--json]
-
-  stats: the pipeline's jobs created since <time> (ISO time, or 30m, 6h, 2d ago; default 24h):
-  p50, p95 and max of each phase of their attempts (waiting, provisioning, image pull, starting,
-  running, stopping), the success rate, the capacity they ran on and why, and their cost.
-
-  backfill:
-  A job for every object already under the pipeline's bucket and prefix that its rule selects (suffix,
-  size) and that has no job yet (from its upload, an earlier backfill or a submit). Running it again
-  creates nothing new. --dry-run counts without creating. Progress on stderr, the summary on stdout.
-  On a deployed stage (--stage) the jobs are recorded and the sweeper launches them, each minute.
-
-${TARGET_USAGE}`;
+import { resolveTarget, TARGET_OPTIONS } from '../lib/target';
+import { parseSince } from '../lib/time-flag';
+import { PIPELINES_USAGE } from './usage';
 
 /** `stevedore pipelines ...` */
 export async function pipelines(argv: string[]): Promise<number> {

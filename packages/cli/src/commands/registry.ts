@@ -1,23 +1,34 @@
 import type { CommandSpec } from '../lib/command';
-import { TARGET_USAGE } from '../lib/target';
-import { CONSOLE_USAGE, consoleCommand } from './console';
-import { DEV_USAGE, dev } from './dev';
-import { EVENT_DEAD_LETTERS_USAGE, eventDeadLetters } from './event-dead-letters';
-import { EVENTS_USAGE, events } from './events';
-import { IAM_USAGE, iam } from './iam';
-import { INIT_USAGE, init } from './init';
-import { cancelCommand, retryCommand, submitCommand } from './job-operations';
-import { jobsList, jobsShow, jobsWatch } from './jobs';
-import { LOGS_USAGE, logs } from './logs';
-import { PIPELINES_USAGE, pipelines } from './pipelines';
-import { SCHEDULES_USAGE, schedules } from './schedules';
-import { VALIDATE_USAGE, validate } from './validate';
-import { WORKERS_USAGE, workers } from './workers';
+import {
+  CONSOLE_USAGE,
+  DEV_USAGE,
+  EVENT_DEAD_LETTERS_USAGE,
+  EVENTS_USAGE,
+  IAM_USAGE,
+  INIT_USAGE,
+  LOGS_USAGE,
+  PIPELINES_USAGE,
+  SCHEDULES_USAGE,
+  TARGET_USAGE,
+  VALIDATE_USAGE,
+  WORKERS_USAGE,
+} from './usage';
 
 /*
  * Every command of `stevedore`, in the order `stevedore --help` lists them. A new command is one
  * entry here (with its module); a new subcommand is one entry in its parent's `subcommands`.
  */
+
+/**
+ * A command whose module is imported only when it runs: help and dispatch need none of them, and
+ * `stevedore jobs list` loads the ledger's client, not the local runtime's or every AWS client.
+ */
+function lazy<M>(
+  load: () => Promise<M>,
+  command: (module: M) => (argv: string[]) => Promise<number>,
+): (argv: string[]) => Promise<number> {
+  return async (argv) => command(await load())(argv);
+}
 
 const JOBS: CommandSpec = {
   name: 'jobs',
@@ -29,7 +40,10 @@ const JOBS: CommandSpec = {
     {
       name: 'list',
       summary: 'jobs newest first, as a table (--json: every field)',
-      run: jobsList,
+      run: lazy(
+        () => import('./jobs'),
+        (m) => m.jobsList,
+      ),
       usage: `stevedore jobs list [--pipeline <p> | --schedule <s>] [--prefix <key>] [--status <s>] [--since <t>]
                     [--until <t>] [--limit <n>] [--json]
 
@@ -50,7 +64,10 @@ ${TARGET_USAGE}`,
     {
       name: 'show',
       summary: 'one job: attempts, tasks, exit codes, stop reasons, cost, history',
-      run: jobsShow,
+      run: lazy(
+        () => import('./jobs'),
+        (m) => m.jobsShow,
+      ),
       usage: `stevedore jobs show <jobId> [--json]
 
   One job: its attempts (task, status, capacity, start, duration, exit codes, stop code and reason,
@@ -61,7 +78,10 @@ ${TARGET_USAGE}`,
     {
       name: 'watch',
       summary: 'job transitions as they are recorded (--json: one JSON line each)',
-      run: jobsWatch,
+      run: lazy(
+        () => import('./jobs'),
+        (m) => m.jobsWatch,
+      ),
       usage: `stevedore jobs watch [--interval <seconds>] [--json]
 
   Job transitions as they are recorded, until Ctrl-C. --json prints one JSON object per transition,
@@ -75,7 +95,10 @@ ${TARGET_USAGE}`,
     {
       name: 'cancel',
       summary: 'cancel one job, or every open job of a pipeline or schedule',
-      run: cancelCommand,
+      run: lazy(
+        () => import('./job-operations'),
+        (m) => m.cancelCommand,
+      ),
       usage: `stevedore jobs cancel <jobId> [--reason <text>] [--json]
 stevedore jobs cancel --pipeline <p> | --schedule <s> [--reason <text>] [--yes] [--json]
 
@@ -87,7 +110,10 @@ ${TARGET_USAGE}`,
     {
       name: 'retry',
       summary: 'retry a failed job, or the failures of a source since a time',
-      run: retryCommand,
+      run: lazy(
+        () => import('./job-operations'),
+        (m) => m.retryCommand,
+      ),
       usage: `stevedore jobs retry <jobId> [--json]
 stevedore jobs retry --pipeline <p> | --schedule <s> --since <time> [--yes] [--json]
 
@@ -99,7 +125,10 @@ ${TARGET_USAGE}`,
     {
       name: 'submit',
       summary: "a pipeline's job for an existing object, or a task's with env overrides",
-      run: submitCommand,
+      run: lazy(
+        () => import('./job-operations'),
+        (m) => m.submitCommand,
+      ),
       usage: `stevedore jobs submit --pipeline <p> --bucket <b> --key <k> [--again] [--json]
 stevedore jobs submit --task <t> [--env K=V ...] [--again] [--json]
 
@@ -115,7 +144,10 @@ const WORKERS: CommandSpec = {
   name: 'workers',
   summary: 'queue depth, tasks and scaling decisions of each worker',
   usage: WORKERS_USAGE,
-  run: workers,
+  run: lazy(
+    () => import('./workers'),
+    (m) => m.workers,
+  ),
   subcommands: [
     {
       name: 'history',
@@ -139,7 +171,10 @@ const SCHEDULES: CommandSpec = {
   name: 'schedules',
   summary: 'next fire times, last run and last success of each schedule',
   usage: SCHEDULES_USAGE,
-  run: schedules,
+  run: lazy(
+    () => import('./schedules'),
+    (m) => m.schedules,
+  ),
   subcommands: [
     {
       name: 'run',
@@ -153,7 +188,10 @@ const PIPELINES: CommandSpec = {
   name: 'pipelines',
   summary: "a pipeline's phase timings and success rate, or its backfill",
   usage: PIPELINES_USAGE,
-  run: pipelines,
+  run: lazy(
+    () => import('./pipelines'),
+    (m) => m.pipelines,
+  ),
   subcommands: [
     {
       name: 'stats',
@@ -172,7 +210,10 @@ const DEAD_LETTERS: CommandSpec = {
   name: 'dead-letters',
   summary: 'events a handler failed to take, and their redrive',
   usage: EVENT_DEAD_LETTERS_USAGE,
-  run: eventDeadLetters,
+  run: lazy(
+    () => import('./event-dead-letters'),
+    (m) => m.eventDeadLetters,
+  ),
   subcommands: [
     {
       name: 'list',
@@ -193,27 +234,68 @@ export const COMMANDS: readonly CommandSpec[] = [
     name: 'init',
     summary: 'create a new project: config, a pipeline, a task, .gitignore',
     usage: INIT_USAGE,
-    run: init,
+    run: lazy(
+      () => import('./init'),
+      (m) => m.init,
+    ),
   },
-  { name: 'dev', summary: 'run the whole control plane on this machine', usage: DEV_USAGE, run: dev },
+  {
+    name: 'dev',
+    summary: 'run the whole control plane on this machine',
+    usage: DEV_USAGE,
+    run: lazy(
+      () => import('./dev'),
+      (m) => m.dev,
+    ),
+  },
   {
     name: 'console',
     summary: 'the web console: jobs, timelines, workers, schedules',
     usage: CONSOLE_USAGE,
-    run: consoleCommand,
+    run: lazy(
+      () => import('./console'),
+      (m) => m.consoleCommand,
+    ),
   },
   {
     name: 'validate',
     summary: 'check a config and print each problem',
     usage: VALIDATE_USAGE,
-    run: validate,
+    run: lazy(
+      () => import('./validate'),
+      (m) => m.validate,
+    ),
   },
   JOBS,
-  { name: 'logs', summary: "a job's task output (-f follows it)", usage: LOGS_USAGE, run: logs },
-  { name: 'events', summary: 'job events as published', usage: EVENTS_USAGE, run: events },
+  {
+    name: 'logs',
+    summary: "a job's task output (-f follows it)",
+    usage: LOGS_USAGE,
+    run: lazy(
+      () => import('./logs'),
+      (m) => m.logs,
+    ),
+  },
+  {
+    name: 'events',
+    summary: 'job events as published',
+    usage: EVENTS_USAGE,
+    run: lazy(
+      () => import('./events'),
+      (m) => m.events,
+    ),
+  },
   PIPELINES,
   DEAD_LETTERS,
   WORKERS,
   SCHEDULES,
-  { name: 'iam', summary: 'the IAM policies a deploy creates', usage: IAM_USAGE, run: iam },
+  {
+    name: 'iam',
+    summary: 'the IAM policies a deploy creates',
+    usage: IAM_USAGE,
+    run: lazy(
+      () => import('./iam'),
+      (m) => m.iam,
+    ),
+  },
 ];

@@ -10,15 +10,8 @@ import { controlDeps } from '../lib/control-deps';
 import { devLogger } from '../lib/dev-logger';
 import { loadConfig } from '../lib/load-config';
 import { renderTable } from '../lib/table';
-import { resolveTarget, TARGET_OPTIONS, TARGET_USAGE, type Target } from '../lib/target';
-
-export const SCHEDULES_USAGE = `stevedore schedules [--json]
-stevedore schedules run <name>
-
-  Each schedule with its next three fire times (in its time zone), its last run and last success;
-  or start a run now, under the schedule's overlap policy.
-
-${TARGET_USAGE}`;
+import { resolveTarget, TARGET_OPTIONS, type Target } from '../lib/target';
+import { SCHEDULES_USAGE } from './usage';
 
 export interface ScheduleStatus {
   name: string;

@@ -4,15 +4,6 @@ import { parseArgs } from '../lib/args';
 import { DEFAULT_CONFIG, importConfig } from '../lib/load-config';
 import { plural } from '../lib/table';
 
-export const VALIDATE_USAGE = `stevedore validate [--config <path>] [--json]
-
-  Checks a config and prints each problem with its path, including what \`stevedore dev\` needs (a
-  local.command for each task). Exit code 1 when there is any problem, or when the file cannot be
-  compiled (a TypeScript syntax error is printed with its file, line and column).
-
-  --config      config file (default ${DEFAULT_CONFIG})
-  --json        {"config", "valid", "problems": [{"path", "message"}]}`;
-
 /** `stevedore validate`: every problem of the config, one per line. */
 export async function validate(argv: string[]): Promise<number> {
   const { values } = parseArgs({

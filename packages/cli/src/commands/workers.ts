@@ -8,22 +8,9 @@ import { CliError } from '../lib/cli-error';
 import { loadConfig } from '../lib/load-config';
 import { numberFlag } from '../lib/number-flag';
 import { formatTime, renderTable, timeHeader } from '../lib/table';
-import { localClientConfig, resolveTarget, TARGET_OPTIONS, TARGET_USAGE } from '../lib/target';
+import { localClientConfig, resolveTarget, TARGET_OPTIONS } from '../lib/target';
 import { deadLetterWarnings, listDeadLetters, redriveDeadLetters } from './dead-letters';
-
-export const WORKERS_USAGE = `stevedore workers [--json]
-stevedore workers history <name> [--limit <n>] [--json]
-stevedore workers dead-letters <name> [--limit <n>] [--json]
-stevedore workers redrive <name> [--json]
-
-  Each worker with its queue depth, in flight, its dead-letter queue's depth (a warning when it holds
-  anything), desired, running and protected tasks, and the last scaling decision with its reason; or
-  one worker's decisions over time; or the messages in its dead-letter queue (body preview, receive
-  count, sent and first received; looking is a receive with visibility timeout 0, as in the SQS
-  console, so each look adds one to their receive counts); or move them back to its queue (an SQS
-  message move task), with progress.
-
-${TARGET_USAGE}`;
+import { WORKERS_USAGE } from './usage';
 
 export interface WorkerStatus {
   name: string;

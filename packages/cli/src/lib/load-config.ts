@@ -3,7 +3,7 @@ import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { type Config, parseConfig } from '@stevedore/core/config';
-import { build, type Message } from 'esbuild';
+import type { Message } from 'esbuild';
 import { CliError } from './cli-error';
 
 export const DEFAULT_CONFIG = 'stevedore.config.ts';
@@ -52,6 +52,8 @@ async function importTypeScript(absolute: string): Promise<ConfigModule> {
   const dir = dirname(absolute);
   let code: string;
   try {
+    // Loaded only for a TypeScript config: every other command starts without esbuild.
+    const { build } = await import('esbuild');
     const result = await build({
       entryPoints: [absolute],
       bundle: true,

@@ -1,9 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { type LedgerStores, ledgerStores } from '@stevedore/aws';
+import { type LedgerStores, ledgerStores } from '@stevedore/aws/ledger';
 import { type Config, type ResourceNames, resourceNames } from '@stevedore/core/config';
-import { type EndpointsFile, isAlive, LOCAL_CREDENTIALS } from '@stevedore/local';
+import { type EndpointsFile, isAlive, LOCAL_CREDENTIALS } from '@stevedore/local/runtime-facts';
 import { CliError } from './cli-error';
 import { loadConfig } from './load-config';
 
@@ -27,10 +27,6 @@ export const TARGET_OPTIONS = {
   stage: { type: 'string' },
   config: { type: 'string' },
 } as const;
-
-export const TARGET_USAGE = `  --state-dir   the local runtime's state directory (default .stevedore)
-  --stage       read a deployed stage instead (AWS credentials and region from the environment)
-  --config      config file, for --stage (default stevedore.config.ts)`;
 
 /** Reads endpoints.json of a local runtime, or fails with what to do. */
 export function readEndpoints(stateDir: string): EndpointsFile {
