@@ -16,6 +16,12 @@ import type { Logger } from '@stevedore/core/ports';
  * each batch to a handler, and remembers in the state dir how far each shard was handled, so a
  * restart goes on where it stopped: a batch is handed again if the runtime died while handling it
  * (at least once), never skipped.
+ *
+ * It paces itself as Lambda's event source mapping does: each shard is read about four times a second,
+ * and at once again only when a page came back full. Reading again the moment any record came back
+ * turned a burst's stream into hundreds of tiny batches, each a GetRecords for DynamoDB Local, a
+ * handler call and a position write. The shard list is described again only when it can have
+ * changed (a shard ended, none is open) or after SHARD_LIST_MAX_AGE_MS, not before every read.
  */
 
 export interface LedgerStreamPollerOptions {
@@ -27,9 +33,16 @@ export interface LedgerStreamPollerOptions {
   /** A batch of records in stream order; throwing leaves the position where it was, to try again. */
   handle: (records: _Record[]) => Promise<void>;
   logger: Logger;
-  /** Pause between polls when a shard had nothing new. */
+  /** Pause between polls unless a shard's page came back full (Lambda: about 250 ms). */
   idleMs?: number;
 }
+
+/** Records per GetRecords page: a full one means more are waiting, so the next read is at once. */
+const PAGE_LIMIT = 100;
+/** Longest time the shard list is used before it is described again, though no shard ended. */
+const SHARD_LIST_MAX_AGE_MS = 10_000;
+
+type Shard = { ShardId?: string | undefined; ParentShardId?: string | undefined };
 
 interface Position {
   streamArn: string;
@@ -79,14 +92,27 @@ export async function startLedgerStreamPoller(
     return ShardIterator;
   };
 
-  /** Reads every open shard once; true when some shard had records. */
+  let shards: Shard[] | undefined;
+  let describedAt = 0;
+  /** The stream's shards, described again only when they can have changed. */
+  const currentShards = async (): Promise<Shard[]> => {
+    const open = shards?.some((shard) => shard.ShardId !== undefined && !finished.has(shard.ShardId));
+    if (!shards || !open || Date.now() - describedAt > SHARD_LIST_MAX_AGE_MS) {
+      const { StreamDescription } = await options.streams.send(
+        new DescribeStreamCommand({ StreamArn: streamArn }),
+      );
+      shards = StreamDescription?.Shards ?? [];
+      describedAt = Date.now();
+    }
+    return shards;
+  };
+
+  /** Reads every open shard once; true when some shard's page was full (more records are waiting). */
   const pollOnce = async (): Promise<boolean> => {
-    const { StreamDescription } = await options.streams.send(
-      new DescribeStreamCommand({ StreamArn: streamArn }),
-    );
-    let busy = false;
+    let full = false;
+    let ended = false;
     // Parents before children: DynamoDB lists shards so, and a child's records come after its parent's.
-    for (const shard of StreamDescription?.Shards ?? []) {
+    for (const shard of await currentShards()) {
       const shardId = shard.ShardId;
       if (!shardId || finished.has(shardId)) continue;
       if (shard.ParentShardId && !finished.has(shard.ParentShardId) && iterators.has(shard.ParentShardId))
@@ -94,20 +120,21 @@ export async function startLedgerStreamPoller(
       let iterator = iterators.has(shardId) ? iterators.get(shardId) : await iteratorFor(shardId);
       if (!iterator) {
         finished.add(shardId);
+        ended = true;
         continue;
       }
       const page = await options.streams
-        .send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 100 }))
+        .send(new GetRecordsCommand({ ShardIterator: iterator, Limit: PAGE_LIMIT }))
         .catch(async (error: unknown) => {
           if (!(error instanceof ExpiredIteratorException)) throw error;
           iterator = await iteratorFor(shardId);
           return iterator
-            ? options.streams.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 100 }))
+            ? options.streams.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: PAGE_LIMIT }))
             : {};
         });
       const records = 'Records' in page ? (page.Records ?? []) : [];
       if (records.length > 0) {
-        busy = true;
+        if (records.length >= PAGE_LIMIT) full = true;
         await options.handle(records);
         const last = records.at(-1)?.dynamodb?.SequenceNumber;
         if (last) {
@@ -117,9 +144,14 @@ export async function startLedgerStreamPoller(
       }
       const next = 'NextShardIterator' in page ? page.NextShardIterator : undefined;
       iterators.set(shardId, next);
-      if (!next) finished.add(shardId);
+      if (!next) {
+        finished.add(shardId);
+        ended = true;
+      }
     }
-    return busy;
+    // An ended shard's children are read next: describe the stream again and go on at once.
+    if (ended) shards = undefined;
+    return full || ended;
   };
 
   const loop = (async () => {
@@ -130,6 +162,7 @@ export async function startLedgerStreamPoller(
       } catch (error) {
         // The batch stays unhandled: the next poll starts again from the saved position.
         iterators.clear();
+        shards = undefined;
         options.logger.warn('job events: the ledger stream batch failed, retrying', { error: String(error) });
       }
       if (!busy && !stopped) {
