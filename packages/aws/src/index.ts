@@ -13,6 +13,7 @@ export { type LedgerStores, ledgerStores } from './ledger/ledger-stores';
 export { ensureLedgerTable } from './ledger/table';
 export { ObjectHeadError, S3ObjectHeads } from './s3/s3-object-heads';
 export { ObjectListingError, S3ObjectLister } from './s3/s3-object-lister';
+export { withoutSdkLogging } from './sdk-logging';
 export { REDRIVE_HOLD_SECONDS, SqsEventDeadLetters } from './sqs/event-dead-letter-queue';
 export {
   BODY_PREVIEW_CHARS,

@@ -4,7 +4,7 @@ import { dirname, join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { createDeps, createWorkerAdapters, ensureLedgerTable } from '@stevedore/aws';
+import { createDeps, createWorkerAdapters, ensureLedgerTable, withoutSdkLogging } from '@stevedore/aws';
 import type { HandlerDeps, HandlerFactory } from '@stevedore/control';
 import { type Config, LOCAL_STAGE, type ResourceNames, resourceNames } from '@stevedore/core/config';
 import { eventRoutes, type HandlerName, periodicRoutes } from '@stevedore/core/events';
@@ -402,10 +402,10 @@ function createClients(
 ): LocalClients {
   const config = { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS };
   const clients = {
-    dynamodb: new DynamoDBClient({ ...config, endpoint: dynamo.endpoint }),
+    dynamodb: withoutSdkLogging(new DynamoDBClient({ ...config, endpoint: dynamo.endpoint })),
     // The launcher paces RunTask at ECS's quota; the SDK's standard retries absorb what throttling is left.
-    ecs: new ECSClient({ ...config, endpoint: ecs.endpoint, maxAttempts: 5 }),
-    sqs: new SQSClient({ ...config, endpoint: storage.endpoint }),
+    ecs: withoutSdkLogging(new ECSClient({ ...config, endpoint: ecs.endpoint, maxAttempts: 5 })),
+    sqs: withoutSdkLogging(new SQSClient({ ...config, endpoint: storage.endpoint })),
   };
   onStop(() => {
     clients.dynamodb.destroy();

@@ -11,6 +11,7 @@ import {
 import type { TaskSnapshot } from '@stevedore/core/job';
 import type { DescribedTasks, LaunchedTask, LaunchRequest, TaskLauncher } from '@stevedore/core/ports';
 import { EcsError, RunTaskError } from '../errors';
+import { withoutSdkLogging } from '../sdk-logging';
 import { type Rate, RateLimiter } from './rate-limiter';
 import { exceptionToError, failureToError } from './run-task-errors';
 import { snapshotOfTask } from './task-snapshot';
@@ -65,7 +66,7 @@ export class EcsLauncher implements TaskLauncher {
   private readonly runTaskPace: RateLimiter;
 
   constructor(options: EcsLauncherOptions) {
-    this.client = options.client ?? new ECSClient({});
+    this.client = options.client ?? withoutSdkLogging(new ECSClient({}));
     this.cluster = options.cluster;
     this.network = options.network;
     this.runTaskPace = new RateLimiter(options.runTaskRate ?? RUN_TASK_RATE);

@@ -2,6 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Clock, JobStore, ScalingStore, ScheduleStore, SlotStore } from '@stevedore/core/ports';
 import { systemClock } from '../clock';
+import { withoutSdkLogging } from '../sdk-logging';
 import { DynamoJobStore } from './job-store';
 import { LedgerTable } from './ledger-table';
 import { DynamoScalingStore } from './scaling-store';
@@ -29,7 +30,7 @@ export interface LedgerStores {
 
 /** Builds the ledger's stores over one table and one document client: the only place they are made. */
 export function ledgerStores(options: LedgerStoresOptions): LedgerStores {
-  const doc = DynamoDBDocumentClient.from(options.client ?? new DynamoDBClient({}), {
+  const doc = DynamoDBDocumentClient.from(options.client ?? withoutSdkLogging(new DynamoDBClient({})), {
     marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
   });
   const table = new LedgerTable(doc, options.tableName);

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
-import { jobItemChanges } from '@stevedore/aws';
+import { jobItemChanges, withoutSdkLogging } from '@stevedore/aws';
 import { type HandlerDeps, publishJobEvents } from '@stevedore/control';
 import { parseLedgerStream } from '@stevedore/core/events';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../local-account';
@@ -27,11 +27,13 @@ export interface JobEventStreamOptions {
  * reads it, through the same parse and the same use case as functions/job-events.ts.
  */
 export async function startJobEventStream(options: JobEventStreamOptions, onStop: OnStop): Promise<void> {
-  const streams = new DynamoDBStreamsClient({
-    region: LOCAL_REGION,
-    credentials: LOCAL_CREDENTIALS,
-    endpoint: options.endpoint,
-  });
+  const streams = withoutSdkLogging(
+    new DynamoDBStreamsClient({
+      region: LOCAL_REGION,
+      credentials: LOCAL_CREDENTIALS,
+      endpoint: options.endpoint,
+    }),
+  );
   const { deps } = options;
   const stop = await startLedgerStreamPoller({
     dynamodb: options.dynamodb,
