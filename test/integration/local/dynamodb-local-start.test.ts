@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isAlive, startDynamoDbLocal } from '@stevedore/local';
@@ -20,4 +20,23 @@ describe('startDynamoDbLocal', () => {
     const pid = Number(/pid (\d+)/.exec(error?.message ?? '')?.[1]);
     expect(isAlive(pid)).toBe(false);
   }, 60_000);
+
+  it("runs java with the serial collector and the client compiler, the user's own JAVA_TOOL_OPTIONS after them, and leaves this process's environment as it was", async () => {
+    const before = process.env.JAVA_TOOL_OPTIONS;
+    process.env.JAVA_TOOL_OPTIONS = '-Xmx512m';
+    try {
+      const dynamo = await startDynamoDbLocal({ startTimeoutMs: 180_000 });
+      try {
+        const environ = readFileSync(`/proc/${dynamo.pid}/environ`, 'utf8').split('\0');
+
+        expect(environ).toContain('JAVA_TOOL_OPTIONS=-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xmx512m');
+        expect(process.env.JAVA_TOOL_OPTIONS).toBe('-Xmx512m');
+      } finally {
+        await dynamo.stop();
+      }
+    } finally {
+      if (before === undefined) delete process.env.JAVA_TOOL_OPTIONS;
+      else process.env.JAVA_TOOL_OPTIONS = before;
+    }
+  }, 200_000);
 });
