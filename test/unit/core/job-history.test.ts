@@ -1,4 +1,4 @@
-import { jobHistory, ROUTED_TASK_STATUSES } from '@stevedore/core/job';
+import { attemptPhases, jobHistory, ROUTED_TASK_STATUSES } from '@stevedore/core/job';
 import { describe, expect, it } from 'vitest';
 import { newTaskArn, taskLifecycle } from '../../support/ecs-events';
 import {
@@ -47,6 +47,23 @@ describe("a job's history with the task steps no event wrote", () => {
     expect(history.map((h) => Date.parse(h.at))).toEqual(
       [...history.map((h) => Date.parse(h.at))].sort((a, b) => a - b),
     );
+  });
+
+  it("times every phase of the attempt from the routed events alone, as from all of the task's events", () => {
+    const { job, events, routed } = attempt({ exitCode: 0, pullSeconds: 2 });
+    const now = new Date('2026-01-02T00:00:00Z');
+
+    const phases = attemptPhases(deliver(job, routed, policy), now);
+
+    expect(Object.keys(phases[0]?.seconds ?? {})).toEqual([
+      'waiting',
+      'provisioning',
+      'pull',
+      'starting',
+      'running',
+      'stopping',
+    ]);
+    expect(phases).toEqual(attemptPhases(deliver(job, events, policy), now));
   });
 
   it('adds nothing for steps whose events were applied (a job recorded with every event)', () => {
