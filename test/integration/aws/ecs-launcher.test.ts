@@ -146,6 +146,33 @@ describe('runTask', () => {
     },
   );
 
+  it('shares a launch under way with a second caller for the same attempt: one RunTask, the same task', async () => {
+    ecs.answer('RunTask', () => ({ body: { tasks: [{ taskArn: TASK_ARN }], failures: [] } }));
+
+    const [handler, sweeper, nextAttempt] = await Promise.all([
+      launcher.runTask(request()),
+      launcher.runTask(request()),
+      launcher.runTask(request({ attempt: 3 })),
+    ]);
+
+    expect(handler).toEqual({ taskArn: TASK_ARN });
+    expect(sweeper).toEqual({ taskArn: TASK_ARN });
+    expect(nextAttempt).toEqual({ taskArn: TASK_ARN });
+    expect(ecs.calls.map((c) => (c.body as { clientToken?: string }).clientToken)).toEqual([
+      'thumbnails-0123456789abcdef0123:2',
+      'thumbnails-0123456789abcdef0123:3',
+    ]);
+  });
+
+  it('does not share a finished launch: the same attempt asked again later is a RunTask of its own', async () => {
+    ecs.answer('RunTask', () => ({ body: { tasks: [{ taskArn: TASK_ARN }], failures: [] } }));
+
+    await launcher.runTask(request());
+    await launcher.runTask(request());
+
+    expect(ecs.calls).toHaveLength(2);
+  });
+
   it('after a throttled RunTask, empties its pace: the refusal says when it refills, and the next call waits for it', async () => {
     // 2 per second: a token every 500 ms, long enough to see on any machine.
     const paced = new EcsLauncher({

@@ -64,6 +64,13 @@ export class EcsLauncher implements TaskLauncher {
   private readonly cluster: string;
   private readonly network: NetworkSettings | undefined;
   private readonly runTaskPace: RateLimiter;
+  /**
+   * Launches under way, by request: a second caller for the same attempt (the sweeper finding a job
+   * whose handler still waits for a RunTask token) shares the first's call instead of spending a
+   * token of ECS's rate bucket, and a turn in the pace, on a call whose clientToken can only return
+   * the same task.
+   */
+  private readonly launching = new Map<string, Promise<LaunchedTask>>();
 
   constructor(options: EcsLauncherOptions) {
     this.client = options.client ?? withoutSdkLogging(new ECSClient({}));
@@ -119,8 +126,20 @@ export class EcsLauncher implements TaskLauncher {
     };
   }
 
+  /** Starts the request's task, or shares the call already under way for the very same request. */
   async runTask(request: LaunchRequest): Promise<LaunchedTask> {
     const input = this.runTaskInput(request);
+    // The whole input, not just the clientToken: ECS answers a token reused with another request
+    // with a ConflictException, and a shared call must not hide that.
+    const key = JSON.stringify(input);
+    const under = this.launching.get(key);
+    if (under) return under;
+    const launch = this.sendRunTask(input).finally(() => this.launching.delete(key));
+    this.launching.set(key, launch);
+    return launch;
+  }
+
+  private async sendRunTask(input: RunTaskCommandInput): Promise<LaunchedTask> {
     let output: RunTaskCommandOutput;
     await this.runTaskPace.take();
     const command = new RunTaskCommand(input);
