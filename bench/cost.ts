@@ -11,9 +11,9 @@
  * rounded up to 1 ms, at the function's memory from the deploy plan, on arm64 as infra deploys; the
  * job-events function takes the stream records as its mapping's batching window gathers them),
  * DynamoDB read and write units from the real items (bench/support/item-size.ts: AWS's size rules and
- * rounding, the larger of old and new item, index writes) and the storage of each job's item and
- * index entries for the ledger's retention, EventBridge PutEvents entries, SQS
- * requests, CloudWatch Logs bytes. Prices: bench/prices.ts. The task is modelled as running
+ * rounding, the larger of old and new item, index writes), the sweeper's reads of open jobs
+ * (modelled) and the storage of each job's item and index entries for the ledger's retention,
+ * EventBridge PutEvents entries, SQS requests, CloudWatch Logs bytes. Prices: bench/prices.ts. The task is modelled as running
  * `--task-seconds` per attempt (the local process exits at once). Ends with
  * `cost_ratio_fargate=<control plane / Fargate> cost_ratio_sfn=<control plane / Step Functions>`.
  */
@@ -26,7 +26,7 @@ import { ECSClient } from '@aws-sdk/client-ecs';
 import { createDeps, ensureLedgerTable, ledgerStores } from '@stevedore/aws';
 import type { HandlerDeps } from '@stevedore/control';
 import { parseConfig, resourceNames } from '@stevedore/core/config';
-import { type EventPattern, eventRoutes, type HandlerName } from '@stevedore/core/events';
+import { type EventPattern, eventRoutes, type HandlerName, periodicRoutes } from '@stevedore/core/events';
 import { isTerminal, type Job, type JobStateChange, s3JobId } from '@stevedore/core/job';
 import type { Logger } from '@stevedore/core/ports';
 import { deployPlan } from '@stevedore/deploy';
@@ -41,7 +41,7 @@ import {
   storedBytes,
   writeUnitsOf,
 } from './support/dynamo-meter';
-import { itemSize } from './support/item-size';
+import { itemSize, readUnits } from './support/item-size';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
@@ -90,6 +90,9 @@ const config = parseConfig({
   },
 });
 const names = resourceNames(config.app, 'bench');
+/** How often the sweeper runs, as the deployed schedule runs it. */
+const SWEEP_PERIOD_SECONDS =
+  periodicRoutes(config).find((route) => route.handler === 'sweeper')?.everySeconds ?? 60;
 const plan = deployPlan(config, 'bench', { region: REGION, account: ACCOUNT, partition: 'aws' });
 /** Each function's memory, as a deploy of this config configures it. */
 const MEMORY_MB = new Map(plan.functions.map((f) => [f.handler, f.memoryMb]));
@@ -340,6 +343,8 @@ function report(run: {
   const { finished, invocations, bill, published, writes } = run;
   const n = finished.length;
   const usd = (x: number) => `$${(x / n).toExponential(3)}`;
+  const attempts = finished.reduce((s, j) => s + j.attempt, 0);
+  const jobItem = Math.max(...writes.map((w) => itemSize(w.newImage)));
   const lines: [string, number, string][] = [];
 
   const byHandler = new Map<HandlerName, Invocation[]>();
@@ -378,6 +383,17 @@ function report(run: {
     storageUsd,
     `${(stored / n).toFixed(0)} bytes/job (item, index entries, overheads) for ${config.ledger.retentionDays} days (ledger.retentionDays)`,
   ]);
+  // The sweeper (not run here: the tasks are modelled as lasting TASK_SECONDS) reads every open job
+  // once a sweep: its GSI2 entry and its item by a strongly consistent BatchGetItem, so an attempt
+  // of TASK_SECONDS is read about TASK_SECONDS / period times.
+  const sweepReads = (attempts * TASK_SECONDS) / SWEEP_PERIOD_SECONDS;
+  const sweepReadUnits = sweepReads * readUnits(jobItem, true);
+  const sweepUsd = sweepReadUnits * PRICES.dynamodb.perReadUnit;
+  lines.push([
+    'dynamodb sweeper reads',
+    sweepUsd,
+    `${(sweepReadUnits / n).toFixed(2)} RRU/job, modelled: read once a ${SWEEP_PERIOD_SECONDS} s sweep while open (the sweep's own invocations are a fixed cost a minute, not per job)`,
+  ]);
   const eventsUsd = published.length * PRICES.eventbridge.perCustomEvent;
   lines.push(['eventbridge PutEvents', eventsUsd, `${(published.length / n).toFixed(2)} job events/job`]);
   const sqsRequests = [...bill.requests].filter(([k]) => k.startsWith('SQS')).length;
@@ -394,9 +410,8 @@ function report(run: {
     logsUsd,
     `${((logGb * 1024 ** 3) / n).toFixed(0)} bytes/job ingested (${topLogs}; ${PLATFORM_LOG_BYTES} per call from Lambda)`,
   ]);
-  const controlUsd = lambdaUsd + dynamoUsd + storageUsd + eventsUsd + logsUsd;
+  const controlUsd = lambdaUsd + dynamoUsd + storageUsd + sweepUsd + eventsUsd + logsUsd;
 
-  const attempts = finished.reduce((s, j) => s + j.attempt, 0);
   const taskGbSeconds = attempts * TASK_SECONDS;
   const fargateUsd =
     taskGbSeconds *
@@ -407,7 +422,6 @@ function report(run: {
   const sfnTransitions = attempts;
   const sfnUsd = sfnTransitions * PRICES.stepFunctions.perStateTransition;
 
-  const jobItem = Math.max(...writes.map((w) => itemSize(w.newImage)));
   const states = new Map<string, number>();
   for (const job of finished) states.set(job.state, (states.get(job.state) ?? 0) + 1);
   console.log('');
