@@ -75,6 +75,39 @@ describe('DurableEvents', () => {
     expect(EventJournal.openAt(path).pending()).toEqual([]);
   });
 
+  it('does not journal an event no rule of the connected bus matches, and journals one before the bus is up', async () => {
+    const path = journalPath();
+    const got: number[] = [];
+    const bus = new EventBus({
+      deadLetterFile: join(path, '..', 'dead-letters.jsonl'),
+      targets: [
+        {
+          name: 'record',
+          pattern: { source: ['test'], detail: { n: [1, 2] } },
+          handler: async (e) => void got.push((e as ReturnType<typeof event>).detail.n),
+        },
+      ],
+    });
+    const durable = new DurableEvents(EventJournal.openAt(path));
+
+    durable.publish(event(3)); // before the bus: its rules are not known yet
+    const journaledEarly = lines(path).length;
+    durable.connect(bus);
+    durable.publish(event(1));
+    durable.publish(event(4));
+    await bus.drain();
+
+    expect(journaledEarly).toBe(1);
+    expect(got).toEqual([1]);
+    expect(
+      lines(path)
+        .filter((line) => line.includes('"detail"'))
+        .map((line) => JSON.parse(line).event.detail.n),
+    ).toEqual([3, 1]);
+    expect(bus.stats.published).toBe(3);
+    expect(durable.pendingCount).toBe(0);
+  });
+
   it('leaves an event pending when the bus closes before its handler finished: the next start delivers it', async () => {
     const path = journalPath();
     let release: () => void = () => {};

@@ -21,6 +21,14 @@ export class DurableEvents {
    * event is fsync'd (rejects if it cannot be), for an endpoint that answers only then.
    */
   publish(event: unknown): Promise<void> {
+    // Once the bus is up its rules are known: an event no rule matches has nothing to deliver after a
+    // crash either (EventBridge drops it too), so it is not journaled. Most task state changes are
+    // such events (only a job task's RUNNING and STOPPED invoke a handler), and journaling each (a
+    // line of the whole task, an fsync, a done line) was a share of a launch burst's CPU.
+    if (this.bus && !this.bus.wants(event)) {
+      void this.bus.put(event);
+      return Promise.resolve();
+    }
     const entry = this.journal.append(event);
     if (this.bus) this.deliver(this.bus, entry);
     return this.journal.flush();

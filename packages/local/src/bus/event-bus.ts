@@ -99,6 +99,11 @@ export class EventBus {
     return Promise.all(deliveries).then((outcomes) => outcomes.every(Boolean));
   }
 
+  /** True when some target's pattern matches the event: publishing it would run a handler. */
+  wants(event: unknown): boolean {
+    return this.options.targets.some((target) => matchesPattern(target.pattern, event));
+  }
+
   /**
    * Invokes one target directly, as EventBridge Scheduler invokes its target (no rule, no pattern),
    * with the same retries and dead-letter file.
