@@ -113,9 +113,20 @@ export function taskStateChangeEvent(scope: EcsScope, task: TaskRecord): Record<
   };
 }
 
-/** A stable, plausible digest: the same image always reports the same one. */
+/** Digests by image: a task's every event after the pull reports one, and a burst runs one image. */
+const IMAGE_DIGESTS = new Map<string, string>();
+
+/**
+ * A stable, plausible digest: the same image always reports the same one. Remembered, since hashing
+ * it again for each event was a visible share of the local ECS's CPU in a launch burst.
+ */
 function imageDigest(image: string): string {
-  return `sha256:${createHash('sha256').update(image).digest('hex')}`;
+  let digest = IMAGE_DIGESTS.get(image);
+  if (digest === undefined) {
+    digest = `sha256:${createHash('sha256').update(image).digest('hex')}`;
+    IMAGE_DIGESTS.set(image, digest);
+  }
+  return digest;
 }
 
 /** Deep copy with Dates converted and undefined members left out. */
