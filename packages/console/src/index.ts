@@ -9,7 +9,7 @@ export {
   parseJobQuery,
   withPrefixSource,
 } from './job-listing';
-export { LiveFeed, NEWEST_PAGE, type Subscriber } from './live-feed';
+export { type LiveEvents, LiveFeed, NEWEST_PAGE, type Subscriber } from './live-feed';
 export { percentile, sourceStats } from './overview';
 export {
   type ConsoleServer,

@@ -1,4 +1,5 @@
 import type { Job } from '@stevedore/core/job';
+import { jobJson, type workerStatus } from './api';
 import type { ConsoleBackend } from './backend';
 
 /*
@@ -8,19 +9,29 @@ import type { ConsoleBackend } from './backend';
  * Nothing is read while no page is open.
  */
 
+/**
+ * What each event carries: the same values as the API's answers, so a page merges a live row into rows
+ * it fetched (a job with its cost, as /api/jobs and `stevedore jobs list --json` give it).
+ */
+export interface LiveEvents {
+  jobs: ReturnType<typeof jobJson>[];
+  worker: Awaited<ReturnType<typeof workerStatus>>;
+  log: { jobId: string; attempt: number; text: string; next: string };
+}
+
 export interface Subscriber {
   /** Jobs on this page that must be followed even off the newest page (the job page's job). */
   jobs: ReadonlySet<string>;
   workers: ReadonlySet<string>;
   /** A task log this page follows, from where it has read to. */
   log?: { jobId: string; attempt: number; from: string };
-  send(event: string, data: unknown): void;
+  send<E extends keyof LiveEvents>(event: E, data: LiveEvents[E]): void;
 }
 
 export interface LiveFeedOptions {
   intervalMs: number;
   /** Reads a worker's status (the API's). */
-  workerStatus(name: string): Promise<unknown>;
+  workerStatus(name: string): Promise<LiveEvents['worker']>;
   onError(error: unknown): void;
 }
 
@@ -82,7 +93,10 @@ export class LiveFeed {
         return before !== job.updatedAt;
       });
       this.#forget(onPage, followed);
-      if (changed.length > 0) for (const s of subscribers) s.send('jobs', changed);
+      if (changed.length > 0) {
+        const rows = changed.map(jobJson);
+        for (const s of subscribers) s.send('jobs', rows);
+      }
       const byId = new Map([...newest, ...others].flatMap((job) => (job ? [[job.jobId, job] as const] : [])));
       for (const s of subscribers) await this.#followLog(s, byId);
       for (const name of workers) {

@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
+import type { LiveEvents } from './types';
 
 /*
  * The page's side of the API: reads (GET), actions (POST with the run's secret) and the live feed
@@ -84,13 +85,14 @@ export function useApi<T>(path: string | null): {
 }
 
 /** The live feed for this page: `handlers` per event name, the stream opened with `query`. */
-export function useLive(query: string, handlers: Record<string, (data: never) => void>): void {
+export function useLive(
+  query: string,
+  handlers: { [E in keyof LiveEvents]?: (data: LiveEvents[E]) => void },
+): void {
   useEffect(() => {
     const source = new EventSource(`/api/events${query ? `?${query}` : ''}`);
-    for (const [event, handle] of Object.entries(handlers)) {
-      source.addEventListener(event, (message) =>
-        handle(JSON.parse((message as MessageEvent<string>).data) as never),
-      );
+    for (const [event, handle] of Object.entries(handlers) as [string, (data: unknown) => void][]) {
+      source.addEventListener(event, (message) => handle(JSON.parse((message as MessageEvent<string>).data)));
     }
     return () => source.close();
     // handlers are read when the stream opens; the query decides when it reopens.

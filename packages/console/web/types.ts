@@ -8,6 +8,8 @@ import type {
   workerStatus,
 } from '../src/api';
 
+export type { LiveEvents } from '../src/live-feed';
+
 /** What the API answers, as the pages read it. */
 type Answer<F extends (...args: never[]) => unknown> = Awaited<ReturnType<F>>;
 

@@ -15,7 +15,7 @@ import {
   sourceStats,
   withPrefixSource,
 } from '@stevedore/console';
-import { type Job, newJob } from '@stevedore/core/job';
+import { attemptCost, DEFAULT_PRICES, type Job, jobCost, jobHistory, newJob } from '@stevedore/core/job';
 import type { JobPage, JobQuery, JobStore } from '@stevedore/core/ports';
 import { describe, expect, it } from 'vitest';
 
@@ -259,6 +259,60 @@ describe('the overview', () => {
 });
 
 describe('the live feed', () => {
+  const NO_WORKERS = {
+    intervalMs: 60_000,
+    workerStatus: async () => {
+      throw new Error('no worker is followed here');
+    },
+    onError: () => {},
+  };
+
+  it('sends each job as /api/jobs has it, with its cost: the jobs page merges live rows into fetched ones', async () => {
+    const finished = job(1, {
+      state: 'SUCCEEDED',
+      attempts: {
+        '1': {
+          attempt: 1,
+          taskArn: 'arn:aws:ecs:us-east-1:000000000000:task/c/one',
+          lastStatus: 'STOPPED',
+          version: 6,
+          cpu: 1024,
+          memory: 2048,
+          capacityProvider: 'FARGATE',
+          createdAt: at(1),
+          pullStartedAt: at(2),
+          startedAt: at(5),
+          stoppedAt: at(65),
+          containers: [{ name: 'main', exitCode: 0 }],
+          cost: attemptCost(
+            {
+              cpu: 1024,
+              memory: 2048,
+              architecture: 'x86_64',
+              capacityProvider: 'FARGATE',
+              billingStart: new Date(at(2)),
+              stoppedAt: new Date(at(65)),
+            },
+            DEFAULT_PRICES,
+          ),
+        },
+      },
+    });
+    const waiting = job(2);
+    const backend = { deps: { jobs: new ListingOf([finished, waiting]) } } as unknown as ConsoleBackend;
+    const feed = new LiveFeed(backend, NO_WORKERS);
+    const sent: unknown[] = [];
+    feed.subscribe({ jobs: new Set(), workers: new Set(), send: (_event, data) => sent.push(data) });
+
+    await feed.tick();
+    // As `stevedore jobs list --json` prints them, newest first.
+    expect(sent).toEqual([
+      [waiting, finished].map((j) => ({ ...j, history: jobHistory(j), cost: jobCost(j) })),
+    ]);
+    expect(jobCost(finished).usd).toBeGreaterThan(0);
+    feed.close();
+  });
+
   it('reads the newest page once a tick for every page open, and sends only what changed', async () => {
     const jobs = Array.from({ length: 150 }, (_, n) => job(n));
     const ledger = new ListingOf(jobs);
@@ -271,11 +325,7 @@ describe('the live feed', () => {
       },
     };
     const backend = { deps: { jobs: store } } as unknown as ConsoleBackend;
-    const feed = new LiveFeed(backend, {
-      intervalMs: 60_000,
-      workerStatus: async () => ({}),
-      onError: () => {},
-    });
+    const feed = new LiveFeed(backend, NO_WORKERS);
     const sent: [string, string[]][] = [];
     const page = (name: string, follow: string[] = []) => ({
       jobs: new Set(follow),
