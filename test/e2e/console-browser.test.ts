@@ -23,7 +23,9 @@ import { type DevProcess, eventually, REPO, runCli, startDev } from '../support/
 declare const document: {
   querySelectorAll(selector: string): { length: number };
   activeElement: { textContent: string | null; getAttribute(name: string): string | null } | null;
+  body: object;
 };
+declare function getComputedStyle(element: object): { backgroundColor: string; color: string };
 
 const CONFIG = 'test/e2e/configs/console.config.ts';
 const BUCKET = 'e2e-console';
@@ -35,6 +37,10 @@ let dev: DevProcess;
 let browser: Browser;
 let page: Page;
 let base: string;
+/** Errors thrown in the page (a render that throws leaves Preact's last DOM standing: a silent freeze). */
+const pageErrors: string[] = [];
+/** The time the bulk jobs were made relative to (their creation times follow from it). */
+let bulkNow: number;
 
 beforeAll(async () => {
   mkdirSync(OUTPUT, { recursive: true });
@@ -42,6 +48,7 @@ beforeAll(async () => {
   base = new URL(dev.endpoints.console ?? '').origin;
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
   page = await browser.newPage({ viewport: { width: 1360, height: 900 }, colorScheme: 'light' });
+  page.on('pageerror', (error) => pageErrors.push(error.message));
   // The printed URL: the page keeps its secret and takes it out of the address bar.
   await page.goto(dev.endpoints.console ?? '');
   await page.waitForSelector('h1');
@@ -91,9 +98,14 @@ async function screenshot(name: string, docs?: string): Promise<void> {
   }
 }
 
+/** When bulk job `n` was created: 4 s apart, the newest three hours before `now`. */
+function bulkCreatedAt(n: number, now: number): number {
+  return now - 3 * 3600_000 - (BULK_JOBS - n) * 4_000;
+}
+
 /** A job that ran and ended some hours ago, as the ledger would hold it: the bulk the table pages through. */
 function pastJob(n: number, now: number): Job {
-  const created = now - 3 * 3600_000 - (BULK_JOBS - n) * 4_000;
+  const created = bulkCreatedAt(n, now);
   const t = (ms: number) => new Date(created + ms).toISOString();
   const runMs = 3_000 + ((n * 7919) % 40_000);
   const outcome =
@@ -168,6 +180,16 @@ function pastJob(n: number, now: number): Job {
   };
 }
 
+/** The relative luminance of a computed `rgb(r, g, b)` colour, 0 (black) to 1 (white). */
+function luminance(rgb: string): number {
+  const [r = 0, g = 0, b = 0] = (rgb.match(/\d+(\.\d+)?/g) ?? []).map(Number);
+  const linear = (c: number) => {
+    const v = c / 255;
+    return v <= 0.04045 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+  };
+  return 0.2126 * linear(r) + 0.7152 * linear(g) + 0.0722 * linear(b);
+}
+
 async function rowsOnPage(): Promise<{ id: string; state: string }[]> {
   return page.$$eval('table.jobs tbody tr', (rows) =>
     rows.map((row) => ({
@@ -181,11 +203,11 @@ describe('console in a browser', () => {
   let retried: Job;
 
   it('renders /jobs with 2,000 jobs in the ledger, its rows those of `stevedore jobs list --json`', async () => {
-    const now = Date.now();
+    bulkNow = Date.now();
     for (let i = 0; i < BULK_JOBS; i += 25) {
       await Promise.all(
         Array.from({ length: Math.min(25, BULK_JOBS - i) }, (_, j) =>
-          dev.ledger.jobs.createJob(pastJob(i + j, now)),
+          dev.ledger.jobs.createJob(pastJob(i + j, bulkNow)),
         ),
       );
     }
@@ -197,14 +219,37 @@ describe('console in a browser', () => {
     await finished((await jobOf('photos/crane.jpg')).jobId);
     await jobOf('held/ship-manifest.csv', 'RUNNING');
 
-    await page.goto(`${base}/jobs`);
-    const firstRender = await page.waitForFunction(
+    // A first visit, in a fresh context (nothing cached): the time to the first paint with the
+    // ledger's rows, and what the browser fetched for the page as sent (gzipped).
+    const cold = await browser.newPage({ viewport: { width: 1360, height: 900 } });
+    cold.on('pageerror', (error) => pageErrors.push(error.message));
+    const fetched: Promise<number>[] = [];
+    cold.on('response', (response) => {
+      const path = new URL(response.url()).pathname;
+      if (path === '/jobs' || path.startsWith('/assets/')) {
+        fetched.push(
+          response
+            .request()
+            .sizes()
+            .then((sizes) => sizes.responseBodySize),
+        );
+      }
+    });
+    await cold.goto(`${base}/jobs`);
+    const firstRender = await cold.waitForFunction(
       () => performance.getEntriesByName('stevedore:jobs-rendered')[0]?.startTime,
       undefined,
       { timeout: 60_000 },
     );
     const ms = (await firstRender.jsonValue()) as number;
     console.log(`time to first render of /jobs with ${BULK_JOBS} jobs in the ledger: ${ms.toFixed(0)} ms`);
+    expect(fetched).toHaveLength(3);
+    const assetBytes = (await Promise.all(fetched)).reduce((sum, bytes) => sum + bytes, 0);
+    console.log(`console assets as the browser fetched them: ${(assetBytes / 1024).toFixed(1)} KB gzipped`);
+    await cold.close();
+
+    await page.goto(`${base}/jobs`);
+    await page.waitForSelector('table.jobs tbody tr');
 
     const listed = await cli<Job[]>(['jobs', 'list', '--json', '--limit', '50']);
     expect(await rowsOnPage()).toEqual(listed.map((j) => ({ id: j.jobId, state: j.state })));
@@ -212,6 +257,87 @@ describe('console in a browser', () => {
     await page.locator('tbody tr').first().hover();
     await screenshot('jobs', 'console-jobs');
   }, 900_000);
+
+  it('adds a new job at the top as it arrives, and the next page’s rows with "Load more", as `jobs list --json` has them', async () => {
+    await page.goto(`${base}/jobs`);
+    await page.waitForSelector('table.jobs tbody tr');
+    expect(await rowsOnPage()).toHaveLength(50);
+    // No reload: the live feed brings the new job, first as it waits, then as it runs.
+    await dev.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'held/late-arrival.csv', Body: 'x' }));
+    const late = await jobOf('held/late-arrival.csv');
+    await page.locator(`tr[data-job-id="${late.jobId}"][data-state="RUNNING"]`).waitFor({ timeout: 90_000 });
+    expect((await rowsOnPage())[0]?.id).toBe(late.jobId);
+
+    await page.getByRole('button', { name: 'Load more' }).click();
+    await expect.poll(async () => (await rowsOnPage()).length, { timeout: 30_000 }).toBe(101);
+    const listed = await cli<Job[]>(['jobs', 'list', '--json', '--limit', '101']);
+    expect(await rowsOnPage()).toEqual(listed.map((j) => ({ id: j.jobId, state: j.state })));
+    expect(await page.locator('.pager').innerText()).toMatch(
+      /^Load more\s*101 shown; 100 read from the ledger/,
+    );
+    expect(pageErrors).toEqual([]);
+    await screenshot('jobs-load-more');
+  }, 300_000);
+
+  it('reads its filters from the URL: the rows are those the filters pick, the controls show them', async () => {
+    const minute = 60_000;
+    const since = new Date(Math.floor(bulkCreatedAt(1500, bulkNow) / minute) * minute).toISOString();
+    const until = new Date(Math.ceil(bulkCreatedAt(1990, bulkNow) / minute) * minute).toISOString();
+    const prefix = 'archive/2026/11/1';
+    const query = new URLSearchParams({ source: 'photos', state: 'FAILED', since, until, prefix });
+    await page.goto(`${base}/jobs?${query}`);
+    await page.waitForSelector('table.jobs tbody tr');
+
+    const listed = await cli<Job[]>([
+      ...['jobs', 'list', '--json', '--pipeline', 'photos', '--status', 'FAILED'],
+      ...['--since', since, '--until', until, '--limit', '500'],
+    ]);
+    const expected = listed
+      .filter((j) => j.input.S3_KEY?.startsWith(prefix))
+      .map((j) => ({ id: j.jobId, state: j.state }));
+    // Jobs 1500 to 1990 (give or take a minute) failing, n % 13 and not n % 41: enough to check, fewer than a page.
+    expect(expected.length).toBeGreaterThan(20);
+    expect(expected.length).toBeLessThan(50);
+    expect(await rowsOnPage()).toEqual(expected);
+    expect(await page.getByRole('button', { name: 'Load more' }).count()).toBe(0);
+
+    const form = page.getByRole('form', { name: 'Filter jobs' });
+    expect(await form.getByLabel('Pipeline or schedule').inputValue()).toBe('photos');
+    expect(await form.getByLabel('State').inputValue()).toBe('FAILED');
+    expect(await form.getByLabel('Key prefix').inputValue()).toBe(prefix);
+    // The range in the browser's own zone, to the minute: read back, the same instants.
+    const shownRange = await Promise.all(
+      ['Created from', 'until'].map(async (label) => {
+        const local = await form.getByLabel(label, { exact: true }).inputValue();
+        return page.evaluate((value) => new Date(value).toISOString(), local);
+      }),
+    );
+    expect(shownRange).toEqual([since, until]);
+    await screenshot('jobs-filtered');
+  });
+
+  it('follows the system’s dark theme', async () => {
+    const colours = () =>
+      page.evaluate(() => {
+        const style = getComputedStyle(document.body);
+        return { background: style.backgroundColor, text: style.color };
+      });
+    await page.goto(`${base}/jobs`);
+    await page.waitForSelector('table.jobs tbody tr');
+    const light = await colours();
+    await page.emulateMedia({ colorScheme: 'dark' });
+    try {
+      const dark = await colours();
+      expect(dark.background).not.toBe(light.background);
+      expect(luminance(dark.background)).toBeLessThan(0.2);
+      expect(luminance(dark.text)).toBeGreaterThan(0.6);
+      expect(luminance(light.background)).toBeGreaterThan(0.8);
+      await page.locator('tbody tr').first().hover();
+      await screenshot('jobs-dark');
+    } finally {
+      await page.emulateMedia({ colorScheme: 'light' });
+    }
+  });
 
   it('draws a retried job’s attempts on one time axis, as `stevedore jobs show --json` has them, with its log', async () => {
     await page.goto(`${base}/jobs/${retried.jobId}`);
@@ -359,5 +485,9 @@ describe('console in a browser', () => {
           .length,
     );
     expect(unnamed).toBe(0);
+  });
+
+  it('threw no error in any page it opened', () => {
+    expect(pageErrors).toEqual([]);
   });
 });
