@@ -18,4 +18,4 @@ export {
   startConsole,
   TOKEN_HEADER,
 } from './server';
-export { jobTimeline, PHASE_LABELS, PHASES, type Phase, type PhaseBar } from './timeline';
+export { jobTimeline, type Phase, type PhaseBar } from './timeline';

@@ -1,61 +1,37 @@
-import type { AttemptRecord, Job } from '@stevedore/core/job';
+import { type Job, type Phase, type PhaseSpan, phaseSpans } from '@stevedore/core/job';
 
 /*
- * A job's attempts on one time axis. Each attempt's phases come from its task's timestamps (ECS's
- * createdAt, pullStartedAt, startedAt, stoppingAt, stoppedAt, as the ledger recorded them) and from
- * the job's history for the wait before it (recorded SUBMITTED for that attempt: a slot or a backoff).
+ * A job's attempts on one time axis. Each attempt's phases are core's (`phaseSpans`, the same spans
+ * `stevedore jobs show` measures): from its task's timestamps as the ledger recorded them, and from
+ * the job's history for the wait before it. An attempt with no task yet is only its wait.
  */
 
-export const PHASES = ['waiting', 'provisioning', 'pending', 'running', 'stopping'] as const;
-export type Phase = (typeof PHASES)[number];
+export type { Phase };
 
-export interface PhaseBar {
+export interface PhaseBar extends PhaseSpan {
   attempt: number;
-  phase: Phase;
-  start: string;
-  /** Absent while the phase goes on. */
-  end?: string;
 }
-
-/** What each phase means, for the legend and the bars' accessible names. */
-export const PHASE_LABELS: Record<Phase, string> = {
-  waiting: 'waiting (slot or backoff)',
-  provisioning: 'PROVISIONING',
-  pending: 'PENDING (image pull)',
-  running: 'RUNNING',
-  stopping: 'stopping',
-};
 
 /** The bars of every attempt of a job, in attempt and time order. */
 export function jobTimeline(job: Job): PhaseBar[] {
   const bars: PhaseBar[] = [];
   for (let attempt = 1; attempt <= job.attempt; attempt++) {
     const record = job.attempts[String(attempt)];
-    const waitStart = job.history.find((h) => h.attempt === attempt && h.state === 'SUBMITTED')?.at;
-    // Still waiting (open bar), ended by its task's creation, or by the job's end (cancelled while waiting).
-    const stillWaiting = attempt === job.attempt && job.state === 'SUBMITTED';
-    const waitEnd = record?.createdAt ?? (stillWaiting ? undefined : (job.finishedAt ?? null));
-    if (waitStart && waitEnd !== null) bars.push(bar(attempt, 'waiting', waitStart, waitEnd));
-    if (record) bars.push(...taskPhases(record));
+    if (record) {
+      for (const span of phaseSpans(job, record)) bars.push({ attempt, ...span });
+      continue;
+    }
+    const wait = waitWithoutTask(job, attempt);
+    if (wait) bars.push(wait);
   }
   return bars;
 }
 
-function taskPhases(record: AttemptRecord): PhaseBar[] {
-  const marks: [Phase, string | undefined][] = [
-    ['provisioning', record.createdAt],
-    ['pending', record.pullStartedAt],
-    ['running', record.startedAt],
-    ['stopping', record.stoppingAt],
-  ];
-  const known = marks.filter((mark): mark is [Phase, string] => mark[1] !== undefined);
-  return known.map(([phase, start], i) => {
-    // A phase ends where the next one recorded starts, or when the task stopped.
-    const end = known[i + 1]?.[1] ?? record.stoppedAt;
-    return bar(record.attempt, phase, start, end);
-  });
-}
-
-function bar(attempt: number, phase: Phase, start: string, end: string | undefined): PhaseBar {
-  return { attempt, phase, start, ...(end ? { end } : {}) };
+/** The wait of an attempt that has no task: open while the job still waits, else up to the job's end. */
+function waitWithoutTask(job: Job, attempt: number): PhaseBar | undefined {
+  const start = job.history.find((h) => h.attempt === attempt && h.state === 'SUBMITTED')?.at;
+  if (!start) return undefined;
+  if (attempt === job.attempt && job.state === 'SUBMITTED') return { attempt, phase: 'waiting', start };
+  // Cancelled (or otherwise ended) before its task was made.
+  return job.finishedAt ? { attempt, phase: 'waiting', start, end: job.finishedAt } : undefined;
 }

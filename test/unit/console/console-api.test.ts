@@ -154,6 +154,7 @@ describe('the jobs query', () => {
 describe('a job timeline', () => {
   it('puts each attempt on the axis: the wait from its SUBMITTED entry, then its task phases up to the stop', () => {
     const retried = job(1, {
+      createdAt: at(0),
       state: 'SUCCEEDED',
       attempt: 2,
       finishedAt: at(40),
@@ -191,12 +192,12 @@ describe('a job timeline', () => {
     expect(jobTimeline(retried)).toEqual([
       { attempt: 1, phase: 'waiting', start: at(0), end: at(1) },
       { attempt: 1, phase: 'provisioning', start: at(1), end: at(2) },
-      { attempt: 1, phase: 'pending', start: at(2), end: at(4) },
+      { attempt: 1, phase: 'pull', start: at(2), end: at(4) },
       { attempt: 1, phase: 'running', start: at(4), end: at(10) },
       { attempt: 1, phase: 'stopping', start: at(10), end: at(11) },
       { attempt: 2, phase: 'waiting', start: at(12), end: at(14) },
       { attempt: 2, phase: 'provisioning', start: at(14), end: at(15) },
-      { attempt: 2, phase: 'pending', start: at(15), end: at(16) },
+      { attempt: 2, phase: 'pull', start: at(15), end: at(16) },
       { attempt: 2, phase: 'running', start: at(16), end: at(39) },
     ]);
   });

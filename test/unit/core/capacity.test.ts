@@ -10,6 +10,7 @@ import {
   type JobPolicy,
   jobCost,
   type LaunchFailure,
+  phaseSpans,
   quantile,
   transition,
 } from '@stevedore/core/job';
@@ -416,6 +417,25 @@ describe('attemptPhases', () => {
       stopping: 15,
     });
     expect(phases[1]?.capacityReason).toBe('spot-interrupted');
+  });
+
+  it('ends running at the stop when ECS reported none of stoppingAt: the time is not lost', () => {
+    const policy = policyWith(undefined);
+    const done = runAttempt(submittedJob(policy), policy);
+    const record = done.attempts['1'];
+    if (!record) throw new Error('attempt 1 was not recorded');
+    const { stoppingAt: _reported, ...withoutStopping } = record;
+    const job = { ...done, attempts: { '1': withoutStopping } };
+
+    const [phases] = attemptPhases(job, new Date('2026-01-02T00:00:00.000Z'));
+
+    // Running 5 s and stopping 15 s with stoppingAt: 20 s of running without it.
+    expect(phases?.seconds).toEqual({ waiting: 1, provisioning: 10, pull: 3, starting: 2, running: 20 });
+    expect(phaseSpans(job, withoutStopping).at(-1)).toEqual({
+      phase: 'running',
+      start: record.startedAt,
+      end: record.stoppedAt,
+    });
   });
 
   it('measures an open attempt up to now', () => {

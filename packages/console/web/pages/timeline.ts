@@ -1,12 +1,22 @@
 import { html } from 'htm/preact';
-import { PHASE_LABELS, PHASES, type PhaseBar } from '../../src/timeline';
+import type { Phase, PhaseBar } from '../../src/timeline';
 import { formatDuration, formatTime } from '../format';
 
 /*
- * A job's attempts on one time axis: a row per attempt, a bar per phase (waiting, PROVISIONING,
- * PENDING with the image pull, RUNNING, stopping). Each bar is focusable and named, so the picture
- * can be read with a keyboard and a screen reader as well as looked at.
+ * A job's attempts on one time axis: a row per attempt, a bar per phase (core's: waiting,
+ * PROVISIONING, PENDING's image pull and start, RUNNING, stopping). Each bar is focusable and named,
+ * so the picture can be read with a keyboard and a screen reader as well as looked at.
  */
+
+/** What each phase means, in their order, for the legend and the bars' accessible names. */
+const PHASE_LABELS: Record<Phase, string> = {
+  waiting: 'waiting (slot or backoff)',
+  provisioning: 'PROVISIONING',
+  pull: 'PENDING: image pull',
+  starting: 'PENDING: starting',
+  running: 'RUNNING',
+  stopping: 'stopping',
+};
 
 const WIDTH = 960;
 const ROW = 34;
@@ -48,7 +58,7 @@ export function Timeline({ bars, now }: { bars: PhaseBar[]; now: string }) {
         })}
       </svg>
       <figcaption class="legend">
-        ${PHASES.map((phase) => html`<span><i class=${`swatch phase-${phase}`} aria-hidden="true"></i>${PHASE_LABELS[phase]}</span>`)}
+        ${Object.entries(PHASE_LABELS).map(([phase, label]) => html`<span><i class=${`swatch phase-${phase}`} aria-hidden="true"></i>${label}</span>`)}
       </figcaption>
     </figure>
   `;

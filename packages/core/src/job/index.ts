@@ -65,7 +65,15 @@ export {
   slotHolder,
   transition,
 } from './job-transition';
-export { type AttemptPhases, attemptPhases, PHASES, type Phase, quantile } from './phases';
+export {
+  type AttemptPhases,
+  attemptPhases,
+  PHASES,
+  type Phase,
+  type PhaseSpan,
+  phaseSpans,
+  quantile,
+} from './phases';
 export {
   backoffSeconds,
   decideRetry,

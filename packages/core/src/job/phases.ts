@@ -29,15 +29,26 @@ export interface AttemptPhases {
   platformVersion?: string;
 }
 
+/** One phase of an attempt on the time axis; `end` is absent while the attempt is still in it. */
+export interface PhaseSpan {
+  phase: Phase;
+  start: string;
+  end?: string;
+}
+
 /** Each attempt's phases, in attempt order; `now` measures the phase an open attempt is in. */
 export function attemptPhases(job: Job, now: Date): AttemptPhases[] {
   const records = Object.values(job.attempts).sort((a, b) => a.attempt - b.attempt);
   return records.map((record) => phasesOf(job, record, now));
 }
 
-function phasesOf(job: Job, record: AttemptRecord, now: Date): AttemptPhases {
-  const open = record.lastStatus !== 'STOPPED';
-  const marks: Array<[Phase, string | undefined, string | undefined]> = [
+/**
+ * Where an attempt's phases start and end, as the timeline draws them and the durations measure them.
+ * A phase whose own end is missing (a task that failed to start has no startedAt, ECS may report a
+ * stop without stoppingAt) ends where the next known one begins, or when the task stopped.
+ */
+export function phaseSpans(job: Job, record: AttemptRecord): PhaseSpan[] {
+  const marks: Mark[] = [
     ['waiting', dueSince(job, record.attempt), record.createdAt],
     ['provisioning', record.createdAt, record.pullStartedAt],
     ['pull', record.pullStartedAt, record.pullStoppedAt],
@@ -45,13 +56,22 @@ function phasesOf(job: Job, record: AttemptRecord, now: Date): AttemptPhases {
     ['running', record.startedAt, record.stoppingAt],
     ['stopping', record.stoppingAt, record.stoppedAt],
   ];
+  const spans: PhaseSpan[] = [];
+  for (const [phase, start, to] of marks) {
+    if (start === undefined) continue;
+    const end = to ?? nextMark(marks, phase) ?? record.stoppedAt;
+    spans.push({ phase, start, ...(end === undefined ? {} : { end }) });
+  }
+  return spans;
+}
+
+function phasesOf(job: Job, record: AttemptRecord, now: Date): AttemptPhases {
+  const open = record.lastStatus !== 'STOPPED';
   const seconds: Partial<Record<Phase, number>> = {};
-  for (const [phase, from, to] of marks) {
-    if (from === undefined) continue;
-    // A task that failed to start has no startedAt: its phase ends where the next known one begins.
-    const end = to ?? nextMark(marks, phase) ?? (open ? now.toISOString() : undefined);
+  for (const span of phaseSpans(job, record)) {
+    const end = span.end ?? (open ? now.toISOString() : undefined);
     if (end === undefined) continue;
-    seconds[phase] = Math.max(0, (Date.parse(end) - Date.parse(from)) / 1000);
+    seconds[span.phase] = Math.max(0, (Date.parse(end) - Date.parse(span.start)) / 1000);
   }
   return {
     attempt: record.attempt,
@@ -64,10 +84,9 @@ function phasesOf(job: Job, record: AttemptRecord, now: Date): AttemptPhases {
   };
 }
 
-function nextMark(
-  marks: ReadonlyArray<[Phase, string | undefined, string | undefined]>,
-  phase: Phase,
-): string | undefined {
+type Mark = [phase: Phase, from: string | undefined, to: string | undefined];
+
+function nextMark(marks: readonly Mark[], phase: Phase): string | undefined {
   const index = marks.findIndex(([p]) => p === phase);
   return marks.slice(index + 1).find(([, from]) => from !== undefined)?.[1];
 }
