@@ -6,7 +6,7 @@ import { StateBadge, Status } from '../parts';
 import type { InfoAnswer, JobRow, JobsAnswer } from '../types';
 
 /*
- * The jobs table, newest first: filters kept in the URL (so a link shares them), a page at a time
+ * The jobs table, newest first (in object key order for a key prefix): filters kept in the URL (so a link shares them), a page at a time
  * through the ledger's listing ("Load more" follows its cursor), rows updated live as jobs move.
  */
 
@@ -86,7 +86,9 @@ export function JobsPage({ url, info }: { url: URL; info: InfoAnswer | undefined
         for (const job of changed) {
           const at = byId.get(job.jobId);
           if (at !== undefined) next[at] = job;
+          // A new job goes on top of a newest-first table; a key prefix lists in key order, where the top is no place for it.
           else if (
+            !filters.prefix &&
             matches(job, filters) &&
             (next.length === 0 || job.createdAt >= (next[0]?.createdAt ?? ''))
           ) {
@@ -133,7 +135,7 @@ export function JobsPage({ url, info }: { url: URL; info: InfoAnswer | undefined
     </form>
     <${Status} error=${error} loading=${loading && rows.length === 0} />
     <div class="table-wrap">
-      <table class="jobs" aria-label="Jobs, newest first" aria-busy=${loading}>
+      <table class="jobs" aria-label=${filters.prefix ? 'Jobs, in object key order' : 'Jobs, newest first'} aria-busy=${loading}>
         <thead>
           <tr><th scope="col">Job</th><th scope="col">State</th><th scope="col" class="num">Attempt</th>
             <th scope="col">Created</th><th scope="col" class="num">Duration</th><th scope="col" class="num">Cost</th>
@@ -155,7 +157,15 @@ export function JobsPage({ url, info }: { url: URL; info: InfoAnswer | undefined
         </tbody>
       </table>
     </div>
-    ${!loading && rows.length === 0 && !error ? html`<p class="empty">No jobs${query ? ' match these filters' : ' yet'}.</p>` : null}
+    ${
+      !loading && rows.length === 0 && !error
+        ? html`<p class="empty">${
+            cursor
+              ? `None of the ${examined} jobs read so far match these filters: Load more reads further.`
+              : `No jobs${query ? ' match these filters' : ' yet'}.`
+          }</p>`
+        : null
+    }
     <p class="pager">
       ${cursor ? html`<button type="button" onClick=${() => load(cursor)} disabled=${loading}>Load more</button>` : null}
       <span class="muted">${rows.length} shown${cursor ? `; ${examined} read from the ledger so far` : ''}</span>
