@@ -71,10 +71,16 @@ function report(error: unknown): number {
   return 1;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    process.stderr.write(`stevedore: ${String(error)}\n`);
-    process.exit(1);
-  },
-);
+/**
+ * Exits once what was written has left: stdout into a pipe is written asynchronously, and exiting at
+ * once cut a long `--json` short (at 219,264 bytes of `jobs list --json --limit 101`). An empty write's
+ * callback runs after every write before it.
+ */
+function exitAfterOutput(code: number): void {
+  process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
+}
+
+main(process.argv.slice(2)).then(exitAfterOutput, (error: unknown) => {
+  process.stderr.write(`stevedore: ${String(error)}\n`);
+  exitAfterOutput(1);
+});
