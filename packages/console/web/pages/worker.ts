@@ -87,7 +87,12 @@ function WorkerChart({ decisions }: { decisions: DecisionRecord[] }) {
   const [hover, setHover] = useState<DecisionRecord>();
   const ordered = [...decisions].sort((a, b) => (a.at < b.at ? -1 : 1));
   const data = chartData(ordered);
+  // What the chart's hooks read: the latest decisions, not those of the render that made the chart.
+  const latest = useRef({ ordered, data });
+  latest.current = { ordered, data };
 
+  // The chart is made once and given new data as decisions arrive live: made anew, it would drop the
+  // cursor, and with it the reason shown under a reader's pointer.
   useEffect(() => {
     const el = box.current;
     if (!el) return;
@@ -98,6 +103,7 @@ function WorkerChart({ decisions }: { decisions: DecisionRecord[] }) {
         // Each decision that changed the count, as a dashed line across the chart.
         draw: [
           (u) => {
+            const { ordered, data } = latest.current;
             const ctx = u.ctx;
             ctx.save();
             ctx.strokeStyle = dark ? '#f59e0b' : '#b45309';
@@ -115,8 +121,10 @@ function WorkerChart({ decisions }: { decisions: DecisionRecord[] }) {
           },
         ],
         setCursor: [
-          (u) =>
-            setHover(u.cursor.idx === null || u.cursor.idx === undefined ? undefined : ordered[u.cursor.idx]),
+          (u) => {
+            const index = u.cursor.idx;
+            setHover(index === null || index === undefined ? undefined : latest.current.ordered[index]);
+          },
         ],
       },
     };
@@ -138,8 +146,7 @@ function WorkerChart({ decisions }: { decisions: DecisionRecord[] }) {
         })),
       ],
     };
-    plot.current?.destroy();
-    plot.current = new uPlot(options, data as uPlot.AlignedData, el);
+    plot.current = new uPlot(options, latest.current.data as uPlot.AlignedData, el);
     const resize = () => plot.current?.setSize({ width: Math.max(320, el.clientWidth), height: 300 });
     addEventListener('resize', resize);
     return () => {
@@ -147,6 +154,10 @@ function WorkerChart({ decisions }: { decisions: DecisionRecord[] }) {
       plot.current?.destroy();
       plot.current = undefined;
     };
+  }, []);
+
+  useEffect(() => {
+    plot.current?.setData(data as uPlot.AlignedData);
   }, [decisions]);
 
   const label = `Chart of visible and in-flight messages and desired, running and protected tasks over ${decisions.length} scaling decisions; dashed lines mark decisions that changed the desired count. The decisions table below holds the same figures.`;
