@@ -8,21 +8,23 @@
  * second, and RunTask at 20 calls per second), and that nothing is lost or launched twice.
  * The stand-ins share the machine with the handlers, so the launch rate is judged only over the time
  * when launchable jobs waited (an object's event had arrived, its task was not created yet), beside
- * the arrival rate of object events and where the CPU went (see cpu-accounting.ts).
+ * the arrival rate of object events and where the CPU went (see cpu-accounting.ts). The uploaders run in
+ * a child process (burst-uploader.ts), so this process's main thread runs only what `stevedore dev` runs.
  * Ends with `ratio=<launches while jobs waited / the most ECS allows in that time> lost=<n> doubled=<n>`.
  * It measures; it does not pass or fail.
  */
+import { fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { parseConfig } from '@stevedore/core/config';
 import { isTerminal, type Job } from '@stevedore/core/job';
 import type { Logger } from '@stevedore/core/ports';
 import { HANDLERS } from '@stevedore/functions';
 import { startDevRuntime } from '@stevedore/local';
 import { type JobTimes, ratePerSecond, waitingFigures } from './burst-figures';
+import type { UploadOrder, UploadReport } from './burst-uploader';
 import { describeCpu, startCpuAccounting } from './cpu-accounting';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -57,29 +59,17 @@ async function main() {
     tickMs: 1000,
     stepDelayMs: 20,
   });
-  const e = runtime.endpoints;
-  const s3 = new S3Client({
-    endpoint: e.s3,
-    region: e.region,
-    forcePathStyle: true,
-    credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },
-  });
   try {
     const cpu = await startCpuAccounting();
     process.stderr.write(`uploading ${OBJECTS} objects...\n`);
-    // The stand-in journals an object's event and hands it to the bus before it acknowledges the
-    // upload: an acknowledgement is the event's arrival.
-    const arrivals = new Map<string, number>();
-    let next = 0;
-    await Promise.all(
-      Array.from({ length: 32 }, async () => {
-        while (next < OBJECTS) {
-          const key = `in/object-${next++}.bin`;
-          await s3.send(new PutObjectCommand({ Bucket: 'bench-inbox', Key: key, Body: 'x' }));
-          arrivals.set(key, Date.now());
-        }
-      }),
-    );
+    const uploads = await uploadInChildProcess({
+      endpoint: runtime.endpoints.s3,
+      region: runtime.endpoints.region,
+      bucket: 'bench-inbox',
+      objects: OBJECTS,
+      concurrency: 32,
+    });
+    const arrivals = new Map(uploads.arrivals);
 
     const started = Date.now();
     let jobs: Job[] = [];
@@ -101,7 +91,7 @@ async function main() {
       }
       await new Promise((resolve) => setTimeout(resolve, 1000));
     }
-    const cpuReport = await cpu.stop();
+    const cpuReport = await cpu.stop({ uploaderSeconds: uploads.cpuSeconds });
     process.stderr.write('\n');
 
     // Launch times: when ECS created each attempt's task.
@@ -176,10 +166,35 @@ async function main() {
     for (const line of describeCpu(cpuReport)) console.log(line);
     console.log(`ratio=${(waited.launches / waitingLimit).toFixed(3)} lost=${lost} doubled=${doubled}`);
   } finally {
-    s3.destroy();
     await runtime.stop();
     rmSync(stateDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Uploads from a child process (burst-uploader.ts), as the objects come from other machines on AWS:
+ * the main thread is left to what `stevedore dev` runs. Resolves once the child has exited, so its
+ * CPU is in this process's reaped children's, where cpu-accounting.ts takes it back out.
+ */
+function uploadInChildProcess(order: UploadOrder): Promise<UploadReport> {
+  const child = fork(join(import.meta.dirname, 'burst-uploader.ts'), {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  return new Promise((resolve, reject) => {
+    let report: UploadReport | undefined;
+    child.once('message', (message: UploadReport) => {
+      report = message;
+    });
+    child.once('error', reject);
+    // 'close', not 'exit': only once the IPC channel is closed has every message been read.
+    child.once('close', (code, signal) => {
+      if (report && code === 0) resolve(report);
+      else
+        reject(new Error(`the uploader process ended (code ${code}, signal ${signal}) without its report`));
+    });
+    child.send(order);
+  });
 }
 
 async function allJobs(ledger: {

@@ -8,8 +8,9 @@ import { Session } from 'node:inspector/promises';
  * the innermost frame on its stack that belongs to one (the handlers' code, the local ECS, the bus,
  * S3/SQS, the job-event stream, the bench). What no frame claims (the AWS SDK answering a response,
  * HTTP, GC) is shown apart, and counted with the control plane for its share, as an upper bound: the
- * handlers are the SDK's main users, but the bench's uploads and the stream poller use it too.
- * DynamoDB Local and the task processes are read from /proc.
+ * handlers are the SDK's main users, but the job-event stream's poller uses it too.
+ * DynamoDB Local and the task processes are read from /proc. The uploaders run in a child process of
+ * their own that reports its CPU: it is taken out of the reaped children's and shown apart.
  */
 
 const COMPONENTS: ReadonlyArray<[name: string, test: (url: string, fn: string) => boolean]> = [
@@ -29,7 +30,7 @@ const COMPONENTS: ReadonlyArray<[name: string, test: (url: string, fn: string) =
       url.includes('/packages/local/src/storage/') || /node_modules\/(fauxqs|fastify|@fastify)\//.test(url),
   ],
   ['local runtime (other)', (url) => url.includes('/packages/local/')],
-  ['bench', (url) => url.includes('/bench/') || url.includes('client-s3')],
+  ['bench', (url) => url.includes('/bench/')],
   ['control plane', (url) => /\/packages\/(control|core|aws)\/|\/functions\//.test(url)],
 ];
 const STAND_INS = new Set([
@@ -104,8 +105,10 @@ export interface CpuReport {
   nodeSeconds: number;
   /** DynamoDB Local and other live children over the run. */
   childrenSeconds: number;
-  /** Children that ended during the run (the task processes). */
+  /** Children that ended during the run: the task processes (the uploader taken out). */
   reapedSeconds: number;
+  /** The uploader process (a reaped child too), as it reported its own CPU. */
+  uploaderSeconds: number;
   /** Sampled CPU seconds of this process by component (idle excluded). */
   components: Map<string, number>;
   controlPlaneShare: { claimed: number; upperBound: number };
@@ -124,7 +127,8 @@ export async function startCpuAccounting(samplingIntervalUs = 2000) {
   const children = descendantsCpu();
 
   return {
-    async stop(): Promise<CpuReport> {
+    /** `uploaderSeconds`: the CPU of the uploader child process, which has exited by now. */
+    async stop({ uploaderSeconds = 0 } = {}): Promise<CpuReport> {
       const { profile } = (await session.post('Profiler.stop')) as { profile: Profile };
       session.disconnect();
       const used = process.cpuUsage(node);
@@ -136,8 +140,10 @@ export async function startCpuAccounting(samplingIntervalUs = 2000) {
       const scale = sampled > 0 ? nodeSeconds / sampled : 0;
       for (const [name, seconds] of components) components.set(name, seconds * scale);
       const childrenSeconds = Math.max(0, descendantsCpu() - children);
-      const reapedSeconds = Math.max(0, (procCpu('self')?.children ?? 0) - (self?.children ?? 0));
-      const total = nodeSeconds + childrenSeconds + reapedSeconds;
+      const reaped = Math.max(0, (procCpu('self')?.children ?? 0) - (self?.children ?? 0));
+      // /proc counts in ticks of 10 ms and the uploader misses its own exit: never below zero.
+      const reapedSeconds = Math.max(0, reaped - uploaderSeconds);
+      const total = nodeSeconds + childrenSeconds + reapedSeconds + uploaderSeconds;
       const claimed = components.get('control plane') ?? 0;
       const shared = components.get(SHARED) ?? 0;
       return {
@@ -145,6 +151,7 @@ export async function startCpuAccounting(samplingIntervalUs = 2000) {
         nodeSeconds,
         childrenSeconds,
         reapedSeconds,
+        uploaderSeconds,
         components,
         controlPlaneShare: {
           claimed: total > 0 ? claimed / total : 0,
@@ -187,7 +194,7 @@ function attribute(profile: Profile): Map<string, number> {
 /** The report as the bench prints it. */
 export function describeCpu(report: CpuReport): string[] {
   const { components } = report;
-  const total = report.nodeSeconds + report.childrenSeconds + report.reapedSeconds;
+  const total = report.nodeSeconds + report.childrenSeconds + report.reapedSeconds + report.uploaderSeconds;
   const s = (n: number) => `${n.toFixed(1)} s`;
   const part = (names: (name: string) => boolean) =>
     [...components]
@@ -197,10 +204,10 @@ export function describeCpu(report: CpuReport): string[] {
       .join(', ');
   const standIns = [...components].filter(([n]) => STAND_INS.has(n)).reduce((a, [, n]) => a + n, 0);
   return [
-    `cpu                     ${s(total)} in ${s(report.wallSeconds)} (${(total / report.wallSeconds).toFixed(2)} cores): this process ${s(report.nodeSeconds)}, DynamoDB Local (JVM) ${s(report.childrenSeconds)}, task processes ${s(report.reapedSeconds)}`,
+    `cpu                     ${s(total)} in ${s(report.wallSeconds)} (${(total / report.wallSeconds).toFixed(2)} cores): this process ${s(report.nodeSeconds)}, DynamoDB Local (JVM) ${s(report.childrenSeconds)}, task processes ${s(report.reapedSeconds)}, uploader process ${s(report.uploaderSeconds)}`,
     `  control plane         ${s(components.get('control plane') ?? 0)} in its own code (handlers: control, core, aws); ${SHARED} ${s(components.get(SHARED) ?? 0)}`,
     `  stand-ins             ${s(standIns)}: ${part((n) => STAND_INS.has(n))}`,
-    `  bench                 ${s(components.get('bench') ?? 0)} (uploads, polling)`,
+    `  bench                 ${s(components.get('bench') ?? 0)} (polling; the uploads are the uploader process's)`,
     `control plane share     ${(100 * report.controlPlaneShare.claimed).toFixed(1)}% of all CPU (at most ${(100 * report.controlPlaneShare.upperBound).toFixed(1)}%, counting every unclaimed SDK/HTTP/GC sample as its)`,
   ];
 }
