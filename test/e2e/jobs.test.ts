@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { ECSClient, ListTasksCommand, RunTaskCommand } from '@aws-sdk/client-ecs';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { isTerminal, type Job, taskIdOf } from '@stevedore/core/job';
+import { isTerminal, type Job, jobHistory, taskIdOf } from '@stevedore/core/job';
 import { isAlive, LOCAL_NETWORK_CONFIGURATION } from '@stevedore/local';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI, type DevProcess, eventually, jobsOf, REPO, runCli, startDev } from '../support/dev-process';
@@ -138,10 +138,15 @@ describe('S3 jobs on stevedore dev', () => {
         'watch to print SUCCEEDED',
       );
 
-      // One line per history entry, in order, nothing twice. (Were the job created before watch's first
-      // poll, which shows only where each job stands, its first entries would be missing: hence a tail.)
+      // One line per history entry (with the steps read back from the task events: see jobHistory), in
+      // order, nothing twice. (Were the job created before watch's first poll, which shows only where
+      // each job stands, its first entries would be missing: hence a tail.)
       const states = lines.map((line) => line.split(/\s+/)[2]);
-      expect(states).toEqual(job.history.slice(-lines.length).map((h) => h.state));
+      expect(states).toEqual(
+        jobHistory(job)
+          .slice(-lines.length)
+          .map((h) => h.state),
+      );
       expect(states).toContain('RUNNING');
       expect(states.at(-1)).toBe('SUCCEEDED');
     } finally {

@@ -154,7 +154,8 @@ describe('task secrets on stevedore dev', () => {
     // Endpoints, the ledger's and the S3 stand-in's data, and the tasks' own logs.
     const files = filesUnder(dev.stateDir);
     expect(files.map((f) => f.path)).toContain('endpoints.json');
-    expect(files.filter((f) => f.path.startsWith('logs')).length).toBe(2);
+    // One log per task (beside each, its .process trail: pid and exit code only).
+    expect(files.filter((f) => f.path.startsWith('logs') && f.path.endsWith('.log')).length).toBe(2);
     const places: [string, string][] = [
       ['stevedore dev output', dev.output()],
       ['ledger', ledger],
