@@ -178,7 +178,9 @@ class Run {
     await this.dev?.stop();
     await sleep(1000);
     const orphans = outcome.orphans + this.orphans();
-    rmSync(this.workLog, { force: true });
+    // Kept where something went wrong, with the state dir, to be read: which pid did what, and when.
+    if (outcome.twice === 0 && outcome.lost === 0 && orphans === 0) rmSync(this.workLog, { force: true });
+    else process.stderr.write(`  kept ${this.workLog} and ${this.stateDir}\n`);
     return { ...outcome, orphans };
   }
 }
