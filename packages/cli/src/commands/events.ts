@@ -1,4 +1,4 @@
-import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { resourceNames } from '@stevedore/core/config';
 import { type JobEventEnvelope, jobEventPattern } from '@stevedore/core/job';
@@ -6,6 +6,7 @@ import { roleName } from '@stevedore/deploy';
 import { JOB_EVENTS_FILE } from '@stevedore/local';
 import { parseArgs } from '../lib/args';
 import { CliError } from '../lib/cli-error';
+import { readRange } from '../lib/growing-file';
 import { loadConfig } from '../lib/load-config';
 import { shortJobId } from '../lib/short-id';
 import { type Column, formatDuration, formatTime, renderTable, timeHeader } from '../lib/table';
@@ -94,13 +95,7 @@ const EVENT_COLUMNS: Column<JobEventEnvelope>[] = [
 function readLines(file: string, offset: number): { lines: string[]; next: number } {
   const size = statSync(file).size;
   if (size <= offset) return { lines: [], next: size < offset ? 0 : offset };
-  const buffer = Buffer.alloc(size - offset);
-  const fd = openSync(file, 'r');
-  try {
-    readSync(fd, buffer, 0, buffer.length, offset);
-  } finally {
-    closeSync(fd);
-  }
+  const buffer = readRange(file, offset, size);
   const end = buffer.lastIndexOf(0x0a);
   if (end < 0) return { lines: [], next: offset };
   const text = buffer.subarray(0, end).toString('utf8');

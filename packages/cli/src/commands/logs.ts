@@ -1,10 +1,10 @@
-import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { isTerminal, type Job } from '@stevedore/core/job';
 import { parseArgs } from '../lib/args';
 import { CliError } from '../lib/cli-error';
+import { LineTails } from '../lib/growing-file';
 import { numberFlag } from '../lib/number-flag';
 import { requireJob } from '../lib/short-id';
 import { resolveTarget, TARGET_OPTIONS, type Target } from '../lib/target';
@@ -97,36 +97,20 @@ export async function logs(argv: string[]): Promise<number> {
 
 /** Reads an attempt's output from where the last read of it ended: each call prints only what is new. */
 function logReader(target: Target, job: Job) {
-  const offsets = new Map<string, number | string>();
   if (target.kind === 'local') {
-    const partial = new Map<string, string>();
+    const tails = new LineTails();
+    const fileOf = (taskId: string) => join(target.endpoints.logDir, `${taskId}.log`);
     return {
       async read(attempt: number, taskId: string, print: Printer): Promise<boolean> {
-        const file = join(target.endpoints.logDir, `${taskId}.log`);
-        if (!existsSync(file)) return false;
-        const from = Number(offsets.get(taskId) ?? 0);
-        const size = statSync(file).size;
-        if (size <= from) return true;
-        const buffer = Buffer.alloc(size - from);
-        const fd = openSync(file, 'r');
-        try {
-          readSync(fd, buffer, 0, buffer.length, from);
-        } finally {
-          closeSync(fd);
-        }
-        offsets.set(taskId, size);
-        // A line still being written waits for its newline, unless the task has stopped.
-        const text = (partial.get(taskId) ?? '') + buffer.toString('utf8');
-        const lines = text.split('\n');
-        partial.set(taskId, lines.pop() ?? '');
+        const lines = tails.newLines(fileOf(taskId));
+        if (lines === undefined) return false;
         for (const line of lines) print(attempt, taskId, line);
         return true;
       },
       /** The last line, when the task ended without a newline after it. */
       flush(attempt: number, taskId: string, print: Printer): void {
-        const rest = partial.get(taskId);
-        if (rest) print(attempt, taskId, rest);
-        partial.delete(taskId);
+        const rest = tails.rest(fileOf(taskId));
+        if (rest !== undefined) print(attempt, taskId, rest);
       },
       close() {},
     };
@@ -136,9 +120,11 @@ function logReader(target: Target, job: Job) {
   const task = target.config.tasks[job.task];
   if (!task) throw new CliError(`job ${job.jobId} ran task ${job.task}, which is not in the config`);
   const client = new CloudWatchLogsClient({});
+  /** Each task's next forward token: where its last read ended. */
+  const offsets = new Map<string, string>();
   return {
     async read(attempt: number, taskId: string, print: Printer): Promise<boolean> {
-      let nextToken = offsets.get(taskId) as string | undefined;
+      let nextToken = offsets.get(taskId);
       try {
         for (;;) {
           const page = await client.send(

@@ -1,5 +1,6 @@
-import { closeSync, existsSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { LineTails } from './growing-file';
 
 /*
  * Task output in the `stevedore dev` terminal, as `sst dev` shows function output: each task's log
@@ -18,29 +19,14 @@ export interface TaskOutputOptions {
 
 /** Starts following every task log; returns a stop that prints what is left and stops. */
 export function followTaskOutput(options: TaskOutputOptions): () => void {
-  const offsets = new Map<string, number>();
-  const partial = new Map<string, string>();
+  const tails = new LineTails();
+  const taskIdOf = (path: string) => basename(path, '.log');
   // What is there already belongs to earlier runs: start at the end of each existing file.
-  for (const file of logFiles(options.logDir)) offsets.set(file, statSync(join(options.logDir, file)).size);
+  for (const path of logFiles(options.logDir)) tails.skipExisting(path);
 
   const pass = () => {
-    for (const file of logFiles(options.logDir)) {
-      const path = join(options.logDir, file);
-      const from = offsets.get(file) ?? 0;
-      const size = statSync(path, { throwIfNoEntry: false })?.size ?? 0;
-      if (size <= from) continue;
-      const buffer = Buffer.alloc(size - from);
-      const fd = openSync(path, 'r');
-      try {
-        readSync(fd, buffer, 0, buffer.length, from);
-      } finally {
-        closeSync(fd);
-      }
-      offsets.set(file, size);
-      const lines = ((partial.get(file) ?? '') + buffer.toString('utf8')).split('\n');
-      partial.set(file, lines.pop() ?? '');
-      const taskId = file.slice(0, -'.log'.length);
-      for (const line of lines) options.print(taskId, line);
+    for (const path of logFiles(options.logDir)) {
+      for (const line of tails.newLines(path) ?? []) options.print(taskIdOf(path), line);
     }
   };
   const timer = setInterval(pass, POLL_MS);
@@ -48,11 +34,16 @@ export function followTaskOutput(options: TaskOutputOptions): () => void {
   return () => {
     clearInterval(timer);
     pass();
-    for (const [file, rest] of partial) if (rest) options.print(file.slice(0, -'.log'.length), rest);
+    for (const path of tails.paths()) {
+      const rest = tails.rest(path);
+      if (rest !== undefined) options.print(taskIdOf(path), rest);
+    }
   };
 }
 
 function logFiles(dir: string): string[] {
   if (!existsSync(dir)) return [];
-  return readdirSync(dir).filter((f) => f.endsWith('.log'));
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.log'))
+    .map((f) => join(dir, f));
 }
