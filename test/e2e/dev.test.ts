@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, symlinkSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -8,18 +7,9 @@ import { DescribeTaskDefinitionCommand, ListTasksCommand } from '@aws-sdk/client
 import { GetObjectCommand, ListBucketsCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { isAlive } from '@stevedore/local';
 import { describe, expect, it } from 'vitest';
-import { type DevProcess, eventually, runCli, startDev } from '../support/dev-process';
+import { type DevProcess, eventually, processesUsing, runCli, startDev } from '../support/dev-process';
 
 const CONFIG = 'test/e2e/configs/jobs.config.ts';
-
-/** Pids of processes whose command line mentions the state dir (DynamoDB Local keeps its data there). */
-function processesUsing(stateDir: string): number[] {
-  const out = execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' });
-  return out
-    .split('\n')
-    .filter((line) => line.includes(stateDir) && !line.includes('ps -eo'))
-    .map((line) => Number(line.trim().split(/\s+/)[0]));
-}
 
 /** The start steps `stevedore dev` printed as they ended: `<name> ok` or `<name> failed`. */
 function startSteps(output: string): string[] {

@@ -1,11 +1,18 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { isAlive } from '@stevedore/local';
 import { describe, expect, it } from 'vitest';
-import { type DevProcess, eventually, jobsOf, runCli, startDev } from '../support/dev-process';
+import {
+  type DevProcess,
+  eventually,
+  jobsOf,
+  processesUsing,
+  runCli,
+  startDev,
+} from '../support/dev-process';
 
 /*
  * `stevedore dev` where things go wrong around it: a second runtime on the same state dir, a closed
@@ -13,15 +20,6 @@ import { type DevProcess, eventually, jobsOf, runCli, startDev } from '../suppor
  */
 
 const CONFIG = 'test/e2e/configs/crash.config.ts';
-
-/** Pids of processes whose command line mentions the state dir (DynamoDB Local keeps its data there). */
-function processesUsing(stateDir: string): number[] {
-  const out = execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' });
-  return out
-    .split('\n')
-    .filter((line) => line.includes(stateDir) && !line.includes('ps -eo'))
-    .map((line) => Number(line.trim().split(/\s+/)[0]));
-}
 
 /** Pids of the work tasks that started, from the work log the crash config's task writes. */
 function startedTasks(workLog: string): number[] {

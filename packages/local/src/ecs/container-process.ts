@@ -187,15 +187,17 @@ export interface ProcessTrail {
 }
 
 /**
- * Reads a trail file written by the spawner thread. Missing, empty or torn lines (a crash mid-write)
- * say nothing, so the caller assumes the least it can: no process, or one that never exited.
+ * Reads a trail file written by the spawner thread. A missing file, empty or torn lines (a crash
+ * mid-write) say nothing, so the caller assumes the least it can: no process, or one that never exited.
  */
 export function readProcessTrail(trailFile: string): ProcessTrail {
   let text: string;
   try {
     text = readFileSync(trailFile, 'utf8');
-  } catch {
-    return {};
+  } catch (error) {
+    // No trail: the process was never started. Any other failure to read the state dir is not hidden.
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {};
+    throw error;
   }
   const trail: ProcessTrail = {};
   for (const line of text.split('\n')) {
