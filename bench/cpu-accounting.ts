@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 
 /*
@@ -131,6 +131,8 @@ export async function startCpuAccounting(samplingIntervalUs = 2000) {
     async stop({ uploaderSeconds = 0 } = {}): Promise<CpuReport> {
       const { profile } = (await session.post('Profiler.stop')) as { profile: Profile };
       session.disconnect();
+      // For reading where the time went in a profiler (Chrome DevTools, speedscope).
+      if (process.env.BENCH_CPU_PROFILE) writeFileSync(process.env.BENCH_CPU_PROFILE, JSON.stringify(profile));
       const used = process.cpuUsage(node);
       const nodeSeconds = (used.user + used.system) / 1e6;
       const components = attribute(profile);
