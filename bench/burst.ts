@@ -13,7 +13,7 @@
  * Ends with `ratio=<launches while jobs waited / the most ECS allows in that time> lost=<n> doubled=<n>`.
  * It measures; it does not pass or fail.
  */
-import { fork } from 'node:child_process';
+import { fork, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,11 +23,26 @@ import { isTerminal, type Job } from '@stevedore/core/job';
 import type { Logger } from '@stevedore/core/ports';
 import { HANDLERS } from '@stevedore/functions';
 import { startDevRuntime } from '@stevedore/local';
+import { cliNodeFlags } from '../test/support/dev-process';
 import { type JobTimes, ratePerSecond, waitingFigures } from './burst-figures';
 import type { UploadOrder, UploadReport } from './burst-uploader';
 import { describeCpu, startCpuAccounting } from './cpu-accounting';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+// The runtime runs in this process, so with the Node flags `stevedore dev` runs with (the CLI's
+// shebang): run again with them if this process was started without.
+const runtimeFlags = cliNodeFlags();
+if (!runtimeFlags.every((flag) => process.execArgv.includes(flag))) {
+  const again = spawnSync(
+    process.execPath,
+    [...runtimeFlags, ...process.execArgv, ...process.argv.slice(1)],
+    {
+      stdio: 'inherit',
+    },
+  );
+  process.exit(again.status ?? 1);
+}
 
 const { values } = parseArgs({ options: { objects: { type: 'string', default: '2000' } } });
 const OBJECTS = Number(values.objects);

@@ -20,6 +20,17 @@ export const REPO = resolve(import.meta.dirname, '..', '..');
 export const CLI = join(REPO, 'packages', 'cli', 'bin', 'stevedore.js');
 const CREDENTIALS = { accessKeyId: 'e2e', secretAccessKey: 'e2e' };
 
+/**
+ * The Node flags the CLI's shebang passes (`#!/usr/bin/env -S node <flags>`): a user's shell honours
+ * them, `node <CLI>` would not, so whatever spawns the CLI or runs the runtime in-process passes these.
+ */
+export function cliNodeFlags(): string[] {
+  const shebang = readFileSync(CLI, 'utf8').split('\n', 1)[0] ?? '';
+  const match = /^#!\/usr\/bin\/env -S node((?: --[\w-]+(?:=\S+)?)*)\s*$/.exec(shebang);
+  if (!match) throw new Error(`${CLI} does not start with '#!/usr/bin/env -S node [flags]': ${shebang}`);
+  return (match[1] ?? '').split(' ').filter(Boolean);
+}
+
 export interface DevProcess {
   child: ChildProcess;
   stateDir: string;
@@ -55,7 +66,10 @@ export async function runCli(
   env: Record<string, string> = {},
   cwd: string = REPO,
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [CLI, ...args], { cwd, env: { ...process.env, ...env } });
+  const child = spawn(process.execPath, [...cliNodeFlags(), CLI, ...args], {
+    cwd,
+    env: { ...process.env, ...env },
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => {
@@ -86,7 +100,7 @@ export async function startDev(options: DevOptions): Promise<DevProcess> {
   if (options.faults) args.push('--faults', options.faults);
   if (options.args) args.push(...options.args);
   // Its own process group, like a command in a terminal: Ctrl-C (SIGINT) reaches the whole group.
-  const child = spawn(process.execPath, [CLI, ...args], {
+  const child = spawn(process.execPath, [...cliNodeFlags(), CLI, ...args], {
     cwd: options.cwd ?? REPO,
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
