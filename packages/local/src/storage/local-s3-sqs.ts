@@ -1,4 +1,3 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { MAX_KEY_BYTES } from '@stevedore/core/job';
 import * as v from 'valibot';
 import { LocalConfigError, LocalRuntimeError, PortInUseError } from '../errors';
@@ -84,19 +83,21 @@ export async function startLocalS3Sqs(options: LocalS3SqsOptions): Promise<Local
   /*
    * Why a request context and not a guess: fauxqs calls the same store.putObject for PutObject and
    * CopyObject, and both answer the same route. The wire protocol is what tells them apart (CopyObject
-   * is a PUT carrying x-amz-copy-source), so each request's facts are kept in an AsyncLocalStorage
-   * entered just before its handler runs; the handler calls the store synchronously, inside it. That
-   * holds however fauxqs copies internally, and it also gives the event the request id the client
-   * sees in x-amz-request-id.
+   * is a PUT carrying x-amz-copy-source), so each request's facts are set as the current request's
+   * just while the last preHandler hook hands over to the route: Fastify runs the route's handler
+   * inside that call, and fauxqs' handlers call the store synchronously, before their first await.
+   * It also gives the event the request id the client sees in x-amz-request-id.
+   * Not an AsyncLocalStorage: on Node 20 its first use turns on async hooks for every promise of the
+   * process, and the handlers and SDK clients sharing this process make thousands a second.
    */
-  const requests = new AsyncLocalStorage<RequestFacts>();
+  let current: RequestFacts | undefined;
   const answeredAfter = new WeakMap<object, RequestFacts>();
   const reasonOf = (stored: StoredObjectEvent, facts: RequestFacts | undefined): ObjectCreatedReason => {
     if (stored.operation === 'complete-multipart') return 'CompleteMultipartUpload';
     return facts?.copy ? 'CopyObject' : 'PutObject';
   };
   const onStored = (stored: StoredObjectEvent) => {
-    const facts = requests.getStore();
+    const facts = current;
     const event = objectCreatedEvent(
       {
         bucket: stored.bucket,
@@ -175,7 +176,12 @@ export async function startLocalS3Sqs(options: LocalS3SqsOptions): Promise<Local
       copy: request.headers['x-amz-copy-source'] !== undefined,
     };
     answeredAfter.set(request, facts);
-    requests.run(facts, done);
+    current = facts;
+    try {
+      done();
+    } finally {
+      current = undefined;
+    }
   });
   // The acknowledgement of a stored object waits until its event is on the disk (see onStored).
   app.addHook('onSend', async (request, _reply, payload) => {
