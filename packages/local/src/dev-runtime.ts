@@ -17,7 +17,12 @@ import { EVENT_JOURNAL_FILE, EventJournal } from './bus/event-journal';
 import { containerEnv, taskDefinitions, workerServices } from './dev-tasks';
 import { DynamoDbSupervisor } from './dynamodb-supervisor';
 import { type LocalEcs, startLocalEcs } from './ecs';
-import { RuntimeWatchdog } from './ecs/runtime-watchdog';
+import {
+  awaitPreviousWatchdog,
+  PREVIOUS_WATCHDOG_WAIT_MS,
+  previousWatchdog,
+  RuntimeWatchdog,
+} from './ecs/runtime-watchdog';
 import { ECS_TASKS_FILE } from './ecs/task-record-file';
 import { StateDirWriteError } from './errors';
 import type { Faults } from './faults';
@@ -124,9 +129,11 @@ export async function startDevRuntime(options: DevRuntimeOptions): Promise<DevRu
 
   try {
     // Quick and certain, so not reported as steps: one runtime per state dir; then the watchdog, which
-    // kills whatever a runtime that dies leaves running; then the journal. Stopped last, in reverse.
+    // stops whatever a runtime that dies leaves running; then the journal. Stopped last, in reverse.
+    // Between the lock and the watchdog, a step only after a crash: the previous watchdog's end.
     lockState(setup, steps.onStop);
-    const watchdog = startWatchdog(steps.onStop);
+    await awaitPreviousRuntime(setup, steps);
+    const watchdog = startWatchdog(setup, steps.onStop);
     const durable = openJournal(setup, steps.onStop);
     const dynamo = await steps.run('DynamoDB Local', (onStop) =>
       startDynamo(
@@ -273,10 +280,36 @@ function lockState(setup: DevSetup, onStop: OnStop): void {
   rmSync(join(setup.stateDir, 'endpoints.json'), { force: true });
 }
 
-/** The process that kills this runtime's tasks and DynamoDB Local if it dies (see ecs/runtime-watchdog.ts). */
-function startWatchdog(onStop: OnStop): RuntimeWatchdog {
+/**
+ * A runtime that was killed left its watchdog stopping its tasks (see ecs/runtime-watchdog.ts): their
+ * trails are final, and DynamoDB Local's port free, only once it exits. Waited for as a start step, as
+ * it can take a task's stopTimeout (≤ 5 s); past the bound it is killed, and the tasks whose end it had
+ * not recorded are reported killed.
+ */
+async function awaitPreviousRuntime(setup: DevSetup, steps: StartSteps): Promise<void> {
+  const previous = previousWatchdog(setup.stateDir);
+  if (!previous) return;
+  setup.logger.info(
+    `the runtime that used ${setup.stateDir} before was killed; waiting for its watchdog (pid ${previous.pid}) to stop its tasks`,
+  );
+  await steps.run('previous tasks', async () => {
+    if (await awaitPreviousWatchdog(previous)) return;
+    setup.logger.warn(
+      `the previous runtime's watchdog (pid ${previous.pid}) did not exit in ${PREVIOUS_WATCHDOG_WAIT_MS / 1000} s and was killed; its tasks still running are reported killed`,
+    );
+  });
+}
+
+/** The parent of this runtime's tasks, which stops them and DynamoDB Local if it dies (see ecs/runtime-watchdog.ts). */
+function startWatchdog(setup: DevSetup, onStop: OnStop): RuntimeWatchdog {
   const watchdog = RuntimeWatchdog.start();
   onStop(() => watchdog.close());
+  try {
+    watchdog.recordIn(setup.stateDir);
+  } catch (error) {
+    // Closed by the failed start's cleanup, registered above.
+    throw StateDirWriteError.from(error, setup.stateDir);
+  }
   return watchdog;
 }
 

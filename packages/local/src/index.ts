@@ -23,6 +23,13 @@ export {
   TokenBucket,
 } from './ecs';
 export { isAlive } from './ecs/container-process';
+export {
+  awaitPreviousWatchdog,
+  previousWatchdog,
+  RuntimeWatchdog,
+  WATCHDOG_FILE,
+  type WatchdogRecord,
+} from './ecs/runtime-watchdog';
 export { LocalConfigError, LocalRuntimeError, PortInUseError, StateDirWriteError } from './errors';
 export { type Faults, parseFaults } from './faults';
 export { JOB_EVENTS_POSITION_FILE, repairImages, startJobEventStream } from './job-events/job-event-stream';

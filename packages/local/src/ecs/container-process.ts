@@ -1,17 +1,20 @@
 import { readFileSync } from 'node:fs';
 import { constants } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import { SPAWNER_PROGRAM, type SpawnerMessage, type SpawnRequest } from './spawner-program';
 
 /*
  * The local process standing in for a task's container. It is spawned without a shell, in its own
  * process group (detached), so signals reach everything it started, as they reach every process of
  * a container. Output goes straight to the task's log file.
  *
- * Spawning runs on a worker thread: Node's spawn() blocks its thread until the child has exec'd,
+ * Spawning runs off the main thread: Node's spawn() blocks its thread until the child has exec'd,
  * tens of milliseconds on a busy machine, and on the main thread that stalls every handler of the
  * local runtime (a burst of launches spawns 20 processes a second: bench:burst's profile showed the
- * main thread blocked in spawn() for 14% of the run). The worker only spawns and reports; the
- * process group is signalled from here (process.kill works on any pid).
+ * main thread blocked in spawn() for 14% of the run). The spawner program (spawner-program.ts) runs
+ * in the runtime's watchdog when it has one, the parent that outlives it, or else in a worker thread.
+ * It only spawns, reaps and reports; the process group is signalled from here (process.kill works on
+ * any pid).
  */
 
 export interface ContainerSpec {
@@ -20,7 +23,7 @@ export interface ContainerSpec {
   env: Record<string, string>;
   logFile: string;
   /**
-   * Where the spawning thread itself notes the process's pid and, when it ends, its exit code (see
+   * Where the spawner itself notes the process's pid and, when it ends, its exit code (see
    * readProcessTrail): written there as they happen, so a runtime killed before it heard of them
    * still leaves them for the next start.
    */
@@ -29,62 +32,31 @@ export interface ContainerSpec {
   runtimeId?: string;
   /** Called as soon as the process is known to exist, before its start is reported (see runtime-watchdog.ts). */
   onSpawned?: (pid: number) => void;
+  /**
+   * Between SIGTERM and SIGKILL, should the spawner itself have to stop the process: its runtime died
+   * and the watchdog hosting the spawner stops what it left (see runtime-watchdog.ts).
+   */
+  stopGraceMs?: number;
 }
 
 export type SpawnOutcome =
   | { started: true; pid: number; exited: Promise<number> }
   | { started: false; error: Error };
 
-/** What the spawner thread runs: CommonJS, as an eval'd worker is, with no file to find or bundle. */
-const SPAWNER_SOURCE = `
-const { parentPort } = require('node:worker_threads');
-const { spawn } = require('node:child_process');
-const { appendFileSync, closeSync, mkdirSync, openSync } = require('node:fs');
-const { constants } = require('node:os');
-const { dirname } = require('node:path');
-const failed = (id, error) =>
-  parentPort.postMessage({ id, type: 'failed', message: error.message, code: error.code });
-// Best effort: a trail that cannot be written (a full disk) leaves the next start to assume the worst.
-const note = (trailFile, line) => {
-  if (trailFile === undefined) return;
-  try {
-    appendFileSync(trailFile, line + '\\n');
-  } catch {}
-};
-parentPort.on('message', ({ id, file, args, cwd, env, logFile, trailFile, runtimeId }) => {
-  let logFd;
-  try {
-    mkdirSync(dirname(logFile), { recursive: true });
-    logFd = openSync(logFile, 'a');
-  } catch (error) {
-    return failed(id, error);
-  }
-  let child;
-  try {
-    child = spawn(file, args, { ...(cwd !== undefined ? { cwd } : {}), env, stdio: ['ignore', logFd, logFd], detached: true });
-  } catch (error) {
-    closeSync(logFd);
-    return failed(id, error);
-  }
-  // The child holds its own copies of the descriptor.
-  closeSync(logFd);
-  if (child.pid !== undefined) note(trailFile, 'spawned ' + child.pid + (runtimeId ? ' ' + runtimeId : ''));
-  child.once('spawn', () => parentPort.postMessage({ id, type: 'spawned', pid: child.pid }));
-  child.once('error', (error) => {
-    if (child.pid === undefined) failed(id, error);
-  });
-  child.once('exit', (code, signal) => {
-    const exitCode = code ?? 128 + (signal ? (constants.signals[signal] ?? 0) : 0);
-    note(trailFile, 'exited ' + exitCode);
-    parentPort.postMessage({ id, type: 'exited', exitCode });
-  });
-});
-`;
+/** Where the spawner program runs, as seen from the runtime: a way to ask, and to be kept alive or not. */
+export interface SpawnerLink {
+  request(request: SpawnRequest): void;
+  /** Keeps this process alive while a spawn or a process is pending. */
+  ref(): void;
+  /** Lets this process exit though the spawner still runs. */
+  unref(): void;
+}
 
-type SpawnerMessage =
-  | { id: number; type: 'spawned'; pid: number }
-  | { id: number; type: 'failed'; message: string; code?: string }
-  | { id: number; type: 'exited'; exitCode: number };
+/** What the spawner's host tells the runtime: a message of the program, or that the host is gone. */
+export interface SpawnerEvents {
+  message(message: SpawnerMessage): void;
+  ended(error: Error): void;
+}
 
 interface Pending {
   resolve: (outcome: SpawnOutcome) => void;
@@ -94,14 +66,27 @@ interface Pending {
   onSpawned?: (pid: number) => void;
 }
 
-/** One spawner thread per process, started on first use; it keeps the process alive only while it has work. */
-class Spawner {
-  private worker: Worker | undefined;
+/**
+ * The runtime's side of a spawner (see spawner-program.ts): sends spawn requests and turns the
+ * reports into outcomes. The host is connected on first use, and again after it ended.
+ */
+export class ContainerSpawner {
+  private link: SpawnerLink | undefined;
   private readonly pending = new Map<number, Pending>();
   private nextId = 0;
 
-  spawn(spec: ContainerSpec & { file: string; args: string[] }): Promise<SpawnOutcome> {
-    const worker = this.started();
+  constructor(private readonly connect: (events: SpawnerEvents) => SpawnerLink) {}
+
+  /** Spawns the process; resolves once it runs (or could not be started). */
+  spawn(spec: ContainerSpec): Promise<SpawnOutcome> {
+    const [file, ...args] = spec.argv;
+    if (file === undefined) return Promise.resolve({ started: false, error: new Error('empty command') });
+    let link: SpawnerLink;
+    try {
+      link = this.connected();
+    } catch (error) {
+      return Promise.resolve({ started: false, error: error as Error });
+    }
     const id = this.nextId++;
     let exit: (code: number) => void = () => {};
     const exited = new Promise<number>((done) => {
@@ -114,21 +99,18 @@ class Spawner {
         exit,
         ...(spec.onSpawned ? { onSpawned: spec.onSpawned } : {}),
       });
-      worker.ref();
-      const { file, args, cwd, env, logFile, trailFile, runtimeId } = spec;
-      worker.postMessage({ id, file, args, cwd, env, logFile, trailFile, runtimeId });
+      link.ref();
+      const { cwd, env, logFile, trailFile, runtimeId, stopGraceMs } = spec;
+      link.request({ id, file, args, cwd, env, logFile, trailFile, runtimeId, stopGraceMs });
     });
   }
 
-  private started(): Worker {
-    if (this.worker) return this.worker;
-    // No loader hooks (tsx) or profiler flags of this process: the thread runs plain CommonJS.
-    const worker = new Worker(SPAWNER_SOURCE, { eval: true, execArgv: [] });
-    worker.on('message', (message: SpawnerMessage) => this.settle(message));
-    worker.on('error', (error) => this.fail(error));
-    worker.on('exit', () => this.fail(new Error('the container spawner thread ended')));
-    this.worker = worker;
-    return worker;
+  private connected(): SpawnerLink {
+    this.link ??= this.connect({
+      message: (message) => this.settle(message),
+      ended: (error) => this.fail(error),
+    });
+    return this.link;
   }
 
   private settle(message: SpawnerMessage): void {
@@ -145,19 +127,18 @@ class Spawner {
       const error = Object.assign(new Error(message.message), message.code ? { code: message.code } : {});
       pending.resolve({ started: false, error });
     } else {
-      // A container's processes all end with it: take down whatever the leader left behind.
-      signalGroup(pending.pid, 'SIGKILL');
+      // The spawner has already killed whatever the leader left in its group (see spawner-program.ts).
       pending.exit(message.exitCode);
     }
-    if (this.pending.size === 0) this.worker?.unref();
+    if (this.pending.size === 0) this.link?.unref();
   }
 
   /**
-   * The thread is gone: spawns in flight fail, and processes it watched are killed (nothing may run
+   * The host is gone: spawns in flight fail, and processes it watched are killed (nothing may run
    * unseen) and end as killed containers do, so their tasks stop.
    */
   private fail(error: Error): void {
-    this.worker = undefined;
+    this.link = undefined;
     for (const [id, pending] of this.pending) {
       this.pending.delete(id);
       if (pending.pid === undefined) {
@@ -170,13 +151,33 @@ class Spawner {
   }
 }
 
-const spawner = new Spawner();
+/** The spawner thread's program: the spawner, answering over the thread's port. */
+const SPAWNER_THREAD_SOURCE = `${SPAWNER_PROGRAM}
+const { parentPort } = require('node:worker_threads');
+const spawner = serveSpawns((message) => parentPort.postMessage(message));
+parentPort.on('message', (request) => spawner.spawn(request));
+`;
 
-/** Spawns the process; resolves once it runs (or could not be started). */
-export function spawnContainer(spec: ContainerSpec): Promise<SpawnOutcome> {
-  const [file, ...args] = spec.argv;
-  if (file === undefined) return Promise.resolve({ started: false, error: new Error('empty command') });
-  return spawner.spawn({ ...spec, file, args });
+/** One spawner thread per process, started on first use; it keeps the process alive only while it has work. */
+const threadSpawner = new ContainerSpawner((events) => {
+  // No loader hooks (tsx) or profiler flags of this process: the thread runs plain CommonJS.
+  const worker = new Worker(SPAWNER_THREAD_SOURCE, { eval: true, execArgv: [] });
+  worker.on('message', (message: SpawnerMessage) => events.message(message));
+  worker.on('error', (error) => events.ended(error));
+  worker.on('exit', () => events.ended(new Error('the container spawner thread ended')));
+  return {
+    request: (request) => worker.postMessage(request),
+    ref: () => worker.ref(),
+    unref: () => worker.unref(),
+  };
+});
+
+/**
+ * Spawns the process, by the given spawner (the runtime's watchdog, which outlives it) or else by this
+ * process's spawner thread; resolves once it runs (or could not be started).
+ */
+export function spawnContainer(spec: ContainerSpec, spawner: ContainerSpawner = threadSpawner): Promise<SpawnOutcome> {
+  return spawner.spawn(spec);
 }
 
 /** What a container's trail file says of its process: the pid once spawned, the exit code once ended. */
@@ -187,8 +188,9 @@ export interface ProcessTrail {
 }
 
 /**
- * Reads a trail file written by the spawner thread. A missing file, empty or torn lines (a crash
- * mid-write) say nothing, so the caller assumes the least it can: no process, or one that never exited.
+ * Reads a trail file written by the spawner (see spawner-program.ts). A missing file, empty or torn
+ * lines (a crash mid-write) say nothing, so the caller assumes the least it can: no process, or one
+ * that never exited.
  */
 export function readProcessTrail(trailFile: string): ProcessTrail {
   let text: string;

@@ -199,10 +199,10 @@ export class TaskRunner {
 
   /**
    * Takes in the tasks an earlier runtime on the same state dir left. Its unfinished ones cannot go on
-   * (their containers died with it: see runtime-watchdog.ts; one still alive is killed here), so each is
-   * reported STOPPED now, as ECS reports a task whose container ended: with the exit code the container
-   * had if it exited in time, else as killed (137). Its job then ends or retries by its own policy, and
-   * its work is never running twice.
+   * (their containers were stopped by its watchdog, which recorded how they ended: see
+   * runtime-watchdog.ts; one still alive is killed here), so each is reported STOPPED now, as ECS
+   * reports a task whose container ended: with the exit code the container had, else as killed (137).
+   * Its job then ends or retries by its own policy, and its work is never running twice.
    */
   restore(tasks: readonly TaskRecord[]): void {
     for (const task of tasks) {
@@ -240,7 +240,7 @@ export class TaskRunner {
 
   /**
    * Reports a task the runtime can no longer drive as STOPPED; see restore(). What the record lacks,
-   * the spawner thread's trail may know: a process the runtime died before hearing of, and whether it
+   * the spawner's trail may know: a process the runtime died before hearing of, and whether it
    * exited, and how. A container that finished its work before the crash thus ends as it ended, and
    * its job is not run again.
    */
@@ -346,15 +346,21 @@ export class TaskRunner {
     }
     const { watch } = this.options;
     if (watch) task.localRuntimeId = watch.runtimeId;
-    const attempt = spawnContainer({
-      argv: def.command,
-      ...(def.cwd !== undefined ? { cwd: def.cwd } : {}),
-      env: this.containerEnv(task, secrets.env),
-      logFile: task.logFile,
-      trailFile: trailFileOf(task),
-      ...(watch ? { runtimeId: watch.runtimeId } : {}),
-      ...(watch ? { onSpawned: (pid: number) => watch.watchGroup(pid) } : {}),
-    }).then((outcome) => this.track(task, outcome));
+    const attempt = spawnContainer(
+      {
+        argv: def.command,
+        ...(def.cwd !== undefined ? { cwd: def.cwd } : {}),
+        env: this.containerEnv(task, secrets.env),
+        logFile: task.logFile,
+        trailFile: trailFileOf(task),
+        // If the runtime dies, a watchdog that spawned the process stops it as close() would.
+        stopGraceMs: Math.min(def.stopTimeout * 1000, CLOSE_GRACE_MS),
+        ...(watch ? { runtimeId: watch.runtimeId } : {}),
+        // A watch that is not the process's parent must be told of it.
+        ...(watch && !watch.spawner ? { onSpawned: (pid: number) => watch.watchGroup(pid) } : {}),
+      },
+      watch?.spawner,
+    ).then((outcome) => this.track(task, outcome));
     this.spawning.add(attempt);
     const outcome = await attempt.finally(() => this.spawning.delete(attempt));
     if (this.timers.isClosing) return undefined;
@@ -491,7 +497,7 @@ export class TaskRunner {
   }
 }
 
-/** Beside the task's log: <taskId>.process, the spawner thread's notes of its process (see container-process.ts). */
+/** Beside the task's log: <taskId>.process, the spawner's notes of its process (see container-process.ts). */
 function trailFileOf(task: TaskRecord): string {
   return `${task.logFile.replace(/\.log$/, '')}.process`;
 }
