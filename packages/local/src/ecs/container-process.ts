@@ -176,7 +176,10 @@ const threadSpawner = new ContainerSpawner((events) => {
  * Spawns the process, by the given spawner (the runtime's watchdog, which outlives it) or else by this
  * process's spawner thread; resolves once it runs (or could not be started).
  */
-export function spawnContainer(spec: ContainerSpec, spawner: ContainerSpawner = threadSpawner): Promise<SpawnOutcome> {
+export function spawnContainer(
+  spec: ContainerSpec,
+  spawner: ContainerSpawner = threadSpawner,
+): Promise<SpawnOutcome> {
   return spawner.spawn(spec);
 }
 

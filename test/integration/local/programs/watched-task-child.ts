@@ -1,0 +1,75 @@
+import { join } from 'node:path';
+import { ECSClient, RunTaskCommand } from '@aws-sdk/client-ecs';
+import { LOCAL_NETWORK_CONFIGURATION, RuntimeWatchdog, startLocalEcs } from '@stevedore/local';
+
+/*
+ * A local ECS in a process of its own with a real RuntimeWatchdog, as `stevedore dev` runs it: the
+ * watchdog spawns the task's process. It runs one task, then waits for a test to kill it with SIGKILL;
+ * the test reads what it left in its state dir. The task does its work (a `done` line in $WORK_LOG)
+ * once $GO_FILE exists, lingers TASK_LINGER_MS, then exits 0; on SIGTERM it exits 0 if its work is
+ * done, 143 if not, as a container should.
+ */
+
+const stateDir = process.env.STEVEDORE_TEST_STATE_DIR;
+if (!stateDir) throw new Error('STEVEDORE_TEST_STATE_DIR must be set');
+
+const TASK_PROGRAM = `
+const { appendFileSync, existsSync } = require('node:fs');
+let finished = false;
+process.on('SIGTERM', () => process.exit(finished ? 0 : 143));
+appendFileSync(process.env.WORK_LOG, 'started ' + process.pid + '\\n');
+const go = setInterval(() => {
+  if (!existsSync(process.env.GO_FILE)) return;
+  clearInterval(go);
+  appendFileSync(process.env.WORK_LOG, 'done ' + process.pid + '\\n');
+  finished = true;
+  setTimeout(() => process.exit(0), Number(process.env.TASK_LINGER_MS));
+}, 10);
+`;
+
+const watchdog = RuntimeWatchdog.start();
+watchdog.recordIn(stateDir);
+const ecs = await startLocalEcs({
+  region: 'us-east-1',
+  accountId: '111122223333',
+  cluster: 'stevedore-local',
+  taskDefinitions: [
+    {
+      family: 'work',
+      containerName: 'main',
+      image: 'work:local',
+      cpu: 256,
+      memory: 512,
+      architecture: 'x86_64',
+      stopTimeout: 2,
+      command: [process.execPath, '-e', TASK_PROGRAM],
+      env: {
+        WORK_LOG: join(stateDir, 'work.log'),
+        GO_FILE: join(stateDir, 'go'),
+        TASK_LINGER_MS: process.env.TASK_LINGER_MS ?? '0',
+      },
+    },
+  ],
+  logDir: join(stateDir, 'logs'),
+  stateFile: join(stateDir, 'ecs-tasks.jsonl'),
+  baseEnv: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
+  onTaskStateChange: () => {},
+  watch: watchdog,
+  stepDelayMs: 10,
+});
+const ecsClient = new ECSClient({
+  endpoint: ecs.endpoint,
+  region: 'us-east-1',
+  credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+});
+const output = await ecsClient.send(
+  new RunTaskCommand({
+    cluster: 'stevedore-local',
+    taskDefinition: 'work',
+    launchType: 'FARGATE',
+    networkConfiguration: LOCAL_NETWORK_CONFIGURATION,
+  }),
+);
+const launched = output.tasks?.[0]?.taskArn;
+if (!launched) throw new Error(`RunTask started nothing: ${JSON.stringify(output.failures)}`);
+process.stdout.write(`launched ${launched}\n`);
