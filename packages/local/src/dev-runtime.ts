@@ -22,6 +22,7 @@ import {
   PREVIOUS_WATCHDOG_WAIT_MS,
   previousWatchdog,
   RuntimeWatchdog,
+  WATCHDOG_FILE,
 } from './ecs/runtime-watchdog';
 import { ECS_TASKS_FILE } from './ecs/task-record-file';
 import { StateDirWriteError } from './errors';
@@ -289,8 +290,9 @@ function lockState(setup: DevSetup, onStop: OnStop): void {
 async function awaitPreviousRuntime(setup: DevSetup, steps: StartSteps): Promise<void> {
   const previous = previousWatchdog(setup.stateDir);
   if (!previous) return;
-  setup.logger.info(
-    `the runtime that used ${setup.stateDir} before was killed; waiting for its watchdog (pid ${previous.pid}) to stop its tasks`,
+  // Shown by default: the start pauses, and the reason is a crash the user may not know of.
+  setup.logger.warn(
+    `the runtime that used ${setup.stateDir} before was killed; waiting (up to ${PREVIOUS_WATCHDOG_WAIT_MS / 1000} s) for its watchdog, pid ${previous.pid}, to stop its tasks and record how they ended`,
   );
   await steps.run('previous tasks', async () => {
     if (await awaitPreviousWatchdog(previous)) return;
@@ -303,7 +305,11 @@ async function awaitPreviousRuntime(setup: DevSetup, steps: StartSteps): Promise
 /** The parent of this runtime's tasks, which stops them and DynamoDB Local if it dies (see ecs/runtime-watchdog.ts). */
 function startWatchdog(setup: DevSetup, onStop: OnStop): RuntimeWatchdog {
   const watchdog = RuntimeWatchdog.start();
-  onStop(() => watchdog.close());
+  onStop(() => {
+    watchdog.close();
+    // Stopped in order, the tasks have ended already: the next start has nothing to wait for.
+    rmSync(join(setup.stateDir, WATCHDOG_FILE), { force: true });
+  });
   try {
     watchdog.recordIn(setup.stateDir);
   } catch (error) {
