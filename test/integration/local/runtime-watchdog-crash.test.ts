@@ -9,6 +9,7 @@ import {
   type LocalEcs,
   previousWatchdog,
   startLocalEcs,
+  WATCHDOG_FILE,
 } from '@stevedore/local';
 import { afterEach, describe, expect, it } from 'vitest';
 
@@ -154,4 +155,37 @@ describe('a runtime killed with SIGKILL, its task stopped by the watchdog that s
     expect(workLog()).not.toContain('done');
     expect(isAlive(taskPid())).toBe(false);
   }, 120_000);
+});
+
+describe('a start waiting for the previous runtime’s watchdog', () => {
+  /** A process that never exits, with `runtimeId` on its command line as a watchdog has. */
+  function stuckProcess(runtimeId: string): ChildProcess {
+    return spawn(
+      process.execPath,
+      ['-e', 'setInterval(() => {}, 1000)', 'STEVEDORE_LOCAL_RUNTIME', runtimeId],
+      {
+        stdio: 'ignore',
+      },
+    );
+  }
+
+  it('kills a watchdog that outlives the bound, and does not take a reused pid for one', async () => {
+    stateDir = mkdtempSync(join(tmpdir(), 'stevedore-watched-'));
+    const stuck = stuckProcess('runtime-a');
+    const exited = new Promise((resolve) => stuck.once('exit', resolve));
+    const pid = stuck.pid ?? 0;
+    writeFileSync(join(stateDir, WATCHDOG_FILE), JSON.stringify({ pid, runtimeId: 'runtime-a' }));
+
+    // The same pid, noted for another runtime: a pid reused by some other process, not waited for.
+    const record = previousWatchdog(stateDir);
+    writeFileSync(join(stateDir, WATCHDOG_FILE), JSON.stringify({ pid, runtimeId: 'runtime-b' }));
+    expect(previousWatchdog(stateDir)).toBeUndefined();
+
+    expect(record).toEqual({ pid, runtimeId: 'runtime-a' });
+    const started = Date.now();
+    expect(await awaitPreviousWatchdog(record ?? { pid, runtimeId: 'runtime-a' }, 300)).toBe(false);
+    expect(Date.now() - started).toBeLessThan(5000);
+    await exited;
+    expect(isAlive(pid)).toBe(false);
+  }, 30_000);
 });
