@@ -9,8 +9,9 @@ import { Session } from 'node:inspector/promises';
  * S3/SQS, the job-event stream, the bench). What no frame claims (the AWS SDK answering a response,
  * HTTP, GC) is shown apart, and counted with the control plane for its share, as an upper bound: the
  * handlers are the SDK's main users, but the job-event stream's poller uses it too.
- * DynamoDB Local and the task processes are read from /proc. The uploaders run in a child process of
- * their own that reports its CPU: it is taken out of the reaped children's and shown apart.
+ * DynamoDB Local, the runtime's watchdog and the task processes (the watchdog spawns and reaps them)
+ * are read from /proc. The uploaders run in a child process of their own that reports its CPU: it is
+ * taken out of the reaped children's and shown apart.
  */
 
 const COMPONENTS: ReadonlyArray<[name: string, test: (url: string, fn: string) => boolean]> = [
@@ -71,8 +72,18 @@ function procCpu(pid: number | 'self'): { own: number; children: number } | unde
   }
 }
 
-/** This process's descendants alive now (DynamoDB Local's JVM, running tasks) and their CPU seconds. */
-function descendantsCpu(): number {
+/**
+ * CPU seconds of this process's descendants alive now: DynamoDB Local's JVM, and the runtime's
+ * watchdog, which spawns the task processes and so reaps them (their CPU is its reaped children's).
+ */
+interface DescendantsCpu {
+  jvm: number;
+  watchdog: number;
+  /** Children the descendants reaped: the task processes. */
+  reapedByThem: number;
+}
+
+function descendantsCpu(): DescendantsCpu {
   const parents = new Map<number, number>();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
@@ -95,17 +106,33 @@ function descendantsCpu(): number {
     }
   }
   mine.delete(process.pid);
-  let seconds = 0;
-  for (const pid of mine) seconds += procCpu(pid)?.own ?? 0;
+  const seconds: DescendantsCpu = { jvm: 0, watchdog: 0, reapedByThem: 0 };
+  for (const pid of mine) {
+    const cpu = procCpu(pid);
+    if (!cpu) continue;
+    let command = '';
+    try {
+      command = readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+    } catch {
+      continue;
+    }
+    // Tasks alive at the end are left out: bench:burst waits for every one to stop.
+    if (command === 'java') seconds.jvm += cpu.own;
+    else if (command === 'node') seconds.watchdog += cpu.own;
+    else continue;
+    seconds.reapedByThem += cpu.children;
+  }
   return seconds;
 }
 
 export interface CpuReport {
   wallSeconds: number;
   nodeSeconds: number;
-  /** DynamoDB Local and other live children over the run. */
+  /** DynamoDB Local's JVM over the run. */
   childrenSeconds: number;
-  /** Children that ended during the run: the task processes (the uploader taken out). */
+  /** The runtime's watchdog process over the run: it spawns the tasks. */
+  watchdogSeconds: number;
+  /** Children that ended during the run: the task processes (the uploader taken out), reaped by the watchdog. */
   reapedSeconds: number;
   /** The uploader process (a reaped child too), as it reported its own CPU. */
   uploaderSeconds: number;
@@ -132,7 +159,8 @@ export async function startCpuAccounting(samplingIntervalUs = 2000) {
       const { profile } = (await session.post('Profiler.stop')) as { profile: Profile };
       session.disconnect();
       // For reading where the time went in a profiler (Chrome DevTools, speedscope).
-      if (process.env.BENCH_CPU_PROFILE) writeFileSync(process.env.BENCH_CPU_PROFILE, JSON.stringify(profile));
+      if (process.env.BENCH_CPU_PROFILE)
+        writeFileSync(process.env.BENCH_CPU_PROFILE, JSON.stringify(profile));
       const used = process.cpuUsage(node);
       const nodeSeconds = (used.user + used.system) / 1e6;
       const components = attribute(profile);
@@ -141,17 +169,22 @@ export async function startCpuAccounting(samplingIntervalUs = 2000) {
       const sampled = [...components.values()].reduce((a, b) => a + b, 0);
       const scale = sampled > 0 ? nodeSeconds / sampled : 0;
       for (const [name, seconds] of components) components.set(name, seconds * scale);
-      const childrenSeconds = Math.max(0, descendantsCpu() - children);
-      const reaped = Math.max(0, (procCpu('self')?.children ?? 0) - (self?.children ?? 0));
+      const after = descendantsCpu();
+      const childrenSeconds = Math.max(0, after.jvm - children.jvm);
+      const watchdogSeconds = Math.max(0, after.watchdog - children.watchdog);
+      const reaped =
+        Math.max(0, (procCpu('self')?.children ?? 0) - (self?.children ?? 0)) +
+        Math.max(0, after.reapedByThem - children.reapedByThem);
       // /proc counts in ticks of 10 ms and the uploader misses its own exit: never below zero.
       const reapedSeconds = Math.max(0, reaped - uploaderSeconds);
-      const total = nodeSeconds + childrenSeconds + reapedSeconds + uploaderSeconds;
+      const total = nodeSeconds + childrenSeconds + watchdogSeconds + reapedSeconds + uploaderSeconds;
       const claimed = components.get('control plane') ?? 0;
       const shared = components.get(SHARED) ?? 0;
       return {
         wallSeconds: (performance.now() - startedAt) / 1000,
         nodeSeconds,
         childrenSeconds,
+        watchdogSeconds,
         reapedSeconds,
         uploaderSeconds,
         components,
@@ -196,7 +229,12 @@ function attribute(profile: Profile): Map<string, number> {
 /** The report as the bench prints it. */
 export function describeCpu(report: CpuReport): string[] {
   const { components } = report;
-  const total = report.nodeSeconds + report.childrenSeconds + report.reapedSeconds + report.uploaderSeconds;
+  const total =
+    report.nodeSeconds +
+    report.childrenSeconds +
+    report.watchdogSeconds +
+    report.reapedSeconds +
+    report.uploaderSeconds;
   const s = (n: number) => `${n.toFixed(1)} s`;
   const part = (names: (name: string) => boolean) =>
     [...components]
@@ -206,7 +244,7 @@ export function describeCpu(report: CpuReport): string[] {
       .join(', ');
   const standIns = [...components].filter(([n]) => STAND_INS.has(n)).reduce((a, [, n]) => a + n, 0);
   return [
-    `cpu                     ${s(total)} in ${s(report.wallSeconds)} (${(total / report.wallSeconds).toFixed(2)} cores): this process ${s(report.nodeSeconds)}, DynamoDB Local (JVM) ${s(report.childrenSeconds)}, task processes ${s(report.reapedSeconds)}, uploader process ${s(report.uploaderSeconds)}`,
+    `cpu                     ${s(total)} in ${s(report.wallSeconds)} (${(total / report.wallSeconds).toFixed(2)} cores): this process ${s(report.nodeSeconds)}, DynamoDB Local (JVM) ${s(report.childrenSeconds)}, watchdog (spawns the tasks) ${s(report.watchdogSeconds)}, task processes ${s(report.reapedSeconds)}, uploader process ${s(report.uploaderSeconds)}`,
     `  control plane         ${s(components.get('control plane') ?? 0)} in its own code (handlers: control, core, aws); ${SHARED} ${s(components.get(SHARED) ?? 0)}`,
     `  stand-ins             ${s(standIns)}: ${part((n) => STAND_INS.has(n))}`,
     `  bench                 ${s(components.get('bench') ?? 0)} (polling; the uploads are the uploader process's)`,
