@@ -2,7 +2,7 @@ export { DEAD_LETTERS_FILE, DeadLetterFile, type DeadLetterRecord } from './bus/
 export { DurableEvents } from './bus/durable-events';
 export { EventBus } from './bus/event-bus';
 export { EVENT_JOURNAL_FILE, EventJournal, type JournaledEvent } from './bus/event-journal';
-export { matchesPattern } from './bus/event-pattern';
+export { matchesPattern, mayMatchPattern } from './bus/event-pattern';
 export {
   type DevPorts,
   type DevRuntime,

@@ -34,6 +34,14 @@ export class DurableEvents {
     return this.journal.flush();
   }
 
+  /**
+   * False when an event that agrees with `partial` (some of its fields) has nowhere to go: the bus is
+   * up and none of its rules could match it. Until the bus is up every event is journaled, so true.
+   */
+  mayWant(partial: Readonly<Record<string, unknown>>): boolean {
+    return this.bus === undefined || this.bus.mayWant(partial);
+  }
+
   /** Delivers an event that could not be journaled: at most once, but not dropped. */
   deliverUnjournaled(event: unknown): void {
     void this.bus?.put(event);

@@ -2,7 +2,7 @@ import { appendFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { EventPattern } from '@stevedore/core/events';
 import { StateDirWriteError } from '../errors';
-import { matchesPattern } from './event-pattern';
+import { matchesPattern, mayMatchPattern } from './event-pattern';
 
 /*
  * The local stand-in for EventBridge + Lambda's asynchronous invocation: events are matched against
@@ -102,6 +102,14 @@ export class EventBus {
   /** True when some target's pattern matches the event: publishing it would run a handler. */
   wants(event: unknown): boolean {
     return this.options.targets.some((target) => matchesPattern(target.pattern, event));
+  }
+
+  /**
+   * False when no target could want an event that agrees with `partial` (some of its fields; see
+   * mayMatchPattern): such an event need not even be built.
+   */
+  mayWant(partial: Readonly<Record<string, unknown>>): boolean {
+    return this.options.targets.some((target) => mayMatchPattern(target.pattern, partial));
   }
 
   /**

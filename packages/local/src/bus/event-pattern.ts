@@ -15,6 +15,32 @@ export function matchesPattern(pattern: EventPattern, event: unknown): boolean {
   return matchObject(pattern, event);
 }
 
+/**
+ * False only when no event that agrees with `partial` can match the pattern, so an event that is
+ * costly to build need not be built for nothing. `partial` holds some of the event's fields as the
+ * event would have them; a key it does not hold is unknown and may match anything, and a key it holds
+ * with the value undefined is one the event will not have.
+ */
+export function mayMatchPattern(pattern: EventPattern, partial: Readonly<Record<string, unknown>>): boolean {
+  for (const [key, expected] of Object.entries(pattern)) {
+    if (key === '$or') {
+      const alternatives = expected as unknown as readonly EventPattern[];
+      if (!alternatives.some((alternative) => mayMatchPattern(alternative, partial))) return false;
+      continue;
+    }
+    if (!(key in partial)) continue;
+    const actual = partial[key];
+    if (Array.isArray(expected)) {
+      if (!matchField(expected as readonly PatternValue[], actual, actual !== undefined)) return false;
+    } else if (typeof actual !== 'object' || actual === null || Array.isArray(actual)) {
+      return false; // absent, or not an object: as matchObject answers
+    } else if (!mayMatchPattern(expected as EventPattern, actual as Record<string, unknown>)) {
+      return false;
+    }
+  }
+  return true;
+}
+
 function matchObject(pattern: EventPattern, value: unknown): boolean {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
   const record = value as Record<string, unknown>;
