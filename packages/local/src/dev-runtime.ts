@@ -151,7 +151,10 @@ export async function startDevRuntime(options: DevRuntimeOptions): Promise<DevRu
       startEcs(
         setup,
         { dynamo, storage, watchdog },
-        (event) => publishTaskEvent(setup, durable, event),
+        {
+          publish: (event) => publishTaskEvent(setup, durable, event),
+          wants: (routing) => durable.mayWant(routing),
+        },
         onStop,
       ),
     );
@@ -387,7 +390,7 @@ async function startEcs(
     storage,
     watchdog,
   }: { dynamo: DynamoDbSupervisor; storage: LocalS3Sqs; watchdog: RuntimeWatchdog },
-  publish: (event: unknown) => void,
+  { publish, wants }: { publish: (event: unknown) => void; wants: (routing: Record<string, unknown>) => boolean },
   onStop: OnStop,
 ): Promise<LocalEcs> {
   const { config, names, faults } = setup;
@@ -408,6 +411,8 @@ async function startEcs(
     secretsFile: join(setup.stateDir, SECRETS_FILE),
     baseEnv: containerEnv({ s3: storage.endpoint, sqs: storage.endpoint, dynamodb: dynamo.endpoint }),
     onTaskStateChange: publish,
+    // Most task state changes reach no rule: they are not built at all (see DurableEvents.mayWant).
+    wantsTaskStateChange: wants,
     // Tasks and clientTokens outlive a restart; the containers do not outlive the runtime.
     stateFile: join(setup.stateDir, ECS_TASKS_FILE),
     watch: watchdog,

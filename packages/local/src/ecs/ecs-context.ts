@@ -22,6 +22,8 @@ export interface EcsContext {
   random: () => number;
   /** RunTask clientToken → the request's fingerprint and the response it got. */
   runTaskTokens: Map<string, { fingerprint: string; response: Record<string, unknown> }>;
+  /** Writes the changes saved so far (tasks, tokens) to the state file, before an answer shows them. */
+  persist: () => void;
 }
 
 /** One ECS API action: the request body in, the response body out (or an EcsApiError). */

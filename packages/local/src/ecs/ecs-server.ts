@@ -93,9 +93,13 @@ async function handle(
     if (raw === undefined)
       return send(response, 413, { error: 'request body too large' }, 'application/json');
     const answer = handleAgentRequest(context, request.method ?? 'GET', path, raw);
+    context.persist();
     return send(response, answer.status, answer.body, 'application/json');
   }
   const result = callAction(context, request, raw);
+  // A RunTask is answered only once its task and clientToken are saved: a retry after a crash then
+  // gets the same task back rather than a second one.
+  context.persist();
   return send(response, result.status, result.body);
 }
 

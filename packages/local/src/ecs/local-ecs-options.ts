@@ -35,6 +35,7 @@ const OPTION_KEYS = [
   'baseEnv',
   'secretsFile',
   'onTaskStateChange',
+  'wantsTaskStateChange',
   'throttling',
   'capacityFailureRate',
   'spotCapacityFailureRate',
@@ -92,6 +93,11 @@ export function normalizeEcsOptions(options: LocalEcsOptions): NormalizedEcsOpti
     'expected a file path',
   );
   check('onTaskStateChange', typeof options.onTaskStateChange === 'function', 'expected a function');
+  check(
+    'wantsTaskStateChange',
+    options.wantsTaskStateChange === undefined || typeof options.wantsTaskStateChange === 'function',
+    'expected a function',
+  );
   const rate = options.capacityFailureRate ?? 0;
   check('capacityFailureRate', rate >= 0 && rate <= 1, 'expected a probability from 0 to 1');
   const spotRate = options.spotCapacityFailureRate ?? 0;

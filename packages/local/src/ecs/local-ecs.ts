@@ -52,6 +52,7 @@ export async function startLocalEcs(options: LocalEcsOptions): Promise<LocalEcs>
     spotWarningMs: config.spotWarningMs,
     timers,
     emit: config.onTaskStateChange,
+    ...(config.wantsTaskStateChange ? { wants: config.wantsTaskStateChange } : {}),
     onChange: (task) => scheduler?.onTaskChange(task),
   });
   const protection = new TaskProtection(scope, runner, timers, (task) =>
@@ -73,6 +74,7 @@ export async function startLocalEcs(options: LocalEcsOptions): Promise<LocalEcs>
     spotCapacityFails,
     random: config.random,
     runTaskTokens: saved ? new SavedTokens(saved.file, saved.restored.tokens) : new Map(),
+    persist: () => saved?.file.flush(),
   };
   if (saved) runner.restore(saved.restored.tasks);
   http.serve(context);

@@ -67,7 +67,8 @@ function taskShape(scope: EcsScope, task: TaskRecord, containerExtras: Record<st
     launchType: 'FARGATE',
     lastStatus: task.lastStatus,
     memory: String(def.memory),
-    overrides: structuredClone(task.overrides) as Value,
+    // render() copies it: the task's own overrides never leave with a response or an event.
+    overrides: task.overrides as Value,
     platformVersion: PLATFORM_VERSION,
     platformFamily: PLATFORM_FAMILY,
     pullStartedAt: task.pullStartedAt,
@@ -110,6 +111,41 @@ export function taskStateChangeEvent(scope: EcsScope, task: TaskRecord): Record<
     region: scope.region,
     resources: [task.taskArn],
     detail,
+  };
+}
+
+/**
+ * What an "ECS Task State Change" event for the task's current state will hold in the fields a rule
+ * routes by, known without building it (see mayMatchPattern): the envelope and the detail's scalar
+ * members taken straight from the record. A member the event will not have is present here as
+ * undefined; one left out here (times, containers, attachments...) is unknown. Each value is the one
+ * taskStateChangeEvent renders, which test/unit/local/task-events.test.ts holds it to.
+ */
+export function taskStateChangeRouting(scope: EcsScope, task: TaskRecord): Record<string, unknown> {
+  return {
+    version: '0',
+    'detail-type': 'ECS Task State Change',
+    source: 'aws.ecs',
+    account: scope.accountId,
+    region: scope.region,
+    resources: [task.taskArn],
+    detail: {
+      availabilityZone: `${scope.region}a`,
+      capacityProviderName: task.capacityProviderName,
+      clusterArn: clusterArnOf(scope),
+      cpu: String(task.definition.cpu),
+      desiredStatus: task.desiredStatus,
+      group: task.group,
+      launchType: 'FARGATE',
+      lastStatus: task.lastStatus,
+      memory: String(task.definition.memory),
+      startedBy: task.startedBy,
+      stopCode: task.stopCode,
+      stoppedReason: task.stoppedReason,
+      taskArn: task.taskArn,
+      taskDefinitionArn: task.taskDefinitionArn,
+      version: task.version,
+    },
   };
 }
 

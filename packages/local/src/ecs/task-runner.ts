@@ -13,7 +13,7 @@ import {
 } from './identifiers';
 import { resolveSecrets } from './local-secrets';
 import { isProcessOfRuntime, type ProcessWatch, RUNTIME_ID_VARIABLE } from './runtime-watchdog';
-import { taskStateChangeEvent } from './task-events';
+import { taskStateChangeEvent, taskStateChangeRouting } from './task-events';
 import type { TaskRecordFile } from './task-record-file';
 import type { TimerSet } from './timer-set';
 import {
@@ -55,9 +55,17 @@ export interface TaskRunnerOptions {
   /** Shared with the scheduler, so close() clears every timer of the endpoint. */
   timers: TimerSet;
   emit: (event: Record<string, unknown>) => void;
+  /**
+   * Asked before each event is built, with what routing it could depend on (taskStateChangeRouting):
+   * false when nothing could receive it, so it is neither built nor emitted. Unset: every event is.
+   */
+  wants?: (routing: Record<string, unknown>) => boolean;
   /** Called after every change of a task (the service scheduler listens). */
   onChange?: (task: TaskRecord) => void;
-  /** Every change is saved here before it is visible, so a later start knows the task. */
+  /**
+   * Every change is saved here, and flushed before an event is emitted or the exit of a container is
+   * taken in (the endpoint flushes before it answers), so a later start knows the task as it was seen.
+   */
   records?: TaskRecordFile;
   /** Told of every container process, to kill them all if this process dies. */
   watch?: ProcessWatch;
@@ -384,7 +392,10 @@ export class TaskRunner {
     this.options.records?.saveTask(task);
     void outcome.exited.then((code) => {
       task.containerExitCode = code;
+      // How the work ended is kept at once: a runtime that dies before the task's end is reported
+      // must still report it so, and not run the work again.
       this.options.records?.saveTask(task);
+      this.options.records?.flush();
       this.options.watch?.forget(outcome.pid);
       proc.alive = false;
       this.timers.cancel(proc.killTimer);
@@ -484,9 +495,16 @@ export class TaskRunner {
   }
 
   private publish(task: TaskRecord): void {
-    this.options.records?.saveTask(task);
+    const { records, wants, scope } = this.options;
+    records?.saveTask(task);
+    // Most steps of a job's task reach no rule: building their events was a large share of a
+    // launch burst's CPU. Those that do are seen outside (a handler acts on their version), so the
+    // record is written before them.
     try {
-      this.options.emit(taskStateChangeEvent(this.options.scope, task));
+      if (!wants || wants(taskStateChangeRouting(scope, task))) {
+        records?.flush();
+        this.options.emit(taskStateChangeEvent(scope, task));
+      }
     } catch (error) {
       // The listener's failure is its own; ECS keeps going, but it must not pass unnoticed.
       process.emitWarning(

@@ -67,6 +67,13 @@ export interface LocalEcsOptions {
   secretsFile?: string;
   /** Receives each "ECS Task State Change" event, as EventBridge would deliver it. */
   onTaskStateChange: (event: Record<string, unknown>) => void;
+  /**
+   * Asked before each event is built, with the fields a rule could route it by (the envelope and the
+   * detail's scalar members; a member the event will not have is there as undefined): false when
+   * nothing could receive it, so it is not built and onTaskStateChange does not get it. Unset: every
+   * event is built.
+   */
+  wantsTaskStateChange?: (routing: Record<string, unknown>) => boolean;
   /** ECS's and Fargate's token buckets (default true). */
   throttling?: boolean;
   /** Probability (0..1) that a task launch fails for lack of Fargate capacity. */
