@@ -390,7 +390,10 @@ async function startEcs(
     storage,
     watchdog,
   }: { dynamo: DynamoDbSupervisor; storage: LocalS3Sqs; watchdog: RuntimeWatchdog },
-  { publish, wants }: { publish: (event: unknown) => void; wants: (routing: Record<string, unknown>) => boolean },
+  {
+    publish,
+    wants,
+  }: { publish: (event: unknown) => void; wants: (routing: Record<string, unknown>) => boolean },
   onStop: OnStop,
 ): Promise<LocalEcs> {
   const { config, names, faults } = setup;

@@ -50,13 +50,17 @@ describe('a local ECS killed before it heard of its task process', () => {
     await exited;
 
     const stateFile = join(stateDir, 'ecs-tasks.jsonl');
-    const records = readFileSync(stateFile, 'utf8')
-      .split('\n')
-      .filter(Boolean)
-      .map((line) => JSON.parse(line) as { task?: { taskArn: string; lastStatus: string; pid?: number } })
-      .flatMap((line) => (line.task ? [line.task] : []));
+    // A task's whole record, then its state at each later save (see task-record-file.ts).
+    type Saved = { taskId: string; taskArn: string; lastStatus: string; pid?: number };
+    const records = new Map<string, Saved>();
+    for (const line of readFileSync(stateFile, 'utf8').split('\n').filter(Boolean)) {
+      const { task, state } = JSON.parse(line) as { task?: Saved; state?: Omit<Saved, 'taskArn'> };
+      if (task) records.set(task.taskId, task);
+      const launched = state && records.get(state.taskId);
+      if (state && launched) records.set(state.taskId, { taskArn: launched.taskArn, ...state });
+    }
     // What the killed runtime's own record says: a task that never got past PENDING, with no process.
-    const last = records.at(-1);
+    const last = [...records.values()].at(-1);
     expect(last).toMatchObject({ lastStatus: 'PENDING' });
     expect(last?.pid).toBeUndefined();
 

@@ -5,7 +5,7 @@ import {
   scheduledEventPattern,
   taskStateChangePattern,
 } from '@stevedore/core/events';
-import { matchesPattern } from '@stevedore/local';
+import { matchesPattern, mayMatchPattern } from '@stevedore/local';
 import { describe, expect, it } from 'vitest';
 import { loadEvent } from '../../support/fixtures';
 
@@ -125,5 +125,54 @@ describe('EventBridge operators', () => {
   ];
   it.each(cases)('%s', (_name, pattern, expected) => {
     expect(matchesPattern(pattern, event)).toBe(expected);
+  });
+});
+
+describe('mayMatchPattern: whether an event known only in part could match', () => {
+  const clusterArn = 'arn:aws:ecs:us-east-1:111122223333:cluster/stevedore-local';
+  const pattern = taskStateChangePattern(clusterArn);
+  /** Routing fields as the local ECS gives them: times and containers left out (unknown). */
+  const routing = (detail: Record<string, unknown>) => ({
+    source: 'aws.ecs',
+    'detail-type': 'ECS Task State Change',
+    detail: { clusterArn, group: 'family:work', startedBy: 'job-1', stopCode: undefined, ...detail },
+  });
+
+  it("rules out a job task's steps that move no job, and keeps every step of a service's task", () => {
+    const statuses = ['PROVISIONING', 'PENDING', 'ACTIVATING', 'RUNNING', 'DEACTIVATING', 'STOPPED'];
+    const job = statuses.filter((lastStatus) => mayMatchPattern(pattern, routing({ lastStatus })));
+    const service = statuses.filter((lastStatus) =>
+      mayMatchPattern(pattern, routing({ lastStatus, group: 'service:worker' })),
+    );
+
+    expect(job).toEqual(['RUNNING', 'STOPPED']);
+    expect(service).toEqual(statuses);
+  });
+
+  it('rules out another cluster, another source, and a field the event will not have', () => {
+    expect(mayMatchPattern(pattern, routing({ lastStatus: 'RUNNING', clusterArn: `${clusterArn}-2` }))).toBe(
+      false,
+    );
+    expect(mayMatchPattern(pattern, { ...routing({ lastStatus: 'RUNNING' }), source: 'aws.s3' })).toBe(false);
+    expect(mayMatchPattern({ detail: { stopCode: ['UserInitiated'] } }, routing({}))).toBe(false);
+    expect(mayMatchPattern({ detail: { stopCode: [{ exists: false }] } }, routing({}))).toBe(true);
+  });
+
+  it('lets what it was not told match: a field left out, or a whole object', () => {
+    expect(mayMatchPattern({ detail: { containers: { exitCode: [0] } } }, routing({}))).toBe(true);
+    expect(mayMatchPattern(pattern, { source: 'aws.ecs' })).toBe(true);
+    expect(mayMatchPattern(pattern, {})).toBe(true);
+  });
+
+  it('never rules out an event that matches, whichever of its fields it is told', () => {
+    const event = loadEvent('ecs', 'task-state-change-running');
+    const detail = event.detail as Record<string, unknown>;
+    const deployed = taskStateChangePattern(detail.clusterArn as string);
+    expect(matchesPattern(deployed, event)).toBe(true);
+    for (const key of Object.keys(detail)) {
+      const { [key]: _left, ...partial } = detail;
+      expect(mayMatchPattern(deployed, { ...event, detail: partial })).toBe(true);
+      expect(mayMatchPattern(deployed, { ...event, detail: { [key]: detail[key] } })).toBe(true);
+    }
   });
 });
