@@ -22,6 +22,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { isAlive } from '@stevedore/local';
+import buildCli from '../test/support/build-cli';
 import { type DevProcess, eventually, jobsOf, startDev } from '../test/support/dev-process';
 import { readWorkLog } from '../test/support/work-log';
 
@@ -335,6 +336,9 @@ function javaOf(stateDir: string, devPid: number | undefined): number | undefine
 
 async function main() {
   const only = values.only?.split(',');
+  // Every scenario runs bin/stevedore.js, which runs the built CLI: never a stale bundle.
+  process.stderr.write('building the CLI...\n');
+  buildCli();
   const outcomes: Outcome[] = [];
   for (const [name, scenario] of Object.entries(SCENARIOS)) {
     if (only && !only.includes(name)) continue;
