@@ -1,7 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ECSClient, RunTaskCommand } from '@aws-sdk/client-ecs';
-import { LOCAL_NETWORK_CONFIGURATION, startLocalEcs } from '@stevedore/local';
+import { launchOneTask } from './one-task-ecs';
 
 /*
  * A local ECS in a process of its own whose main thread is busy when its task's process starts and
@@ -30,44 +29,12 @@ const watch = {
   forget() {},
 };
 
-const ecs = await startLocalEcs({
-  region: 'us-east-1',
-  accountId: '111122223333',
-  cluster: 'stevedore-local',
-  taskDefinitions: [
-    {
-      family: 'work',
-      containerName: 'main',
-      image: 'work:local',
-      cpu: 256,
-      memory: 512,
-      architecture: 'x86_64',
-      stopTimeout: 1,
-      // Notes that it did its work, then exits 0.
-      command: [process.execPath, '-e', `require('node:fs').appendFileSync(process.env.WORK_LOG, 'done\\n')`],
-      env: { WORK_LOG: join(stateDir, 'work.log') },
-    },
-  ],
+await launchOneTask({
+  stateDir,
   logDir,
-  stateFile: join(stateDir, 'ecs-tasks.jsonl'),
-  baseEnv: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
-  onTaskStateChange: () => {},
+  // Notes that it did its work, then exits 0.
+  program: `require('node:fs').appendFileSync(process.env.WORK_LOG, 'done\\n')`,
+  env: { WORK_LOG: join(stateDir, 'work.log') },
+  stopTimeout: 1,
   watch,
-  stepDelayMs: 10,
 });
-const ecsClient = new ECSClient({
-  endpoint: ecs.endpoint,
-  region: 'us-east-1',
-  credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-});
-const output = await ecsClient.send(
-  new RunTaskCommand({
-    cluster: 'stevedore-local',
-    taskDefinition: 'work',
-    launchType: 'FARGATE',
-    networkConfiguration: LOCAL_NETWORK_CONFIGURATION,
-  }),
-);
-const launched = output.tasks?.[0]?.taskArn;
-if (!launched) throw new Error(`RunTask started nothing: ${JSON.stringify(output.failures)}`);
-process.stdout.write(`launched ${launched}\n`);

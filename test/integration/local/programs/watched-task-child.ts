@@ -1,6 +1,6 @@
 import { join } from 'node:path';
-import { ECSClient, RunTaskCommand } from '@aws-sdk/client-ecs';
-import { LOCAL_NETWORK_CONFIGURATION, RuntimeWatchdog, startLocalEcs } from '@stevedore/local';
+import { RuntimeWatchdog } from '@stevedore/local';
+import { launchOneTask } from './one-task-ecs';
 
 /*
  * A local ECS in a process of its own with a real RuntimeWatchdog, as `stevedore dev` runs it: the
@@ -29,47 +29,15 @@ const go = setInterval(() => {
 
 const watchdog = RuntimeWatchdog.start();
 watchdog.recordIn(stateDir);
-const ecs = await startLocalEcs({
-  region: 'us-east-1',
-  accountId: '111122223333',
-  cluster: 'stevedore-local',
-  taskDefinitions: [
-    {
-      family: 'work',
-      containerName: 'main',
-      image: 'work:local',
-      cpu: 256,
-      memory: 512,
-      architecture: 'x86_64',
-      stopTimeout: 2,
-      command: [process.execPath, '-e', TASK_PROGRAM],
-      env: {
-        WORK_LOG: join(stateDir, 'work.log'),
-        GO_FILE: join(stateDir, 'go'),
-        TASK_LINGER_MS: process.env.TASK_LINGER_MS ?? '0',
-      },
-    },
-  ],
+await launchOneTask({
+  stateDir,
   logDir: join(stateDir, 'logs'),
-  stateFile: join(stateDir, 'ecs-tasks.jsonl'),
-  baseEnv: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
-  onTaskStateChange: () => {},
+  program: TASK_PROGRAM,
+  env: {
+    WORK_LOG: join(stateDir, 'work.log'),
+    GO_FILE: join(stateDir, 'go'),
+    TASK_LINGER_MS: process.env.TASK_LINGER_MS ?? '0',
+  },
+  stopTimeout: 2,
   watch: watchdog,
-  stepDelayMs: 10,
 });
-const ecsClient = new ECSClient({
-  endpoint: ecs.endpoint,
-  region: 'us-east-1',
-  credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-});
-const output = await ecsClient.send(
-  new RunTaskCommand({
-    cluster: 'stevedore-local',
-    taskDefinition: 'work',
-    launchType: 'FARGATE',
-    networkConfiguration: LOCAL_NETWORK_CONFIGURATION,
-  }),
-);
-const launched = output.tasks?.[0]?.taskArn;
-if (!launched) throw new Error(`RunTask started nothing: ${JSON.stringify(output.failures)}`);
-process.stdout.write(`launched ${launched}\n`);
