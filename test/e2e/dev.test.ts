@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync, mkdtempSync, symlinkSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -16,6 +16,37 @@ function startSteps(output: string): string[] {
   return [...output.matchAll(/^ {2}(\S.*?) +(failed after )?[\d.]+ s$/gm)].map(
     ([, name, failed]) => `${name} ${failed ? 'failed' : 'ok'}`,
   );
+}
+
+/** A server listening on 127.0.0.1:port, or undefined if that port is taken. */
+async function listenOn(port: number): Promise<Server | undefined> {
+  const server = createServer();
+  return new Promise((resolve) => {
+    server.once('error', () => resolve(undefined));
+    server.listen(port, '127.0.0.1', () => resolve(server));
+  });
+}
+
+/**
+ * Takes one port of three in a row (`stevedore dev --port` is S3's; ECS and DynamoDB Local take the
+ * next two), the one at `offset`, with the other two free. Below the kernel's ephemeral range
+ * (32768 and up on Linux), so no process the parallel tests start can be given one of them meanwhile.
+ */
+async function blockPortOfFreeTrio(offset: number): Promise<{ blocker: Server; port: number }> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const base = 20_000 + Math.floor(Math.random() * 10_000);
+    const trio = await Promise.all([0, 1, 2].map((i) => listenOn(base + i)));
+    const blocker = trio[offset];
+    const free = trio.every((server) => server !== undefined);
+    await Promise.all(
+      trio.map(
+        (server) =>
+          server && (server !== blocker || !free) && new Promise((resolve) => server.close(resolve)),
+      ),
+    );
+    if (free && blocker) return { blocker, port: base + offset };
+  }
+  throw new Error('found no three free ports in a row between 20000 and 30000');
 }
 
 describe('stevedore dev', () => {
@@ -123,9 +154,7 @@ describe('stevedore dev', () => {
   ])(
     'ends with one clear line when a port is taken (%s)',
     async (_what, offset, steps) => {
-      const blocker = createServer();
-      await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
-      const port = (blocker.address() as { port: number }).port;
+      const { blocker, port } = await blockPortOfFreeTrio(offset);
       try {
         const result = await runCli([
           'dev',
