@@ -396,7 +396,8 @@ export class TaskRunner {
       // must still report it so, and not run the work again.
       this.options.records?.saveTask(task);
       this.options.records?.flush();
-      this.options.watch?.forget(outcome.pid);
+      // A watch that spawned the process reaped it and knows; only one told of it must forget it.
+      if (!this.options.watch?.spawner) this.options.watch?.forget(outcome.pid);
       proc.alive = false;
       this.timers.cancel(proc.killTimer);
       this.processes.delete(task.taskId);
